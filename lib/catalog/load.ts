@@ -1,0 +1,232 @@
+/**
+ * Loads and validates the whole catalog (services/*.yaml) against the schema and the stacks.
+ * Every problem of every file is collected and reported at once as
+ * `services/<file>.yaml:<line>: <field path>: <what is wrong> (<what is allowed>)`.
+ * Work is linear in the catalog: one read and one parse per file, map look-ups for duplicates.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { nameProblems } from "../names";
+import { displayPath, StackInfo } from "../stacks";
+import { CatalogError } from "./errors";
+import { catalogSchema, checkValue, SchemaProblem } from "./schema";
+import { CatalogFile, ServiceEntry } from "./types";
+
+/** Explicit limits on hostile input (documented in the README's catalog reference). */
+export const CATALOG_LIMITS = {
+  /** Largest entry file read. */
+  maxFileBytes: 64 * 1024,
+  /** YAML aliases one file may expand (billion-laughs guard). */
+  maxAliasCount: 20,
+  /** Entries one catalog may hold. */
+  maxServices: 5000,
+  /** Deepest nesting of a value. */
+  maxDepth: 8,
+};
+
+/** Files that may sit in services/ besides the entries. */
+const ALLOWED_EXTRA = new Set(["schema.json", "README.md", ".gitkeep"]);
+
+export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
+  const problems: string[] = [];
+  const files = listEntryFiles(dir, problems);
+  const entries: CatalogFile[] = [];
+  const byName = new Map<string, string>();
+  const environments = new Map<string, StackInfo[]>();
+  for (const stack of stacks) {
+    const list = environments.get(stack.settings.environment) ?? [];
+    list.push(stack);
+    environments.set(stack.settings.environment, list);
+  }
+
+  for (const file of files) {
+    const parsed = parseEntryFile(file, problems);
+    if (!parsed) continue;
+    const { entry, lineOf, shown, digest } = parsed;
+    const before = problems.length;
+    const at = (p: (string | number)[], atKey = false) => `${shown}:${lineOf(p, atKey)}: ${fieldPath(p)}`;
+
+    const expectedName = path.basename(file, ".yaml");
+    if (entry.name !== expectedName) {
+      problems.push(`${at(["name"])}: "${entry.name}" does not match the file name (rename the file to ${entry.name}.yaml, or set name: ${expectedName})`);
+    }
+    const first = byName.get(entry.name);
+    if (first) {
+      problems.push(`${at(["name"])}: "${entry.name}" is already used by ${first} (service names must be unique across the catalog)`);
+    } else {
+      byName.set(entry.name, shown);
+    }
+    entry.environments.forEach((env, i) => {
+      const envStacks = environments.get(env);
+      if (!envStacks) {
+        problems.push(`${at(["environments", i])}: environment "${env}" has no stack (known: ${[...environments.keys()].sort().join(", ")})`);
+        return;
+      }
+      for (const prefix of new Set(envStacks.map((s) => s.settings.namePrefix))) {
+        for (const problem of nameProblems(entry.name, env, prefix)) {
+          problems.push(`${at(["name"])}: ${problem}`);
+        }
+      }
+      const owners = envStacks.filter((s) => stackSelects(s, entry));
+      if (owners.length !== 1) {
+        const which = owners.length === 0 ? "no stack" : `${owners.length} stacks (${owners.map((s) => s.stack).join(", ")})`;
+        problems.push(`${at(["environments", i])}: environment "${env}" is sharded and ${which} select this service (exactly one stack of an environment must; fix shardTeams/shardServices in stacks/)`);
+      }
+    });
+    if (problems.length === before) entries.push({ file: shown, entry, digest });
+  }
+  if (entries.length > CATALOG_LIMITS.maxServices) {
+    problems.push(`${displayPath(dir)}: ${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`);
+  }
+  for (const stack of stacks) {
+    for (const listed of stack.settings.shardServices) {
+      if (!byName.has(listed)) problems.push(`${stack.file}: mlplatform:shardServices: "${listed}" is not a service in the catalog`);
+    }
+  }
+  if (problems.length > 0) throw new CatalogError(problems);
+  return entries;
+}
+
+/** Whether a stack's shard settings select a service (empty filters select everything). */
+export function stackSelects(stack: StackInfo | { settings: StackInfo["settings"] }, entry: ServiceEntry): boolean {
+  const { shardTeams, shardServices } = stack.settings;
+  if (shardTeams.length > 0 && !shardTeams.includes(entry.team)) return false;
+  if (shardServices.length > 0 && !shardServices.includes(entry.name)) return false;
+  return true;
+}
+
+function listEntryFiles(dir: string, problems: string[]): string[] {
+  const shownDir = displayPath(dir);
+  let dirents: fs.Dirent[];
+  try {
+    dirents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    problems.push(`${shownDir}: cannot read the services folder`);
+    return [];
+  }
+  const files: string[] = [];
+  for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const shown = path.join(shownDir, d.name);
+    if (ALLOWED_EXTRA.has(d.name)) continue;
+    if (d.isSymbolicLink()) {
+      problems.push(`${shown}: is a symbolic link (entries must be regular files inside ${shownDir})`);
+    } else if (!d.isFile()) {
+      problems.push(`${shown}: is not a regular file (only <name>.yaml entries belong in ${shownDir})`);
+    } else if (!d.name.endsWith(".yaml")) {
+      problems.push(`${shown}: unexpected file (entries are named <name>.yaml; also allowed: ${[...ALLOWED_EXTRA].join(", ")})`);
+    } else {
+      files.push(path.join(dir, d.name));
+    }
+  }
+  return files;
+}
+
+interface ParsedEntry {
+  entry: ServiceEntry;
+  shown: string;
+  digest: string;
+  lineOf: (p: (string | number)[], atKey?: boolean) => number | string;
+}
+
+function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefined {
+  const shown = displayPath(file);
+  const stat = fs.lstatSync(file);
+  if (stat.size > CATALOG_LIMITS.maxFileBytes) {
+    problems.push(`${shown}: file is ${stat.size} bytes (at most ${CATALOG_LIMITS.maxFileBytes})`);
+    return undefined;
+  }
+  const bytes = fs.readFileSync(file);
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    problems.push(`${shown}: is not UTF-8 text (an entry is a YAML file)`);
+    return undefined;
+  }
+  if (text.includes("\u0000")) {
+    problems.push(`${shown}: contains NUL bytes (an entry is a YAML text file)`);
+    return undefined;
+  }
+  if (text.trim() === "") {
+    problems.push(`${shown}: is empty (copy an example entry from services/ to start)`);
+    return undefined;
+  }
+  const lineCounter = new YAML.LineCounter();
+  let docs: YAML.Document.Parsed[];
+  try {
+    docs = YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false }) as YAML.Document.Parsed[];
+  } catch (e) {
+    problems.push(`${shown}: not valid YAML: ${firstLine((e as Error).message)}`);
+    return undefined;
+  }
+  if (!Array.isArray(docs)) docs = [docs as unknown as YAML.Document.Parsed];
+  if (docs.length !== 1) {
+    problems.push(`${shown}: holds ${docs.length} YAML documents (one entry per file)`);
+    return undefined;
+  }
+  const doc = docs[0];
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors.slice(0, 5)) {
+      const line = lineCounter.linePos(error.pos[0]).line;
+      problems.push(`${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`);
+    }
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: CATALOG_LIMITS.maxAliasCount });
+  } catch (e) {
+    problems.push(`${shown}: ${firstLine((e as Error).message)} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`);
+    return undefined;
+  }
+  const lineOf = (p: (string | number)[], atKey = false): number | string => {
+    for (let depth = p.length; depth >= 0; depth--) {
+      const node = doc.getIn(p.slice(0, depth), true) as YAML.Node | undefined;
+      if (depth === p.length && atKey) {
+        const parent = doc.getIn(p.slice(0, -1), true);
+        if (YAML.isMap(parent)) {
+          const pair = parent.items.find((i) => YAML.isScalar(i.key) && i.key.value === p[p.length - 1]);
+          const range = (pair?.key as YAML.Node | undefined)?.range;
+          if (range) return lineCounter.linePos(range[0]).line;
+        }
+      }
+      if (node && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  if (depthOf(raw) > CATALOG_LIMITS.maxDepth) {
+    problems.push(`${shown}:1: (entry): nested ${depthOf(raw)} levels deep (at most ${CATALOG_LIMITS.maxDepth})`);
+    return undefined;
+  }
+  const schemaProblems: SchemaProblem[] = [];
+  const entry = checkValue(catalogSchema(), raw, [], schemaProblems) as ServiceEntry;
+  for (const problem of schemaProblems) {
+    problems.push(`${shown}:${lineOf(problem.path, problem.atKey)}: ${fieldPath(problem.path)}: ${problem.message}`);
+  }
+  if (schemaProblems.length > 0) return undefined;
+  return { entry, shown, digest, lineOf };
+}
+
+function depthOf(value: unknown, depth = 0): number {
+  if (depth > 64) return depth;
+  if (typeof value !== "object" || value === null) return depth;
+  let deepest = depth + 1;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
+  return deepest;
+}
+
+export function fieldPath(p: (string | number)[]): string {
+  if (p.length === 0) return "(entry)";
+  return p
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join("")
+    .replace(/[\r\n\t]/g, " ")
+    .slice(0, 120);
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0].slice(0, 200);
+}

@@ -1,0 +1,104 @@
+/**
+ * Every physical name a service gets, derived in one place from its immutable `name`, the
+ * environment and the stack's prefix, and checked against each cloud's rules. The catalog
+ * validator and the components both call this module, so a name that validates is the name that
+ * gets created.
+ */
+
+export interface PhysicalNames {
+  /** GitHub repository (one per service, shared by its environments). */
+  repository: string;
+  /** Python package inside the repository. */
+  pythonPackage: string;
+  ecrRepository: string;
+  artifactsBucket: string;
+  predictionsBucket: string;
+  ciRole: string;
+  clusterRole: string;
+  instanceProfile: string;
+  trainingJob: string;
+  batchPredictionJob: string;
+  secretScope: string;
+  servicePrincipal: string;
+  experimentPath: string;
+  registeredModel: string;
+}
+
+export interface NameLimit {
+  what: keyof PhysicalNames;
+  max: number;
+  pattern: RegExp;
+  rule: string;
+}
+
+/** Cloud rules for the names above (length and characters). */
+export const NAME_LIMITS: readonly NameLimit[] = [
+  { what: "repository", max: 100, pattern: /^[a-z0-9][a-z0-9-]*$/, rule: "GitHub repository names: 100 characters" },
+  { what: "pythonPackage", max: 64, pattern: /^[a-z_][a-z0-9_]*$/, rule: "Python identifiers" },
+  { what: "ecrRepository", max: 256, pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, rule: "ECR repository names: 256 characters, lowercase" },
+  { what: "artifactsBucket", max: 63, pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes" },
+  { what: "predictionsBucket", max: 63, pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes" },
+  { what: "ciRole", max: 64, pattern: /^[\w+=,.@-]+$/, rule: "IAM role names: 64 characters" },
+  { what: "clusterRole", max: 64, pattern: /^[\w+=,.@-]+$/, rule: "IAM role names: 64 characters" },
+  { what: "instanceProfile", max: 128, pattern: /^[\w+=,.@-]+$/, rule: "IAM instance profile names: 128 characters" },
+  { what: "trainingJob", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks job names (kept to 100 characters)" },
+  { what: "batchPredictionJob", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks job names (kept to 100 characters)" },
+  { what: "secretScope", max: 128, pattern: /^[\w.@-]+$/, rule: "Databricks secret scope names: 128 characters" },
+  { what: "servicePrincipal", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks display names (kept to 100 characters)" },
+  { what: "experimentPath", max: 200, pattern: /^\/[\w./-]+$/, rule: "MLflow experiment workspace paths" },
+  { what: "registeredModel", max: 100, pattern: /^[\w.-]+$/, rule: "MLflow registered model names (kept to 100 characters)" },
+];
+
+export function physicalNames(service: string, environment: string, prefix: string): PhysicalNames {
+  const base = `${prefix}-${service}-${environment}`;
+  return {
+    repository: service,
+    pythonPackage: service.replace(/-/g, "_"),
+    ecrRepository: `${prefix}/${service}-${environment}`,
+    artifactsBucket: `${base}-artifacts`,
+    predictionsBucket: `${base}-predictions`,
+    ciRole: `${base}-ci`,
+    clusterRole: `${base}-cluster`,
+    instanceProfile: `${base}-cluster`,
+    trainingJob: `${base}-training`,
+    batchPredictionJob: `${base}-batch-prediction`,
+    secretScope: `${base}`,
+    servicePrincipal: `${base}-ci`,
+    experimentPath: `/Shared/${prefix}/${environment}/${service}`,
+    registeredModel: `${prefix}-${service}-${environment}`,
+  };
+}
+
+/** Problems with the names of one service in one environment; empty when all fit. */
+export function nameProblems(service: string, environment: string, prefix: string): string[] {
+  const names = physicalNames(service, environment, prefix);
+  const problems: string[] = [];
+  for (const limit of NAME_LIMITS) {
+    const value = names[limit.what];
+    if (value.length > limit.max || !limit.pattern.test(value)) {
+      problems.push(
+        `derived ${limit.what} name "${value}" (${value.length} characters) breaks ${limit.rule}; shorten the name (at most ${maxServiceNameLength(environment, prefix)} characters with prefix "${prefix}" in ${environment})`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The longest service name whose derived names all fit, for a prefix and environment. */
+export function maxServiceNameLength(environment: string, prefix: string): number {
+  let longest = 0;
+  for (let n = 1; n <= 100; n++) {
+    const candidate = "a".repeat(n);
+    const names = physicalNames(candidate, environment, prefix);
+    if (NAME_LIMITS.every((l) => names[l.what].length <= l.max)) longest = n;
+    else break;
+  }
+  return longest;
+}
+
+/** The platform's own shared names (not per service). */
+export function platformNames(environment: string, prefix: string) {
+  return {
+    baseImageRepository: `${prefix}/base-${environment}`,
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * Stack settings: every key a stack file (stacks/Pulumi.<stack>.yaml) may set under the
+ * `mlplatform:` namespace, documented once here. The README's stack reference mirrors this table
+ * (a test keeps them in step).
+ */
+
+export type SettingType = "string" | "integer" | "boolean" | "string-list" | "string-map";
+
+export interface SettingSpec {
+  key: string;
+  type: SettingType;
+  description: string;
+  /** Default when the stack file does not set the key; undefined = required. */
+  default?: string | number | boolean | string[] | Record<string, string>;
+  /** Secret keys are read with config.requireSecret and must never appear in a stack file in plain text. */
+  secret?: boolean;
+  /** Allowed values (strings) or a pattern the value must match. */
+  allowed?: readonly string[];
+  pattern?: RegExp;
+  min?: number;
+  max?: number;
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    key: "environment",
+    type: "string",
+    description:
+      "Environment this stack deploys (services list it in `environments`). Several stacks may share one environment when it is sharded.",
+    pattern: /^[a-z][a-z0-9]{0,7}$/,
+  },
+  { key: "awsRegion", type: "string", description: "AWS region of every AWS resource.", pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/ },
+  {
+    key: "namePrefix",
+    type: "string",
+    description:
+      "Prefix of every physical name (buckets, ECR, IAM, jobs); keeps S3's global names unique to the company.",
+    pattern: /^[a-z][a-z0-9]{1,9}$/,
+  },
+  {
+    key: "accountTags",
+    type: "string-map",
+    description: "Extra tags put on every taggable resource (cost centre, account owner).",
+    default: {},
+  },
+  {
+    key: "githubOrganization",
+    type: "string",
+    description: "GitHub organisation that owns the service repositories.",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/,
+  },
+  {
+    key: "githubPlan",
+    type: "string",
+    description:
+      "The organisation's GitHub plan; secret scanning and push protection are enabled where it allows (enterprise, or public repositories).",
+    allowed: ["free", "team", "enterprise"],
+    default: "enterprise",
+  },
+  {
+    key: "droneServer",
+    type: "string",
+    description: "Base URL of the Drone server (https).",
+    pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/,
+  },
+  {
+    key: "droneRunnerRoleArn",
+    type: "string",
+    description:
+      "IAM role the Drone runners run as; the only principal allowed to assume a service's CI role.",
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
+  },
+  {
+    key: "databricksHost",
+    type: "string",
+    description: "Databricks workspace URL (https).",
+    pattern: /^https:\/\/[A-Za-z0-9.-]+(\/)?$/,
+  },
+  {
+    key: "databricksClientId",
+    type: "string",
+    description:
+      "Application id of the platform's Databricks service principal (OAuth machine-to-machine); its secret is databricksClientSecret.",
+    pattern: /^[A-Za-z0-9-]{1,64}$/,
+  },
+  {
+    key: "defaultNodeType",
+    type: "string",
+    description: "Databricks node type for jobs whose entry sets none.",
+    pattern: /^[a-z0-9][a-zA-Z0-9._-]*$/,
+    default: "i3.xlarge",
+  },
+  {
+    key: "sparkVersion",
+    type: "string",
+    description: "Databricks runtime of job clusters (must support Databricks Container Services).",
+    pattern: /^[0-9]+\.[0-9x]+\.x-[a-z0-9-]+-scala[0-9.]+$/,
+    default: "15.4.x-scala2.12",
+  },
+  {
+    key: "artifactRetentionDays",
+    type: "integer",
+    description: "Days noncurrent artifact versions are kept, for entries that set none.",
+    min: 1,
+    max: 3650,
+    default: 90,
+  },
+  {
+    key: "orchestrator",
+    type: "string",
+    description:
+      "Who triggers scheduled runs: Databricks job schedules, or an Airflow DAG rendered into each service repository.",
+    allowed: ["databricks", "airflow"],
+    default: "databricks",
+  },
+  {
+    key: "trainingKeyword",
+    type: "string",
+    description: "Commit-message keyword that makes the service pipeline build, push and train.",
+    pattern: /^\[[a-z][a-z0-9-]{0,30}\]$/,
+    default: "[train]",
+  },
+  {
+    key: "buildBaseImage",
+    type: "boolean",
+    description:
+      "Build and push the shared training base image with Docker (turn off where no Docker engine runs).",
+    default: true,
+  },
+  {
+    key: "protectData",
+    type: "boolean",
+    description:
+      "Mark data-bearing resources `protect` (in addition to retainOnDelete, which is always on). Turn on for production.",
+    default: false,
+  },
+  {
+    key: "shardTeams",
+    type: "string-list",
+    description:
+      "Shard by team: this stack deploys only services of these teams (empty = no team filter).",
+    default: [],
+  },
+  {
+    key: "shardServices",
+    type: "string-list",
+    description:
+      "Shard by list: this stack deploys only these services (empty = no list filter).",
+    default: [],
+  },
+  {
+    key: "githubToken",
+    type: "string",
+    secret: true,
+    description:
+      "GitHub token (fine-grained or GitHub App installation) with repository administration on the organisation.",
+  },
+  {
+    key: "databricksClientSecret",
+    type: "string",
+    secret: true,
+    description: "OAuth secret of the platform's Databricks service principal.",
+  },
+  {
+    key: "droneToken",
+    type: "string",
+    secret: true,
+    description: "Drone token of the platform's machine user (admin of the service repositories).",
+  },
+];
+
+export interface StackSettings {
+  stack: string;
+  environment: string;
+  awsRegion: string;
+  namePrefix: string;
+  accountTags: Record<string, string>;
+  githubOrganization: string;
+  githubPlan: "free" | "team" | "enterprise";
+  droneServer: string;
+  droneRunnerRoleArn: string;
+  databricksHost: string;
+  databricksClientId: string;
+  defaultNodeType: string;
+  sparkVersion: string;
+  artifactRetentionDays: number;
+  orchestrator: "databricks" | "airflow";
+  trainingKeyword: string;
+  buildBaseImage: boolean;
+  protectData: boolean;
+  shardTeams: string[];
+  shardServices: string[];
+}
+
+export const CONFIG_NAMESPACE = "mlplatform";
+
+/** Thrown for a stack file a platform engineer must fix; the message names file and key. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "SettingsError";
+  }
+}
+
+function describeAllowed(spec: SettingSpec): string {
+  if (spec.allowed) return `one of ${spec.allowed.join(", ")}`;
+  if (spec.type === "integer") return `an integer from ${spec.min} to ${spec.max}`;
+  if (spec.type === "boolean") return "true or false";
+  if (spec.type === "string-list") return "a list of strings";
+  if (spec.type === "string-map") return "a map of string keys to string values";
+  return spec.pattern ? `matching ${spec.pattern.source}` : "a string";
+}
+
+/**
+ * Parses the plain (non-secret) settings of one stack from its config values (the
+ * `mlplatform:`-namespaced keys, namespace stripped). Pure: used by the Pulumi program, the
+ * offline plan and the validator alike. Every problem is reported at once.
+ */
+export function parseSettings(
+  stack: string,
+  values: Record<string, unknown>,
+  source: string,
+): StackSettings {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = { stack };
+  const known = new Set(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(values).sort()) {
+    if (!known.has(key)) {
+      problems.push(
+        `${source}: ${CONFIG_NAMESPACE}:${key}: unknown setting (known: ${[...known].join(", ")})`,
+      );
+    }
+  }
+  for (const spec of SETTINGS) {
+    const where = `${source}: ${CONFIG_NAMESPACE}:${spec.key}`;
+    const raw = values[spec.key];
+    if (spec.secret) {
+      if (raw !== undefined && !isSecureValue(raw)) {
+        problems.push(
+          `${where}: is a secret and must not be stored in plain text (set it with: pulumi config set --secret ${CONFIG_NAMESPACE}:${spec.key})`,
+        );
+      }
+      continue;
+    }
+    if (raw === undefined || raw === null) {
+      if (spec.default === undefined) {
+        problems.push(`${where}: missing (${spec.description} Expected ${describeAllowed(spec)})`);
+      } else {
+        out[spec.key] = structuredClone(spec.default);
+      }
+      continue;
+    }
+    const value = coerce(spec, raw);
+    if (value === undefined) {
+      problems.push(`${where}: invalid value (expected ${describeAllowed(spec)})`);
+      continue;
+    }
+    out[spec.key] = value;
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return out as unknown as StackSettings;
+}
+
+function isSecureValue(raw: unknown): boolean {
+  return typeof raw === "object" && raw !== null && "secure" in raw;
+}
+
+function coerce(spec: SettingSpec, raw: unknown): unknown {
+  // Pulumi hands every config value over as a string; structured values arrive as JSON text.
+  let value = raw;
+  if (typeof raw === "string" && spec.type !== "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  switch (spec.type) {
+    case "string":
+      if (typeof value !== "string") return undefined;
+      if (spec.allowed && !spec.allowed.includes(value)) return undefined;
+      if (spec.pattern && !spec.pattern.test(value)) return undefined;
+      return value;
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) return undefined;
+      if (value < (spec.min ?? -Infinity) || value > (spec.max ?? Infinity)) return undefined;
+      return value;
+    case "boolean":
+      return typeof value === "boolean" ? value : undefined;
+    case "string-list":
+      return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+    case "string-map":
+      return typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => typeof v === "string")
+        ? value
+        : undefined;
+  }
+}
+
+/** Names of the secret settings (tokens); the offline plan supplies masked placeholders for them. */
+export const SECRET_SETTING_KEYS = SETTINGS.filter((s) => s.secret).map((s) => s.key);
