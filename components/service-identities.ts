@@ -1,0 +1,168 @@
+import * as aws from "@pulumi/aws";
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS } from "./container-registry";
+import { policyDocumentOutput } from "./iam-documents";
+
+export interface ServiceIdentitiesArgs {
+  /** IAM role name of the CI identity. */
+  ciRoleName: string;
+  /** IAM role (and instance profile) name of the Databricks job clusters. */
+  clusterRoleName: string;
+  /** Display name of the service's Databricks service principal. */
+  servicePrincipalName: string;
+  /** The Drone runners' own role: the only principal that may assume the CI role. */
+  droneRunnerRoleArn: pulumi.Input<string>;
+  /** The service's ECR repository. */
+  ecrRepositoryArn: pulumi.Input<string>;
+  /** The service's artifacts bucket. */
+  artifactsBucketArn: pulumi.Input<string>;
+  /** The service's predictions bucket. */
+  predictionsBucketArn: pulumi.Input<string>;
+  /** Prefix inside the artifacts bucket the CI identity may read and write. Defaults to "ci/". */
+  ciPrefix?: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * The service's identities; none is a long-lived key held by a person:
+ * - a CI role, assumable only by the Drone runners' role: push this service's images, read/write
+ *   its artifacts bucket's CI prefix;
+ * - a cluster role with instance profile (registered in Databricks): pull this service's images,
+ *   read/write this service's buckets;
+ * - a Databricks service principal with an OAuth secret, which the jobs' permissions let run only
+ *   this service's jobs.
+ */
+export class ServiceIdentities extends pulumi.ComponentResource {
+  public readonly ciRole: aws.iam.Role;
+  public readonly clusterRole: aws.iam.Role;
+  public readonly instanceProfile: aws.iam.InstanceProfile;
+  public readonly databricksInstanceProfile: databricks.InstanceProfile;
+  public readonly servicePrincipal: databricks.ServicePrincipal;
+  /** OAuth client id (application id) of the service principal. */
+  public readonly servicePrincipalClientId: pulumi.Output<string>;
+  /** OAuth secret of the service principal (a Pulumi secret). */
+  public readonly servicePrincipalSecret: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceIdentitiesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mlplatform:identity:ServiceIdentities", name, {}, opts);
+    const { ciPrefix = "ci/", tags } = args;
+    const child = { parent: this };
+
+    this.ciRole = new aws.iam.Role(
+      `${name}-ci`,
+      {
+        name: args.ciRoleName,
+        description: "CI pipeline of one ML service: push its images, write its CI artifacts.",
+        maxSessionDuration: 3600,
+        assumeRolePolicy: policyDocumentOutput([
+          {
+            Sid: "DroneRunnerOnly",
+            Effect: "Allow",
+            Principal: { AWS: args.droneRunnerRoleArn },
+            Action: ["sts:AssumeRole"],
+          },
+        ]),
+        tags,
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-ci`,
+      {
+        role: this.ciRole.id,
+        policy: policyDocumentOutput([
+          // GetAuthorizationToken is account-wide by design: AWS does not scope it to a repository.
+          { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+          { Sid: "PushServiceImages", Effect: "Allow", Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS], Resource: args.ecrRepositoryArn },
+          {
+            Sid: "ListCiPrefix",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: args.artifactsBucketArn,
+            Condition: { StringLike: { "s3:prefix": [`${ciPrefix}*`] } },
+          },
+          {
+            Sid: "ReadWriteCiPrefix",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: pulumi.interpolate`${args.artifactsBucketArn}/${ciPrefix}*`,
+          },
+        ]),
+      },
+      child,
+    );
+
+    this.clusterRole = new aws.iam.Role(
+      `${name}-cluster`,
+      {
+        name: args.clusterRoleName,
+        description: "Databricks job clusters of one ML service: pull its images, use its buckets.",
+        assumeRolePolicy: policyDocumentOutput([
+          { Sid: "Ec2Instances", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] },
+        ]),
+        tags,
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-cluster`,
+      {
+        role: this.clusterRole.id,
+        policy: policyDocumentOutput([
+          { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+          { Sid: "PullServiceImages", Effect: "Allow", Action: ECR_PULL_ACTIONS, Resource: args.ecrRepositoryArn },
+          {
+            Sid: "ListServiceBuckets",
+            Effect: "Allow",
+            Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+            Resource: [args.artifactsBucketArn, args.predictionsBucketArn],
+          },
+          {
+            Sid: "ReadWriteServiceObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            Resource: [pulumi.interpolate`${args.artifactsBucketArn}/*`, pulumi.interpolate`${args.predictionsBucketArn}/*`],
+          },
+        ]),
+      },
+      child,
+    );
+    this.instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-cluster`,
+      { name: args.clusterRoleName, role: this.clusterRole.name, tags },
+      child,
+    );
+    this.databricksInstanceProfile = new databricks.InstanceProfile(
+      `${name}-cluster`,
+      { instanceProfileArn: this.instanceProfile.arn, iamRoleArn: this.clusterRole.arn },
+      child,
+    );
+
+    this.servicePrincipal = new databricks.ServicePrincipal(
+      `${name}-ci`,
+      {
+        displayName: args.servicePrincipalName,
+        allowClusterCreate: false,
+        allowInstancePoolCreate: false,
+        databricksSqlAccess: false,
+        workspaceAccess: false,
+      },
+      child,
+    );
+    const secret = new databricks.ServicePrincipalSecret(
+      `${name}-ci`,
+      { servicePrincipalId: this.servicePrincipal.id },
+      { parent: this, additionalSecretOutputs: ["secret"] },
+    );
+    this.servicePrincipalClientId = this.servicePrincipal.applicationId;
+    this.servicePrincipalSecret = pulumi.secret(secret.secret);
+
+    this.registerOutputs({
+      ciRoleArn: this.ciRole.arn,
+      clusterRoleArn: this.clusterRole.arn,
+      instanceProfileArn: this.instanceProfile.arn,
+      servicePrincipalClientId: this.servicePrincipalClientId,
+    });
+  }
+}

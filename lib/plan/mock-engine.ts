@@ -1,0 +1,202 @@
+/**
+ * The offline engine: the SDK's mock monitor (`pulumi.runtime.setMocks`) with deterministic fake
+ * ids and outputs, no network, no CLI, no credentials. It also records every registration with the
+ * options the real engine would receive (parent, protect, retainOnDelete), which the plan reports.
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/** The account id offline plans and renders use in place of the real one. */
+export const OFFLINE_ACCOUNT_ID = "000000000000";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+export interface MockEngineOptions {
+  region: string;
+  githubOrganization: string;
+  /** Outputs a StackReference to the stack itself returns (the previous deployment's outputs). */
+  previousOutputs?: Record<string, unknown>;
+}
+
+/** Deterministic number from a name (ids of Databricks objects are numeric). */
+function numericId(seed: string): string {
+  return BigInt(`0x${createHash("sha256").update(seed).digest("hex").slice(0, 13)}`).toString();
+}
+
+function uuidFrom(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+type State = Record<string, unknown>;
+
+/** Fake provider outputs per resource type: what the real provider would compute. */
+export function mockOutputs(type: string, name: string, inputs: State, options: MockEngineOptions): { id: string; state: State } {
+  const account = OFFLINE_ACCOUNT_ID;
+  const region = options.region;
+  const str = (key: string) => String(inputs[key] ?? name);
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+      return { id: str("bucket"), state: { ...inputs, arn: `arn:aws:s3:::${str("bucket")}`, bucket: str("bucket") } };
+    case "aws:ecr/repository:Repository":
+      return {
+        id: str("name"),
+        state: {
+          ...inputs,
+          arn: `arn:aws:ecr:${region}:${account}:repository/${str("name")}`,
+          repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${str("name")}`,
+          registryId: account,
+        },
+      };
+    case "aws:iam/role:Role":
+      return { id: str("name"), state: { ...inputs, arn: `arn:aws:iam::${account}:role/${str("name")}`, uniqueId: `AROA${numericId(name)}` } };
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return { id: str("name"), state: { ...inputs, arn: `arn:aws:iam::${account}:instance-profile/${str("name")}` } };
+    case "github:index/repository:Repository":
+      return {
+        id: str("name"),
+        state: {
+          ...inputs,
+          fullName: `${options.githubOrganization}/${str("name")}`,
+          htmlUrl: `https://github.com/${options.githubOrganization}/${str("name")}`,
+          sshCloneUrl: `git@github.com:${options.githubOrganization}/${str("name")}.git`,
+          defaultBranch: "main",
+        },
+      };
+    case "databricks:index/job:Job":
+    case "databricks:index/mlflowExperiment:MlflowExperiment":
+      return { id: numericId(`${type}/${str("name")}`), state: { ...inputs } };
+    case "databricks:index/mlflowModel:MlflowModel":
+      return { id: str("name"), state: { ...inputs, registeredModelId: numericId(`model/${str("name")}`) } };
+    case "databricks:index/servicePrincipal:ServicePrincipal":
+      return { id: numericId(`sp/${str("displayName")}`), state: { ...inputs, applicationId: uuidFrom(`sp/${str("displayName")}`) } };
+    case "databricks:index/servicePrincipalSecret:ServicePrincipalSecret":
+      return { id: numericId(`spsecret/${name}`), state: { ...inputs, secret: secretValue("mock-oauth-secret") } };
+    case "databricks:index/instanceProfile:InstanceProfile":
+      return { id: String(inputs.instanceProfileArn ?? name), state: { ...inputs } };
+    case "databricks:index/secretScope:SecretScope":
+      return { id: str("name"), state: { ...inputs } };
+    case "docker:index/image:Image":
+      return { id: `${name}-id`, state: { ...inputs, repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"0".repeat(64)}` } };
+    case "pulumi:pulumi:StackReference":
+      return { id: String(inputs.name ?? name), state: { ...inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
+    default:
+      return { id: `${name}-id`, state: { ...inputs } };
+  }
+}
+
+function secretValue(value: string): unknown {
+  return { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value };
+}
+
+export function mockCall(token: string, options: MockEngineOptions): State {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: OFFLINE_ACCOUNT_ID, arn: `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:user/offline-plan`, userId: "OFFLINE", id: OFFLINE_ACCOUNT_ID };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return {
+        authorizationToken: secretValue("offline"),
+        password: secretValue("offline"),
+        userName: "AWS",
+        proxyEndpoint: `https://${OFFLINE_ACCOUNT_ID}.dkr.ecr.${options.region}.amazonaws.com`,
+        expiresAt: "2100-01-01T00:00:00Z",
+        id: OFFLINE_ACCOUNT_ID,
+      };
+    default:
+      throw new Error(`the offline plan has no mock for the invoke ${token}; add one to lib/plan/mock-engine.ts`);
+  }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getProvider(): string;
+  getImportid(): string;
+  getObject(): unknown;
+}
+
+interface MonitorInternals {
+  mocks: pulumi.runtime.Mocks;
+  newUrn(parent: string, type: string, name: string): string;
+  resources: Map<string, { urn: string; id: string | null; state: unknown }>;
+}
+
+/**
+ * Installs the mock engine for one run and returns the list registrations are recorded into.
+ * The SDK's MockMonitor does the work; this only adds what the plan must report.
+ */
+export function installMockEngine(project: string, stack: string, options: MockEngineOptions): RecordedResource[] {
+  const recorded: RecordedResource[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => mockOutputs(args.type, args.name, args.inputs as State, options),
+    call: (args) => mockCall(args.token, options),
+  };
+  pulumi.runtime.setMocks(mocks, project, stack, false);
+  const monitor = currentMonitor();
+  // Same steps as MockMonitor.registerResource, plus a record of the request's options.
+  monitor.registerResource = async (req: RegisterRequest, callback: (err: unknown, response: unknown) => void) => {
+    try {
+      const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as State;
+      const internals = monitor as unknown as MonitorInternals;
+      const result = await internals.mocks.newResource({
+        type: req.getType(),
+        name: req.getName(),
+        inputs,
+        provider: req.getProvider(),
+        custom: req.getCustom(),
+        id: req.getImportid(),
+      });
+      const urn = internals.newUrn(req.getParent(), req.getType(), req.getName());
+      recorded.push({
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent() || undefined,
+        custom: req.getCustom(),
+        inputs,
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete(),
+      });
+      const serializedState = await pulumi.runtime.serializeProperties("", result.state);
+      internals.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id || "");
+      response.setObject(structproto.Struct.fromJavaScript(serializedState));
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
+  };
+  return recorded;
+}
+
+// The SDK's generated protobuf modules, as MockMonitor itself uses them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structproto = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }),
+);
+
+function currentMonitor(): MockMonitor & { registerResource: unknown } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("@pulumi/pulumi/runtime/state");
+  const monitor = state.getStore().settings.monitor;
+  if (!(monitor instanceof MockMonitor)) throw new Error("the mock engine is not installed");
+  return monitor as MockMonitor & { registerResource: unknown };
+}

@@ -1,0 +1,120 @@
+/**
+ * The Pulumi program: load and validate the catalog for the current stack, then declare the
+ * platform's shared pieces and one MlService per service. `index.ts` runs it for `pulumi up`; the
+ * offline plan and the tests run this same function under the SDK's mock engine.
+ */
+import * as aws from "@pulumi/aws";
+import * as databricks from "@pulumi/databricks";
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import { BaseImage } from "../components/base-image";
+import { MlService } from "../components/ml-service";
+import { serviceTags } from "../components/tags";
+import { CatalogError } from "./catalog/errors";
+import { loadCatalog } from "./catalog/load";
+import { servicesForStack } from "./catalog/resolve";
+import { CatalogFile } from "./catalog/types";
+import { platformNames } from "./names";
+import { CONFIG_NAMESPACE, parseSettings, SECRET_SETTING_KEYS, SettingsError, StackSettings } from "./settings";
+import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, readStacks, StackInfo } from "./stacks";
+import { baseImageTag } from "./base-image-tag";
+
+export interface ProgramOptions {
+  /** Folder of the catalog. Defaults to services/ of this project. */
+  servicesDir?: string;
+  /** Folder of the stack files. Defaults to stacks/ of this project. */
+  stacksDir?: string;
+  /** An already loaded catalog (the plan reuses one load across stacks). */
+  catalog?: CatalogFile[];
+}
+
+export interface ServiceStackOutputs {
+  repositoryUrl?: pulumi.Output<string>;
+  ecrRepositoryUrl: pulumi.Output<string>;
+  artifactsBucket: pulumi.Output<string>;
+  predictionsBucket: pulumi.Output<string>;
+  trainingJobId?: pulumi.Output<string>;
+  batchPredictionJobId?: pulumi.Output<string>;
+  experimentId: pulumi.Output<string>;
+  registeredModel: pulumi.Output<string>;
+}
+
+export interface ProgramOutputs {
+  environment: string;
+  accountId: string;
+  baseImage: pulumi.Output<string>;
+  services: Record<string, ServiceStackOutputs>;
+}
+
+/** Reads this stack's settings from the Pulumi config (plain keys; secrets stay Outputs). */
+export function settingsFromConfig(stack: string): StackSettings {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(prefix)) continue;
+    const short = key.slice(prefix.length);
+    if (!SECRET_SETTING_KEYS.includes(short)) values[short] = value;
+  }
+  return parseSettings(stack, values, `stacks/Pulumi.${stack}.yaml`);
+}
+
+/** Validates settings and catalog; throws one CatalogError listing every problem (a RunError: no stack trace). */
+export function loadValidated(options: ProgramOptions, stack: string): { settings: StackSettings; catalog: CatalogFile[] } {
+  try {
+    const settings = settingsFromConfig(stack);
+    const stacks: StackInfo[] = readStacks(options.stacksDir ?? DEFAULT_STACKS_DIR).map((s) =>
+      s.stack === stack ? { ...s, settings } : s,
+    );
+    const catalog = options.catalog ?? loadCatalog(options.servicesDir ?? DEFAULT_SERVICES_DIR, stacks);
+    return { settings, catalog };
+  } catch (e) {
+    if (e instanceof SettingsError) throw new CatalogError(e.problems);
+    throw e;
+  }
+}
+
+export async function declarePlatform(options: ProgramOptions = {}): Promise<ProgramOutputs> {
+  const stack = pulumi.getStack();
+  const { settings, catalog } = loadValidated(options, stack);
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const services = servicesForStack(catalog, settings);
+
+  const awsProvider = new aws.Provider("aws", { region: settings.awsRegion as aws.Region });
+  const githubProvider = new github.Provider("github", {
+    owner: settings.githubOrganization,
+    token: config.requireSecret("githubToken"),
+  });
+  const databricksProvider = new databricks.Provider("databricks", {
+    host: settings.databricksHost,
+    clientId: settings.databricksClientId,
+    clientSecret: config.requireSecret("databricksClientSecret"),
+  });
+  const providers = { aws: awsProvider, github: githubProvider, databricks: databricksProvider };
+
+  // One identity look-up per stack, not per service.
+  const identity = await aws.getCallerIdentity({}, { provider: awsProvider });
+  const platform = platformNames(settings.environment, settings.namePrefix);
+  const baseImage = new BaseImage(
+    "base-image",
+    {
+      repositoryName: platform.baseImageRepository,
+      tag: baseImageTag(),
+      build: settings.buildBaseImage,
+      tags: serviceTags({ service: "platform", team: "ml-platform", environment: settings.environment, accountTags: settings.accountTags }),
+      protect: settings.protectData,
+    },
+    { providers },
+  );
+  const baseImageRef = `${identity.accountId}.dkr.ecr.${settings.awsRegion}.amazonaws.com/${platform.baseImageRepository}:${baseImageTag()}`;
+
+  const outputs: Record<string, ServiceStackOutputs> = {};
+  for (const service of services) {
+    const ml = new MlService(
+      service.name,
+      { service, settings, accountId: identity.accountId, baseImageRef },
+      { providers },
+    );
+    outputs[service.name] = ml.outputs;
+  }
+  return { environment: settings.environment, accountId: identity.accountId, baseImage: baseImage.imageRef, services: outputs };
+}
