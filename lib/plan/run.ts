@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CatalogError } from "../catalog/errors";
+import { UsageError } from "../cli-args";
 import { CatalogFile } from "../catalog/types";
 import { declarePlatform, ProgramOptions } from "../program";
 import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS, SettingsError } from "../settings";
@@ -22,7 +23,7 @@ const waitForRPCs: () => Promise<void> = require("@pulumi/pulumi/runtime/setting
 const SERVICE_TYPE = "mlplatform:service:MlService";
 
 /** A usage problem (unknown stack...): the CLI exits 2. */
-export class PlanUsageError extends Error {}
+export class PlanUsageError extends UsageError {}
 
 export interface RunPlanOptions extends ProgramOptions {
   stack: string;

@@ -1,0 +1,79 @@
+/**
+ * npm run plan -- [--stack dev|prod] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json]
+ *
+ * The offline plan: runs the Pulumi program in-process under the SDK's mock engine and prints,
+ * per service, the resources it would declare. Exit 0 on success, 1 on an invalid catalog (or a
+ * mandatory policy finding), 2 on a usage error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
+import { reportAndExit } from "../lib/cli-errors";
+import { diffPlans } from "../lib/plan/diff";
+import { formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
+import { PlanDocument, runPlan } from "../lib/plan/run";
+
+const USAGE =
+  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--quiet]";
+
+function readBase(file: string): PlanDocument {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--diff ${file}: cannot read a JSON plan (${(e as Error).message.split("\n")[0]})`);
+  }
+  const doc = parsed as PlanDocument;
+  if (!doc || !Array.isArray(doc.services) || !doc.platform || !Array.isArray(doc.platform.resources)) {
+    throw new UsageError(`--diff ${file}: not a plan written by npm run plan -- --json`);
+  }
+  return doc;
+}
+
+function write(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, content);
+}
+
+/** The service outputs of a previous plan, as the StackReference to this stack would return them. */
+export function previousOutputsOf(base: PlanDocument | undefined): Record<string, unknown> | undefined {
+  if (!base) return undefined;
+  return { services: Object.fromEntries(base.services.map((s) => [s.name, s.outputs])) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    stack: { value: true },
+    services: { value: true },
+    json: { value: true },
+    markdown: { value: true },
+    diff: { value: true },
+    quiet: { value: false },
+  });
+  const stack = stringFlag(args, "stack") ?? "dev";
+  const servicesDir = stringFlag(args, "services");
+  const diffFile = stringFlag(args, "diff");
+  const base = diffFile ? readBase(diffFile) : undefined;
+  if (servicesDir && !fs.existsSync(servicesDir)) throw new UsageError(`--services ${servicesDir}: no such folder`);
+
+  const started = Date.now();
+  process.stderr.write(`planning stack ${stack} offline...\n`);
+  const doc = await runPlan({ stack, servicesDir: servicesDir && path.resolve(servicesDir), previousOutputs: previousOutputsOf(base) });
+  const diff = base ? diffPlans(base, doc) : undefined;
+
+  if (!args.flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
+  if (diff) process.stdout.write(`\n${formatDiff(diff)}\n`);
+  const jsonFile = stringFlag(args, "json");
+  if (jsonFile) write(jsonFile, `${JSON.stringify(doc, null, 2)}\n`);
+  const markdownFile = stringFlag(args, "markdown");
+  if (markdownFile) write(markdownFile, `${formatMarkdown(doc, diff)}\n`);
+  process.stderr.write(`planned ${doc.summary.services} services, ${doc.summary.resources} resources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return doc.findings.some((f) => f.severity === "mandatory") ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => reportAndExit(error, USAGE),
+  );
+}

@@ -1,0 +1,108 @@
+/** Human-readable forms of a plan: the terminal tree, the diff, and the pull-request comment. */
+import { GroupDiff, PlanDiff } from "./diff";
+import { PlanDocument, PlanFinding, PlanResource } from "./types";
+
+function flags(r: PlanResource): string {
+  const marks = [r.protect ? "protect" : "", r.retainOnDelete ? "retain" : ""].filter(Boolean);
+  return marks.length ? ` [${marks.join(", ")}]` : "";
+}
+
+/** Tree of resources under their parents (components group their children). */
+export function treeLines(resources: PlanResource[]): string[] {
+  const children = new Map<string | undefined, PlanResource[]>();
+  const urns = new Set(resources.map((r) => r.urn));
+  for (const r of resources) {
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, indent: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      const branch = parent === undefined ? "" : last ? "└─ " : "├─ ";
+      lines.push(`${indent}${branch}${r.type} ${r.name}${flags(r)}`);
+      walk(r.urn, parent === undefined ? indent : indent + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "  ");
+  return lines;
+}
+
+const custom = (resources: PlanResource[]) => resources.filter((r) => r.custom).length;
+
+export function formatPlan(doc: PlanDocument): string {
+  const lines = [`Offline plan of stack ${doc.stack} (environment ${doc.environment}): mock engine, no cloud calls`, ""];
+  lines.push(`platform: ${custom(doc.platform.resources)} resources`, ...treeLines(doc.platform.resources), "");
+  for (const s of doc.services) {
+    const state = s.decommissioned ? ", decommissioned: data kept, compute removed" : "";
+    lines.push(`service ${s.name} (team ${s.team}, ${s.file}${state}): ${custom(s.resources)} resources`);
+    lines.push(...treeLines(s.resources), "");
+  }
+  lines.push(...formatFindings(doc.findings));
+  lines.push(`Total: ${doc.summary.services} services, ${doc.summary.resources} resources`);
+  return lines.join("\n");
+}
+
+export function formatFindings(findings: PlanFinding[]): string[] {
+  if (findings.length === 0) return ["Policy findings: none", ""];
+  return [
+    `Policy findings: ${findings.length}`,
+    ...findings.map((f) => `  ${f.severity.toUpperCase()} ${f.policy} ${f.service ?? "platform"}: ${f.message} (${f.urn})`),
+    "",
+  ];
+}
+
+function groupLines(g: GroupDiff): string[] {
+  const lines = [`${g.name}: ${g.status}`];
+  for (const r of g.added) lines.push(`  + ${r.type} ${r.name}`);
+  for (const r of g.retained) lines.push(`  - ${r.type} ${r.name} (removed from the stack; retained in the cloud)`);
+  for (const r of g.deleted) lines.push(`  - ${r.type} ${r.name} (deleted)`);
+  for (const c of g.changed) lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
+  return lines;
+}
+
+export function formatDiff(diff: PlanDiff): string {
+  const touched = diff.groups.filter((g) => g.status !== "unchanged");
+  if (touched.length === 0) return `Diff against the base plan of ${diff.baseStack}: no changes`;
+  return [`Diff against the base plan of ${diff.baseStack}:`, ...touched.flatMap(groupLines)].join("\n");
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+}
+
+/** The pull-request comment: a summary table, the diff when there is one, findings, details. */
+export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
+  const lines = [`### Infrastructure plan: stack \`${doc.stack}\``, ""];
+  lines.push(`${doc.summary.services} services, ${doc.summary.resources} resources (offline plan, mock engine).`, "");
+  const byName = new Map(diff?.groups.map((g) => [g.name, g]) ?? []);
+  lines.push(diff ? "| service | team | resources | change |" : "| service | team | resources |");
+  lines.push(diff ? "| --- | --- | ---: | --- |" : "| --- | --- | ---: |");
+  for (const s of doc.services) {
+    const g = byName.get(s.name);
+    const change = g ? `${g.status}${g.status === "changed" ? ` (+${g.added.length} -${g.removed.length} ~${g.changed.length})` : ""}` : "";
+    lines.push(`| ${escapeMarkdown(s.name)} | ${escapeMarkdown(s.team)} | ${custom(s.resources)} |${diff ? ` ${change} |` : ""}`);
+  }
+  for (const g of diff?.groups ?? []) {
+    if (g.status === "removed") lines.push(`| ${escapeMarkdown(g.name)} | | 0 | removed |`);
+  }
+  lines.push("");
+  if (diff) {
+    const touched = diff.groups.filter((g) => g.status !== "unchanged");
+    lines.push("#### Changes", "");
+    if (touched.length === 0) lines.push("No changes.");
+    else lines.push("```diff", ...touched.flatMap(groupLines), "```");
+    lines.push("");
+  }
+  lines.push("#### Policy findings", "");
+  if (doc.findings.length === 0) lines.push("None.");
+  for (const f of doc.findings) {
+    lines.push(`- **${f.severity}** \`${f.policy}\` ${escapeMarkdown(f.service ?? "platform")}: ${escapeMarkdown(f.message)}`);
+  }
+  lines.push("");
+  for (const s of doc.services) {
+    lines.push(`<details><summary>${escapeMarkdown(s.name)}: ${custom(s.resources)} resources</summary>`, "", "```", ...treeLines(s.resources), "```", "</details>", "");
+  }
+  return lines.join("\n");
+}
