@@ -129,9 +129,17 @@ interface RegisterRequest {
   getObject(): unknown;
 }
 
+/**
+ * The URN the real engine gives: the qualified type chains every ancestor's type (the SDK's mock
+ * keeps only the parent's), so targets derived from a plan match a real stack.
+ */
+export function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
 interface MonitorInternals {
   mocks: pulumi.runtime.Mocks;
-  newUrn(parent: string, type: string, name: string): string;
   resources: Map<string, { urn: string; id: string | null; state: unknown }>;
 }
 
@@ -160,7 +168,7 @@ export function installMockEngine(project: string, stack: string, options: MockE
         custom: req.getCustom(),
         id: req.getImportid(),
       });
-      const urn = internals.newUrn(req.getParent(), req.getType(), req.getName());
+      const urn = engineUrn(project, stack, req.getParent(), req.getType(), req.getName());
       recorded.push({
         urn,
         type: req.getType(),
