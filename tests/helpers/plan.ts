@@ -1,0 +1,52 @@
+/** Helpers for tests that assert on the offline plan of the real program. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PlanDocument, PlanResource, PlanService } from "../../lib/plan/types";
+
+export const REPO = path.join(__dirname, "..", "..");
+export const EXAMPLES = path.join(REPO, "services");
+
+export function service(doc: PlanDocument, name: string): PlanService {
+  const found = doc.services.find((s) => s.name === name);
+  if (!found) throw new Error(`no service ${name} in the plan of ${doc.stack}`);
+  return found;
+}
+
+/** Cloud resources (not components) of a service, optionally of one type. */
+export function resources(s: PlanService | { resources: PlanResource[] }, type?: string): PlanResource[] {
+  return s.resources.filter((r) => r.custom && (!type || r.type === type));
+}
+
+export function one(s: PlanService, type: string, nameSuffix = ""): PlanResource {
+  const list = resources(s, type).filter((r) => r.name.endsWith(nameSuffix));
+  if (list.length !== 1) throw new Error(`expected one ${type} *${nameSuffix} in ${s.name}, found ${list.length}`);
+  return list[0];
+}
+
+export interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource?: string | string[];
+  Principal?: Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export function statements(policyJson: unknown): Statement[] {
+  return (JSON.parse(String(policyJson)) as { Statement: Statement[] }).Statement;
+}
+
+/** A temporary copy of the example catalog the test may edit. */
+export function copyOfExamples(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
+  for (const file of fs.readdirSync(EXAMPLES)) fs.copyFileSync(path.join(EXAMPLES, file), path.join(dir, file));
+  return dir;
+}
+
+/** Counts resources by type token. */
+export function countByType(list: PlanResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of list) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}

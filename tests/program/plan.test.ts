@@ -1,0 +1,107 @@
+import * as fs from "fs";
+import * as path from "path";
+import { execFileSync } from "child_process";
+import { diffPlans } from "../../lib/plan/diff";
+import { formatMarkdown, formatPlan } from "../../lib/plan/format";
+import { runPlan, SECRET_MASK } from "../../lib/plan/run";
+import { copyOfExamples, one, REPO, service } from "../helpers/plan";
+
+describe("the offline plan", () => {
+  it("lists every example service deployed to each stack, and only those", async () => {
+    const dev = await runPlan({ stack: "dev" });
+    const prod = await runPlan({ stack: "prod" });
+    expect(dev.services.map((s) => s.name)).toEqual(["demand-forecast", "product-recommender", "search-ranking"]);
+    expect(prod.services.map((s) => s.name)).toEqual(["demand-forecast", "product-recommender"]);
+    expect(prod.environment).toBe("prod");
+    expect(dev.project).toBe("mlplatform");
+  });
+
+  it("has the documented JSON shape", async () => {
+    const doc = await runPlan({ stack: "dev" });
+    expect(Object.keys(doc).sort()).toEqual(["environment", "findings", "platform", "project", "services", "stack", "summary"]);
+    const s = service(doc, "search-ranking");
+    expect(s).toMatchObject({ team: "search", file: "services/search-ranking.yaml", template: "sklearn" });
+    expect(s.digest).toMatch(/^[0-9a-f]{64}$/);
+    for (const r of [...doc.platform.resources, ...s.resources]) {
+      expect(Object.keys(r).sort()).toEqual(
+        expect.arrayContaining(["custom", "inputs", "name", "protect", "retainOnDelete", "type", "urn"]),
+      );
+      expect(r.urn).toMatch(/^urn:pulumi:dev::mlplatform::/);
+    }
+    const bucket = one(s, "aws:s3/bucket:Bucket", "-artifacts");
+    expect(bucket.type).toBe("aws:s3/bucket:Bucket");
+    expect(bucket.inputs.bucket).toBe("mlp-search-ranking-dev-artifacts");
+    // Summary counts cloud resources, not components.
+    const custom = [...doc.platform.resources, ...doc.services.flatMap((x) => x.resources)].filter((r) => r.custom);
+    expect(doc.summary).toEqual({ services: 3, resources: custom.length });
+  });
+
+  it("masks every secret value", async () => {
+    const doc = await runPlan({ stack: "dev" });
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain("offline-placeholder");
+    expect(text).not.toContain("mock-oauth-secret");
+    const s = service(doc, "product-recommender");
+    expect(one(s, "databricks:index/secret:Secret").inputs.stringValue).toBe(SECRET_MASK);
+    const github = doc.platform.resources.find((r) => r.type === "pulumi:providers:github")!;
+    expect(github.inputs.token).toBe(SECRET_MASK);
+    const databricks = doc.platform.resources.find((r) => r.type === "pulumi:providers:databricks")!;
+    expect(databricks.inputs.clientSecret).toBe(SECRET_MASK);
+    expect(formatPlan(doc) + formatMarkdown(doc)).not.toContain("offline-placeholder");
+  });
+
+  it("is deterministic: two runs give byte-identical JSON", async () => {
+    const a = JSON.stringify(await runPlan({ stack: "prod" }));
+    const b = JSON.stringify(await runPlan({ stack: "prod" }));
+    expect(a).toBe(b);
+  });
+
+  it("--diff reports exactly the service and input whose schedule changed", async () => {
+    const dir = copyOfExamples();
+    const base = await runPlan({ stack: "dev", servicesDir: dir });
+    const file = path.join(dir, "product-recommender.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('schedule: "0 3 * * 1"', 'schedule: "0 4 * * 1"'));
+    const current = await runPlan({ stack: "dev", servicesDir: dir });
+    const diff = diffPlans(base, current);
+    const touched = diff.groups.filter((g) => g.status !== "unchanged");
+    expect(touched.map((g) => g.name)).toEqual(["product-recommender"]);
+    expect(touched[0].added).toEqual([]);
+    expect(touched[0].removed).toEqual([]);
+    expect(touched[0].changed.map((c) => [c.name, c.paths])).toEqual([
+      ["product-recommender-jobs-training", ["schedule.quartzCronExpression"]],
+    ]);
+  });
+});
+
+describe("npm run plan (the command)", () => {
+  const run = (args: string[]) =>
+    execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/plan.ts", ...args], {
+      cwd: REPO,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+
+  it("prints each service's tree and a total, writes JSON and markdown", () => {
+    const out = fs.mkdtempSync(path.join(require("os").tmpdir(), "plan-"));
+    const stdout = run(["--stack", "prod", "--json", path.join(out, "p.json"), "--markdown", path.join(out, "p.md")]);
+    expect(stdout).toContain("service demand-forecast (team supply-chain, services/demand-forecast.yaml)");
+    expect(stdout).toMatch(/Total: 2 services, \d+ resources/);
+    const doc = JSON.parse(fs.readFileSync(path.join(out, "p.json"), "utf8"));
+    expect(doc.services.map((s: { name: string }) => s.name)).toEqual(["demand-forecast", "product-recommender"]);
+    expect(fs.readFileSync(path.join(out, "p.md"), "utf8")).toContain("### Infrastructure plan: stack `prod`");
+  });
+
+  it("exits 2 on a usage error and names the problem", () => {
+    let status = 0;
+    let stderr = "";
+    try {
+      run(["--stack", "nope"]);
+    } catch (e) {
+      status = (e as { status: number }).status;
+      stderr = String((e as { stderr: string }).stderr);
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain('unknown stack "nope" (stacks: dev, prod)');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
