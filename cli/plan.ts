@@ -21,10 +21,17 @@ function readBase(file: string): PlanDocument {
   try {
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new UsageError(`--diff ${file}: cannot read a JSON plan (${(e as Error).message.split("\n")[0]})`);
+    throw new UsageError(
+      `--diff ${file}: cannot read a JSON plan (${(e as Error).message.split("\n")[0]})`,
+    );
   }
   const doc = parsed as PlanDocument;
-  if (!doc || !Array.isArray(doc.services) || !doc.platform || !Array.isArray(doc.platform.resources)) {
+  if (
+    !doc ||
+    !Array.isArray(doc.services) ||
+    !doc.platform ||
+    !Array.isArray(doc.platform.resources)
+  ) {
     throw new UsageError(`--diff ${file}: not a plan written by npm run plan -- --json`);
   }
   return doc;
@@ -36,7 +43,9 @@ function write(file: string, content: string): void {
 }
 
 /** The service outputs of a previous plan, as the StackReference to this stack would return them. */
-export function previousOutputsOf(base: PlanDocument | undefined): Record<string, unknown> | undefined {
+export function previousOutputsOf(
+  base: PlanDocument | undefined,
+): Record<string, unknown> | undefined {
   if (!base) return undefined;
   return { services: Object.fromEntries(base.services.map((s) => [s.name, s.outputs])) };
 }
@@ -54,11 +63,16 @@ export async function main(argv: string[]): Promise<number> {
   const servicesDir = stringFlag(args, "services");
   const diffFile = stringFlag(args, "diff");
   const base = diffFile ? readBase(diffFile) : undefined;
-  if (servicesDir && !fs.existsSync(servicesDir)) throw new UsageError(`--services ${servicesDir}: no such folder`);
+  if (servicesDir && !fs.existsSync(servicesDir))
+    throw new UsageError(`--services ${servicesDir}: no such folder`);
 
   const started = Date.now();
   process.stderr.write(`planning stack ${stack} offline...\n`);
-  const doc = await runPlan({ stack, servicesDir: servicesDir && path.resolve(servicesDir), previousOutputs: previousOutputsOf(base) });
+  const doc = await runPlan({
+    stack,
+    servicesDir: servicesDir && path.resolve(servicesDir),
+    previousOutputs: previousOutputsOf(base),
+  });
   const diff = base ? diffPlans(base, doc) : undefined;
 
   if (!args.flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
@@ -67,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
   if (jsonFile) write(jsonFile, `${JSON.stringify(doc, null, 2)}\n`);
   const markdownFile = stringFlag(args, "markdown");
   if (markdownFile) write(markdownFile, `${formatMarkdown(doc, diff)}\n`);
-  process.stderr.write(`planned ${doc.summary.services} services, ${doc.summary.resources} resources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `planned ${doc.summary.services} services, ${doc.summary.resources} resources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return doc.findings.some((f) => f.severity === "mandatory") ? 1 : 0;
 }
 

@@ -18,13 +18,18 @@ export function main(argv: string[]): number {
   const args = parseArgs(argv, { services: { value: true }, stacks: { value: true } });
   const servicesDir = path.resolve(stringFlag(args, "services") ?? DEFAULT_SERVICES_DIR);
   const stacksDir = path.resolve(stringFlag(args, "stacks") ?? DEFAULT_STACKS_DIR);
-  for (const [flag, dir] of [["services", servicesDir], ["stacks", stacksDir]]) {
+  for (const [flag, dir] of [
+    ["services", servicesDir],
+    ["stacks", stacksDir],
+  ]) {
     if (!fs.existsSync(dir)) throw new UsageError(`--${flag} ${dir}: no such folder`);
   }
   const stacks = stacksOrThrow(stacksDir);
   const catalog = loadCatalog(servicesDir, stacks);
   const perStack = stacks.map((s) => {
-    const count = catalog.filter((f) => f.entry.environments.includes(s.settings.environment)).length;
+    const count = catalog.filter((f) =>
+      f.entry.environments.includes(s.settings.environment),
+    ).length;
     return `${s.stack} (${s.settings.environment}): ${count}`;
   });
   process.stdout.write(

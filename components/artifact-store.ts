@@ -25,7 +25,13 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   constructor(
     name: string,
-    args: { bucketName: string; retentionDays: number; abortIncompleteUploadDays: number; tags: Record<string, string>; protect: boolean },
+    args: {
+      bucketName: string;
+      retentionDays: number;
+      abortIncompleteUploadDays: number;
+      tags: Record<string, string>;
+      protect: boolean;
+    },
     opts: pulumi.ComponentResourceOptions = {},
   ) {
     super("mlplatform:aws:SecureBucket", name, {}, opts);
@@ -45,7 +51,13 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
-      { bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: bucketId,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       child,
     );
     new aws.s3.BucketVersioning(
@@ -55,7 +67,15 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket: bucketId, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+      {
+        bucket: bucketId,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
       child,
     );
     new aws.s3.BucketLifecycleConfiguration(
@@ -111,10 +131,28 @@ export class ArtifactStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: ArtifactStoreArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("mlplatform:aws:ArtifactStore", name, {}, opts);
-    const { artifactsBucketName, predictionsBucketName, retentionDays, tags, abortIncompleteUploadDays = 7, protect = false } = args;
+    const {
+      artifactsBucketName,
+      predictionsBucketName,
+      retentionDays,
+      tags,
+      abortIncompleteUploadDays = 7,
+      protect = false,
+    } = args;
     const common = { retentionDays, abortIncompleteUploadDays, tags, protect };
-    this.artifacts = new SecureBucket(`${name}-artifacts`, { bucketName: artifactsBucketName, ...common }, { parent: this });
-    this.predictions = new SecureBucket(`${name}-predictions`, { bucketName: predictionsBucketName, ...common }, { parent: this });
-    this.registerOutputs({ artifactsBucket: this.artifacts.bucketName, predictionsBucket: this.predictions.bucketName });
+    this.artifacts = new SecureBucket(
+      `${name}-artifacts`,
+      { bucketName: artifactsBucketName, ...common },
+      { parent: this },
+    );
+    this.predictions = new SecureBucket(
+      `${name}-predictions`,
+      { bucketName: predictionsBucketName, ...common },
+      { parent: this },
+    );
+    this.registerOutputs({
+      artifactsBucket: this.artifacts.bucketName,
+      predictionsBucket: this.predictions.bucketName,
+    });
   }
 }

@@ -32,17 +32,29 @@ export class BaseImage extends pulumi.ComponentResource {
     super("mlplatform:platform:BaseImage", name, {}, opts);
     this.registry = new ContainerRegistry(
       `${name}-registry`,
-      { repositoryName: args.repositoryName, tags: args.tags, keepTaggedImages: 20, protect: args.protect },
+      {
+        repositoryName: args.repositoryName,
+        tags: args.tags,
+        keepTaggedImages: 20,
+        protect: args.protect,
+      },
       { parent: this },
     );
     this.imageRef = pulumi.interpolate`${this.registry.repositoryUrl}:${args.tag}`;
     if (args.build) {
-      const token = aws.ecr.getAuthorizationTokenOutput({ registryId: this.registry.repository.registryId }, { parent: this });
+      const token = aws.ecr.getAuthorizationTokenOutput(
+        { registryId: this.registry.repository.registryId },
+        { parent: this },
+      );
       const image = new docker.Image(
         name,
         {
           imageName: this.imageRef,
-          build: { context: BASE_IMAGE_CONTEXT, dockerfile: path.join(BASE_IMAGE_CONTEXT, "Dockerfile"), platform: "linux/amd64" },
+          build: {
+            context: BASE_IMAGE_CONTEXT,
+            dockerfile: path.join(BASE_IMAGE_CONTEXT, "Dockerfile"),
+            platform: "linux/amd64",
+          },
           registry: {
             server: this.registry.repositoryUrl,
             username: token.userName,

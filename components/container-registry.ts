@@ -26,10 +26,20 @@ export class ContainerRegistry extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   private readonly logicalName: string;
 
-  constructor(name: string, args: ContainerRegistryArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: ContainerRegistryArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("mlplatform:aws:ContainerRegistry", name, {}, opts);
     this.logicalName = name;
-    const { repositoryName, tags, untaggedExpiryDays = 7, keepTaggedImages = 50, protect = false } = args;
+    const {
+      repositoryName,
+      tags,
+      untaggedExpiryDays = 7,
+      keepTaggedImages = 50,
+      protect = false,
+    } = args;
 
     this.repository = new aws.ecr.Repository(
       name,
@@ -53,13 +63,22 @@ export class ContainerRegistry extends pulumi.ComponentResource {
             {
               rulePriority: 1,
               description: `Expire untagged images after ${untaggedExpiryDays} days`,
-              selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
+              selection: {
+                tagStatus: "untagged",
+                countType: "sinceImagePushed",
+                countUnit: "days",
+                countNumber: untaggedExpiryDays,
+              },
               action: { type: "expire" },
             },
             {
               rulePriority: 2,
               description: `Keep the newest ${keepTaggedImages} tagged images`,
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepTaggedImages },
+              selection: {
+                tagStatus: "any",
+                countType: "imageCountMoreThan",
+                countNumber: keepTaggedImages,
+              },
               action: { type: "expire" },
             },
           ],
@@ -77,7 +96,10 @@ export class ContainerRegistry extends pulumi.ComponentResource {
    * Repository policy: pulls only by `pullRoleArn`, pushes only by `pushRoleArn`. A method rather
    * than an argument because those roles' own policies need this repository's ARN first.
    */
-  grantAccess(pullRoleArn: pulumi.Input<string>, pushRoleArn: pulumi.Input<string>): aws.ecr.RepositoryPolicy {
+  grantAccess(
+    pullRoleArn: pulumi.Input<string>,
+    pushRoleArn: pulumi.Input<string>,
+  ): aws.ecr.RepositoryPolicy {
     return new aws.ecr.RepositoryPolicy(
       `${this.logicalName}-policy`,
       {
@@ -103,6 +125,15 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 }
 
 /** Actions needed to pull an image (besides ecr:GetAuthorizationToken, which has no resource). */
-export const ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
+export const ECR_PULL_ACTIONS = [
+  "ecr:BatchGetImage",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:BatchCheckLayerAvailability",
+];
 /** Actions needed to push an image. */
-export const ECR_PUSH_ACTIONS = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"];
+export const ECR_PUSH_ACTIONS = [
+  "ecr:InitiateLayerUpload",
+  "ecr:UploadLayerPart",
+  "ecr:CompleteLayerUpload",
+  "ecr:PutImage",
+];

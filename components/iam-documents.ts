@@ -7,7 +7,10 @@ export interface PolicyStatement {
   Action: string[];
   Resource?: pulumi.Input<string> | pulumi.Input<string>[];
   Principal?: Record<string, pulumi.Input<string> | pulumi.Input<string>[]>;
-  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[] | boolean>>;
+  Condition?: Record<
+    string,
+    Record<string, pulumi.Input<string> | pulumi.Input<string>[] | boolean>
+  >;
 }
 
 /** A policy document whose statements may hold outputs (ARNs). */

@@ -45,13 +45,22 @@ export class MlService extends pulumi.ComponentResource {
     const { service, settings } = args;
     const env = settings.environment;
     const names = physicalNames(service.name, env, settings.namePrefix);
-    const tags = serviceTags({ service: service.name, team: service.team, environment: env, accountTags: settings.accountTags });
+    const tags = serviceTags({
+      service: service.name,
+      team: service.team,
+      environment: env,
+      accountTags: settings.accountTags,
+    });
     const child = { parent: this };
     const active = !service.decommissioned;
     const protect = settings.protectData && active;
     const ownsSource = env === service.sourceEnvironment;
 
-    const registry = new ContainerRegistry(`${name}-images`, { repositoryName: names.ecrRepository, tags, protect }, child);
+    const registry = new ContainerRegistry(
+      `${name}-images`,
+      { repositoryName: names.ecrRepository, tags, protect },
+      child,
+    );
     const store = new ArtifactStore(
       `${name}-store`,
       {
@@ -70,7 +79,14 @@ export class MlService extends pulumi.ComponentResource {
             repositoryName: names.repository,
             description: service.description,
             visibility: service.repository.visibility,
-            topics: [...new Set(["ml-service", service.team, service.template, ...service.repository.topics])],
+            topics: [
+              ...new Set([
+                "ml-service",
+                service.team,
+                service.template,
+                ...service.repository.topics,
+              ]),
+            ],
             teamSlug: service.team,
             secretScanning: settings.githubPlan === "enterprise",
             protect,
@@ -118,7 +134,10 @@ export class MlService extends pulumi.ComponentResource {
         {
           pythonPackage: names.pythonPackage,
           training: { ...service.training, jobName: names.trainingJob },
-          batchPrediction: service.batchPrediction && { ...service.batchPrediction, jobName: names.batchPredictionJob },
+          batchPrediction: service.batchPrediction && {
+            ...service.batchPrediction,
+            jobName: names.batchPredictionJob,
+          },
           scheduleInDatabricks: settings.orchestrator === "databricks",
           sparkVersion: settings.sparkVersion,
           imageRepositoryUrl: registry.repositoryUrl,

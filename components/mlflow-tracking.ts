@@ -66,7 +66,9 @@ export class MlflowTracking extends pulumi.ComponentResource {
         registeredModelId: this.model.registeredModelId,
         accessControls: [
           { groupName: args.teamGroup, permissionLevel: "CAN_MANAGE_PRODUCTION_VERSIONS" },
-          ...(sp ? [{ servicePrincipalName: sp, permissionLevel: "CAN_MANAGE_PRODUCTION_VERSIONS" }] : []),
+          ...(sp
+            ? [{ servicePrincipalName: sp, permissionLevel: "CAN_MANAGE_PRODUCTION_VERSIONS" }]
+            : []),
         ],
       },
       { parent: this },
@@ -74,6 +76,9 @@ export class MlflowTracking extends pulumi.ComponentResource {
 
     this.experimentId = this.experiment.id;
     this.registeredModelName = this.model.name;
-    this.registerOutputs({ experimentId: this.experimentId, registeredModelName: this.registeredModelName });
+    this.registerOutputs({
+      experimentId: this.experimentId,
+      registeredModelName: this.registeredModelName,
+    });
   }
 }

@@ -44,7 +44,11 @@ export class ServiceIdentities extends pulumi.ComponentResource {
   /** OAuth secret of the service principal (a Pulumi secret). */
   public readonly servicePrincipalSecret: pulumi.Output<string>;
 
-  constructor(name: string, args: ServiceIdentitiesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: ServiceIdentitiesArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("mlplatform:identity:ServiceIdentities", name, {}, opts);
     const { ciPrefix = "ci/", tags } = args;
     const child = { parent: this };
@@ -73,8 +77,18 @@ export class ServiceIdentities extends pulumi.ComponentResource {
         role: this.ciRole.id,
         policy: policyDocumentOutput([
           // GetAuthorizationToken is account-wide by design: AWS does not scope it to a repository.
-          { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-          { Sid: "PushServiceImages", Effect: "Allow", Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS], Resource: args.ecrRepositoryArn },
+          {
+            Sid: "EcrLogin",
+            Effect: "Allow",
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+          },
+          {
+            Sid: "PushServiceImages",
+            Effect: "Allow",
+            Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS],
+            Resource: args.ecrRepositoryArn,
+          },
           {
             Sid: "ListCiPrefix",
             Effect: "Allow",
@@ -99,7 +113,12 @@ export class ServiceIdentities extends pulumi.ComponentResource {
         name: args.clusterRoleName,
         description: "Databricks job clusters of one ML service: pull its images, use its buckets.",
         assumeRolePolicy: policyDocumentOutput([
-          { Sid: "Ec2Instances", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] },
+          {
+            Sid: "Ec2Instances",
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: ["sts:AssumeRole"],
+          },
         ]),
         tags,
       },
@@ -110,8 +129,18 @@ export class ServiceIdentities extends pulumi.ComponentResource {
       {
         role: this.clusterRole.id,
         policy: policyDocumentOutput([
-          { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-          { Sid: "PullServiceImages", Effect: "Allow", Action: ECR_PULL_ACTIONS, Resource: args.ecrRepositoryArn },
+          {
+            Sid: "EcrLogin",
+            Effect: "Allow",
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+          },
+          {
+            Sid: "PullServiceImages",
+            Effect: "Allow",
+            Action: ECR_PULL_ACTIONS,
+            Resource: args.ecrRepositoryArn,
+          },
           {
             Sid: "ListServiceBuckets",
             Effect: "Allow",
@@ -122,7 +151,10 @@ export class ServiceIdentities extends pulumi.ComponentResource {
             Sid: "ReadWriteServiceObjects",
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            Resource: [pulumi.interpolate`${args.artifactsBucketArn}/*`, pulumi.interpolate`${args.predictionsBucketArn}/*`],
+            Resource: [
+              pulumi.interpolate`${args.artifactsBucketArn}/*`,
+              pulumi.interpolate`${args.predictionsBucketArn}/*`,
+            ],
           },
         ]),
       },

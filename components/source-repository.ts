@@ -34,7 +34,11 @@ export class SourceRepository extends pulumi.ComponentResource {
   public readonly defaultBranch: string;
   private readonly logicalName: string;
 
-  constructor(name: string, args: SourceRepositoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: SourceRepositoryArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("mlplatform:github:SourceRepository", name, {}, opts);
     this.logicalName = name;
     const { defaultBranch = "main", protect = false } = args;

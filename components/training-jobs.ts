@@ -61,15 +61,27 @@ export class TrainingJobs extends pulumi.ComponentResource {
     super("mlplatform:databricks:TrainingJobs", name, {}, opts);
     const child = { parent: this };
 
-    this.secretScope = new databricks.SecretScope(`${name}-scope`, { name: args.secretScopeName }, child);
+    this.secretScope = new databricks.SecretScope(
+      `${name}-scope`,
+      { name: args.secretScopeName },
+      child,
+    );
     const clientSecret = new databricks.Secret(
       `${name}-client-secret`,
-      { scope: this.secretScope.name, key: CLIENT_SECRET_KEY, stringValue: pulumi.secret(args.servicePrincipalSecret) },
+      {
+        scope: this.secretScope.name,
+        key: CLIENT_SECRET_KEY,
+        stringValue: pulumi.secret(args.servicePrincipalSecret),
+      },
       child,
     );
     new databricks.SecretAcl(
       `${name}-scope-reader`,
-      { scope: this.secretScope.name, principal: args.servicePrincipalClientId, permission: "READ" },
+      {
+        scope: this.secretScope.name,
+        principal: args.servicePrincipalClientId,
+        permission: "READ",
+      },
       child,
     );
 
@@ -85,7 +97,11 @@ export class TrainingJobs extends pulumi.ComponentResource {
           emailNotifications: { onFailures: args.notificationEmails, noAlertForSkippedRuns: true },
           schedule:
             args.scheduleInDatabricks && spec.schedule
-              ? { quartzCronExpression: toQuartz(spec.schedule), timezoneId: spec.timezone, pauseStatus: "UNPAUSED" }
+              ? {
+                  quartzCronExpression: toQuartz(spec.schedule),
+                  timezoneId: spec.timezone,
+                  pauseStatus: "UNPAUSED",
+                }
               : undefined,
           parameters: [
             { name: "git_sha", default: "unknown" },
@@ -102,8 +118,13 @@ export class TrainingJobs extends pulumi.ComponentResource {
                 sparkVersion: args.sparkVersion,
                 nodeTypeId: spec.nodeType,
                 numWorkers: spec.workers,
-                dockerImage: { url: pulumi.interpolate`${args.imageRepositoryUrl}:${BOOTSTRAP_IMAGE_TAG}` },
-                awsAttributes: { instanceProfileArn: args.instanceProfileArn, availability: "SPOT_WITH_FALLBACK" },
+                dockerImage: {
+                  url: pulumi.interpolate`${args.imageRepositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
+                },
+                awsAttributes: {
+                  instanceProfileArn: args.instanceProfileArn,
+                  availability: "SPOT_WITH_FALLBACK",
+                },
                 sparkEnvVars: {
                   ...args.environment,
                   DATABRICKS_CLIENT_ID: args.servicePrincipalClientId,
@@ -113,7 +134,12 @@ export class TrainingJobs extends pulumi.ComponentResource {
               },
               sparkPythonTask: {
                 pythonFile: `file:/app/src/${args.pythonPackage}/${spec.entryPoint}.py`,
-                parameters: ["--git-sha", "{{job.parameters.git_sha}}", "--image-tag", "{{job.parameters.image_tag}}"],
+                parameters: [
+                  "--git-sha",
+                  "{{job.parameters.git_sha}}",
+                  "--image-tag",
+                  "{{job.parameters.image_tag}}",
+                ],
               },
             },
           ],
@@ -139,9 +165,14 @@ export class TrainingJobs extends pulumi.ComponentResource {
     this.trainingJob = declareJob("training", args.training, [clientSecret]);
     this.trainingJobId = this.trainingJob.id;
     if (args.batchPrediction) {
-      this.batchPredictionJob = declareJob("batch-prediction", args.batchPrediction, [clientSecret]);
+      this.batchPredictionJob = declareJob("batch-prediction", args.batchPrediction, [
+        clientSecret,
+      ]);
       this.batchPredictionJobId = this.batchPredictionJob.id;
     }
-    this.registerOutputs({ trainingJobId: this.trainingJobId, batchPredictionJobId: this.batchPredictionJobId });
+    this.registerOutputs({
+      trainingJobId: this.trainingJobId,
+      batchPredictionJobId: this.batchPredictionJobId,
+    });
   }
 }

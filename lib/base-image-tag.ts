@@ -2,7 +2,13 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export const BASE_IMAGE_DOCKERFILE = path.join(__dirname, "..", "templates", "base-image", "Dockerfile");
+export const BASE_IMAGE_DOCKERFILE = path.join(
+  __dirname,
+  "..",
+  "templates",
+  "base-image",
+  "Dockerfile",
+);
 
 let cached: string | undefined;
 

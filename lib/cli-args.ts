@@ -12,7 +12,11 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export function parseArgs(argv: string[], spec: Record<string, FlagSpec>, maxPositionals = 0): ParsedArgs {
+export function parseArgs(
+  argv: string[],
+  spec: Record<string, FlagSpec>,
+  maxPositionals = 0,
+): ParsedArgs {
   const flags: Record<string, string | true> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {

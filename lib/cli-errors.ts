@@ -17,6 +17,7 @@ export function reportAndExit(error: unknown, usage: string): never {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message}\n`);
-  if (process.env.MLPLATFORM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (process.env.MLPLATFORM_DEBUG && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 }

@@ -33,20 +33,75 @@ export interface NameLimit {
 
 /** Cloud rules for the names above (length and characters). */
 export const NAME_LIMITS: readonly NameLimit[] = [
-  { what: "repository", max: 100, pattern: /^[a-z0-9][a-z0-9-]*$/, rule: "GitHub repository names: 100 characters" },
+  {
+    what: "repository",
+    max: 100,
+    pattern: /^[a-z0-9][a-z0-9-]*$/,
+    rule: "GitHub repository names: 100 characters",
+  },
   { what: "pythonPackage", max: 64, pattern: /^[a-z_][a-z0-9_]*$/, rule: "Python identifiers" },
-  { what: "ecrRepository", max: 256, pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, rule: "ECR repository names: 256 characters, lowercase" },
-  { what: "artifactsBucket", max: 63, pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes" },
-  { what: "predictionsBucket", max: 63, pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes" },
+  {
+    what: "ecrRepository",
+    max: 256,
+    pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+    rule: "ECR repository names: 256 characters, lowercase",
+  },
+  {
+    what: "artifactsBucket",
+    max: 63,
+    pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes",
+  },
+  {
+    what: "predictionsBucket",
+    max: 63,
+    pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    rule: "S3 bucket names: 3 to 63 characters, lowercase, digits, dashes",
+  },
   { what: "ciRole", max: 64, pattern: /^[\w+=,.@-]+$/, rule: "IAM role names: 64 characters" },
   { what: "clusterRole", max: 64, pattern: /^[\w+=,.@-]+$/, rule: "IAM role names: 64 characters" },
-  { what: "instanceProfile", max: 128, pattern: /^[\w+=,.@-]+$/, rule: "IAM instance profile names: 128 characters" },
-  { what: "trainingJob", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks job names (kept to 100 characters)" },
-  { what: "batchPredictionJob", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks job names (kept to 100 characters)" },
-  { what: "secretScope", max: 128, pattern: /^[\w.@-]+$/, rule: "Databricks secret scope names: 128 characters" },
-  { what: "servicePrincipal", max: 100, pattern: /^[\w .-]+$/, rule: "Databricks display names (kept to 100 characters)" },
-  { what: "experimentPath", max: 200, pattern: /^\/[\w./-]+$/, rule: "MLflow experiment workspace paths" },
-  { what: "registeredModel", max: 100, pattern: /^[\w.-]+$/, rule: "MLflow registered model names (kept to 100 characters)" },
+  {
+    what: "instanceProfile",
+    max: 128,
+    pattern: /^[\w+=,.@-]+$/,
+    rule: "IAM instance profile names: 128 characters",
+  },
+  {
+    what: "trainingJob",
+    max: 100,
+    pattern: /^[\w .-]+$/,
+    rule: "Databricks job names (kept to 100 characters)",
+  },
+  {
+    what: "batchPredictionJob",
+    max: 100,
+    pattern: /^[\w .-]+$/,
+    rule: "Databricks job names (kept to 100 characters)",
+  },
+  {
+    what: "secretScope",
+    max: 128,
+    pattern: /^[\w.@-]+$/,
+    rule: "Databricks secret scope names: 128 characters",
+  },
+  {
+    what: "servicePrincipal",
+    max: 100,
+    pattern: /^[\w .-]+$/,
+    rule: "Databricks display names (kept to 100 characters)",
+  },
+  {
+    what: "experimentPath",
+    max: 200,
+    pattern: /^\/[\w./-]+$/,
+    rule: "MLflow experiment workspace paths",
+  },
+  {
+    what: "registeredModel",
+    max: 100,
+    pattern: /^[\w.-]+$/,
+    rule: "MLflow registered model names (kept to 100 characters)",
+  },
 ];
 
 export function physicalNames(service: string, environment: string, prefix: string): PhysicalNames {

@@ -15,7 +15,13 @@ import { loadCatalog } from "./catalog/load";
 import { servicesForStack } from "./catalog/resolve";
 import { CatalogFile } from "./catalog/types";
 import { platformNames } from "./names";
-import { CONFIG_NAMESPACE, parseSettings, SECRET_SETTING_KEYS, SettingsError, StackSettings } from "./settings";
+import {
+  CONFIG_NAMESPACE,
+  parseSettings,
+  SECRET_SETTING_KEYS,
+  SettingsError,
+  StackSettings,
+} from "./settings";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, readStacks, StackInfo } from "./stacks";
 import { baseImageTag } from "./base-image-tag";
 
@@ -59,13 +65,17 @@ export function settingsFromConfig(stack: string): StackSettings {
 }
 
 /** Validates settings and catalog; throws one CatalogError listing every problem (a RunError: no stack trace). */
-export function loadValidated(options: ProgramOptions, stack: string): { settings: StackSettings; catalog: CatalogFile[] } {
+export function loadValidated(
+  options: ProgramOptions,
+  stack: string,
+): { settings: StackSettings; catalog: CatalogFile[] } {
   try {
     const settings = settingsFromConfig(stack);
     const stacks: StackInfo[] = readStacks(options.stacksDir ?? DEFAULT_STACKS_DIR).map((s) =>
       s.stack === stack ? { ...s, settings } : s,
     );
-    const catalog = options.catalog ?? loadCatalog(options.servicesDir ?? DEFAULT_SERVICES_DIR, stacks);
+    const catalog =
+      options.catalog ?? loadCatalog(options.servicesDir ?? DEFAULT_SERVICES_DIR, stacks);
     return { settings, catalog };
   } catch (e) {
     if (e instanceof SettingsError) throw new CatalogError(e.problems);
@@ -100,7 +110,12 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
       repositoryName: platform.baseImageRepository,
       tag: baseImageTag(),
       build: settings.buildBaseImage,
-      tags: serviceTags({ service: "platform", team: "ml-platform", environment: settings.environment, accountTags: settings.accountTags }),
+      tags: serviceTags({
+        service: "platform",
+        team: "ml-platform",
+        environment: settings.environment,
+        accountTags: settings.accountTags,
+      }),
       protect: settings.protectData,
     },
     { providers },
@@ -116,5 +131,10 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     );
     outputs[service.name] = ml.outputs;
   }
-  return { environment: settings.environment, accountId: identity.accountId, baseImage: baseImage.imageRef, services: outputs };
+  return {
+    environment: settings.environment,
+    accountId: identity.accountId,
+    baseImage: baseImage.imageRef,
+    services: outputs,
+  };
 }

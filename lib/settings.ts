@@ -29,7 +29,12 @@ export const SETTINGS: readonly SettingSpec[] = [
       "Environment this stack deploys (services list it in `environments`). Several stacks may share one environment when it is sharded.",
     pattern: /^[a-z][a-z0-9]{0,7}$/,
   },
-  { key: "awsRegion", type: "string", description: "AWS region of every AWS resource.", pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/ },
+  {
+    key: "awsRegion",
+    type: "string",
+    description: "AWS region of every AWS resource.",
+    pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
+  },
   {
     key: "namePrefix",
     type: "string",
@@ -144,8 +149,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     key: "shardServices",
     type: "string-list",
-    description:
-      "Shard by list: this stack deploys only these services (empty = no list filter).",
+    description: "Shard by list: this stack deploys only these services (empty = no list filter).",
     default: [],
   },
   {

@@ -41,7 +41,8 @@ export function readStackFile(file: string): StackInfo {
   }
   const ours: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) ours[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
+    if (key.startsWith(`${CONFIG_NAMESPACE}:`))
+      ours[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
   }
   return { stack, file: shown, settings: parseSettings(stack, ours, shown), config };
 }
@@ -52,7 +53,10 @@ export function readStacks(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
   const stacks: StackInfo[] = [];
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((f) => STACK_FILE.test(f)).sort();
+    names = fs
+      .readdirSync(dir)
+      .filter((f) => STACK_FILE.test(f))
+      .sort();
   } catch {
     throw new SettingsError([`${displayPath(dir)}: cannot read the stacks folder`]);
   }
@@ -65,6 +69,7 @@ export function readStacks(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
     }
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  if (stacks.length === 0) throw new SettingsError([`${displayPath(dir)}: no stack files (Pulumi.<stack>.yaml)`]);
+  if (stacks.length === 0)
+    throw new SettingsError([`${displayPath(dir)}: no stack files (Pulumi.<stack>.yaml)`]);
   return stacks;
 }

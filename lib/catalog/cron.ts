@@ -20,7 +20,12 @@ const FIELDS: readonly FieldSpec[] = [
     max: 12,
     names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
   },
-  { label: "day-of-week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+  {
+    label: "day-of-week",
+    min: 0,
+    max: 7,
+    names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+  },
 ];
 
 const MACROS: Record<string, string> = {

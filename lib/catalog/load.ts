@@ -46,22 +46,29 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
     if (!parsed) continue;
     const { entry, lineOf, shown, digest } = parsed;
     const before = problems.length;
-    const at = (p: (string | number)[], atKey = false) => `${shown}:${lineOf(p, atKey)}: ${fieldPath(p)}`;
+    const at = (p: (string | number)[], atKey = false) =>
+      `${shown}:${lineOf(p, atKey)}: ${fieldPath(p)}`;
 
     const expectedName = path.basename(file, ".yaml");
     if (entry.name !== expectedName) {
-      problems.push(`${at(["name"])}: "${entry.name}" does not match the file name (rename the file to ${entry.name}.yaml, or set name: ${expectedName})`);
+      problems.push(
+        `${at(["name"])}: "${entry.name}" does not match the file name (rename the file to ${entry.name}.yaml, or set name: ${expectedName})`,
+      );
     }
     const first = byName.get(entry.name);
     if (first) {
-      problems.push(`${at(["name"])}: "${entry.name}" is already used by ${first} (service names must be unique across the catalog)`);
+      problems.push(
+        `${at(["name"])}: "${entry.name}" is already used by ${first} (service names must be unique across the catalog)`,
+      );
     } else {
       byName.set(entry.name, shown);
     }
     entry.environments.forEach((env, i) => {
       const envStacks = environments.get(env);
       if (!envStacks) {
-        problems.push(`${at(["environments", i])}: environment "${env}" has no stack (known: ${[...environments.keys()].sort().join(", ")})`);
+        problems.push(
+          `${at(["environments", i])}: environment "${env}" has no stack (known: ${[...environments.keys()].sort().join(", ")})`,
+        );
         return;
       }
       for (const prefix of new Set(envStacks.map((s) => s.settings.namePrefix))) {
@@ -71,18 +78,28 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
       }
       const owners = envStacks.filter((s) => stackSelects(s, entry));
       if (owners.length !== 1) {
-        const which = owners.length === 0 ? "no stack" : `${owners.length} stacks (${owners.map((s) => s.stack).join(", ")})`;
-        problems.push(`${at(["environments", i])}: environment "${env}" is sharded and ${which} select this service (exactly one stack of an environment must; fix shardTeams/shardServices in stacks/)`);
+        const which =
+          owners.length === 0
+            ? "no stack"
+            : `${owners.length} stacks (${owners.map((s) => s.stack).join(", ")})`;
+        problems.push(
+          `${at(["environments", i])}: environment "${env}" is sharded and ${which} select this service (exactly one stack of an environment must; fix shardTeams/shardServices in stacks/)`,
+        );
       }
     });
     if (problems.length === before) entries.push({ file: shown, entry, digest });
   }
   if (entries.length > CATALOG_LIMITS.maxServices) {
-    problems.push(`${displayPath(dir)}: ${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`);
+    problems.push(
+      `${displayPath(dir)}: ${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`,
+    );
   }
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {
-      if (!byName.has(listed)) problems.push(`${stack.file}: mlplatform:shardServices: "${listed}" is not a service in the catalog`);
+      if (!byName.has(listed))
+        problems.push(
+          `${stack.file}: mlplatform:shardServices: "${listed}" is not a service in the catalog`,
+        );
     }
   }
   if (problems.length > 0) throw new CatalogError(problems);
@@ -90,7 +107,10 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
 }
 
 /** Whether a stack's shard settings select a service (empty filters select everything). */
-export function stackSelects(stack: StackInfo | { settings: StackInfo["settings"] }, entry: ServiceEntry): boolean {
+export function stackSelects(
+  stack: StackInfo | { settings: StackInfo["settings"] },
+  entry: ServiceEntry,
+): boolean {
   const { shardTeams, shardServices } = stack.settings;
   if (shardTeams.length > 0 && !shardTeams.includes(entry.team)) return false;
   if (shardServices.length > 0 && !shardServices.includes(entry.name)) return false;
@@ -111,11 +131,17 @@ function listEntryFiles(dir: string, problems: string[]): string[] {
     const shown = path.join(shownDir, d.name);
     if (ALLOWED_EXTRA.has(d.name)) continue;
     if (d.isSymbolicLink()) {
-      problems.push(`${shown}: is a symbolic link (entries must be regular files inside ${shownDir})`);
+      problems.push(
+        `${shown}: is a symbolic link (entries must be regular files inside ${shownDir})`,
+      );
     } else if (!d.isFile()) {
-      problems.push(`${shown}: is not a regular file (only <name>.yaml entries belong in ${shownDir})`);
+      problems.push(
+        `${shown}: is not a regular file (only <name>.yaml entries belong in ${shownDir})`,
+      );
     } else if (!d.name.endsWith(".yaml")) {
-      problems.push(`${shown}: unexpected file (entries are named <name>.yaml; also allowed: ${[...ALLOWED_EXTRA].join(", ")})`);
+      problems.push(
+        `${shown}: unexpected file (entries are named <name>.yaml; also allowed: ${[...ALLOWED_EXTRA].join(", ")})`,
+      );
     } else {
       files.push(path.join(dir, d.name));
     }
@@ -157,7 +183,11 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
   const lineCounter = new YAML.LineCounter();
   let docs: YAML.Document.Parsed[];
   try {
-    docs = YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false }) as YAML.Document.Parsed[];
+    docs = YAML.parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: true,
+      prettyErrors: false,
+    }) as YAML.Document.Parsed[];
   } catch (e) {
     problems.push(`${shown}: not valid YAML: ${firstLine((e as Error).message)}`);
     return undefined;
@@ -171,7 +201,9 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
   if (doc.errors.length > 0) {
     for (const error of doc.errors.slice(0, 5)) {
       const line = lineCounter.linePos(error.pos[0]).line;
-      problems.push(`${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`);
+      problems.push(
+        `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`,
+      );
     }
     return undefined;
   }
@@ -179,7 +211,9 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
   try {
     raw = doc.toJS({ maxAliasCount: CATALOG_LIMITS.maxAliasCount });
   } catch (e) {
-    problems.push(`${shown}: ${firstLine((e as Error).message)} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`);
+    problems.push(
+      `${shown}: ${firstLine((e as Error).message)} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`,
+    );
     return undefined;
   }
   const lineOf = (p: (string | number)[], atKey = false): number | string => {
@@ -188,7 +222,9 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
       if (depth === p.length && atKey) {
         const parent = doc.getIn(p.slice(0, -1), true);
         if (YAML.isMap(parent)) {
-          const pair = parent.items.find((i) => YAML.isScalar(i.key) && i.key.value === p[p.length - 1]);
+          const pair = parent.items.find(
+            (i) => YAML.isScalar(i.key) && i.key.value === p[p.length - 1],
+          );
           const range = (pair?.key as YAML.Node | undefined)?.range;
           if (range) return lineCounter.linePos(range[0]).line;
         }
@@ -198,13 +234,17 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
     return 1;
   };
   if (depthOf(raw) > CATALOG_LIMITS.maxDepth) {
-    problems.push(`${shown}:1: (entry): nested ${depthOf(raw)} levels deep (at most ${CATALOG_LIMITS.maxDepth})`);
+    problems.push(
+      `${shown}:1: (entry): nested ${depthOf(raw)} levels deep (at most ${CATALOG_LIMITS.maxDepth})`,
+    );
     return undefined;
   }
   const schemaProblems: SchemaProblem[] = [];
   const entry = checkValue(catalogSchema(), raw, [], schemaProblems) as ServiceEntry;
   for (const problem of schemaProblems) {
-    problems.push(`${shown}:${lineOf(problem.path, problem.atKey)}: ${fieldPath(problem.path)}: ${problem.message}`);
+    problems.push(
+      `${shown}:${lineOf(problem.path, problem.atKey)}: ${fieldPath(problem.path)}: ${problem.message}`,
+    );
   }
   if (schemaProblems.length > 0) return undefined;
   return { entry, shown, digest, lineOf };
@@ -221,7 +261,9 @@ function depthOf(value: unknown, depth = 0): number {
 export function fieldPath(p: (string | number)[]): string {
   if (p.length === 0) return "(entry)";
   return p
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .map((part, i) =>
+      typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`,
+    )
     .join("")
     .replace(/[\r\n\t]/g, " ")
     .slice(0, 120);

@@ -4,7 +4,10 @@ import { stackSelects } from "./load";
 import { CatalogFile, ResolvedService, ServiceEntry, TemplateName } from "./types";
 
 /** Each template's primary metric and its default gate. */
-const TEMPLATE_METRICS: Record<TemplateName, { metric: string; direction: "maximize" | "minimize"; threshold: number | null }> = {
+const TEMPLATE_METRICS: Record<
+  TemplateName,
+  { metric: string; direction: "maximize" | "minimize"; threshold: number | null }
+> = {
   sklearn: { metric: "roc_auc", direction: "maximize", threshold: 0.7 },
   pyspark: { metric: "rmse", direction: "minimize", threshold: null },
 };
@@ -24,7 +27,8 @@ export function resolveService(entry: ServiceEntry, settings: StackSettings): Re
     evaluation: {
       metric,
       direction,
-      threshold: entry.evaluation.threshold ?? (entry.evaluation.metric ? null : templateMetric.threshold),
+      threshold:
+        entry.evaluation.threshold ?? (entry.evaluation.metric ? null : templateMetric.threshold),
     },
     artifacts: { retentionDays: entry.artifacts.retentionDays ?? settings.artifactRetentionDays },
     sourceEnvironment: entry.environments[0],
@@ -32,9 +36,15 @@ export function resolveService(entry: ServiceEntry, settings: StackSettings): Re
 }
 
 /** The services this stack deploys, sorted by name. */
-export function servicesForStack(catalog: CatalogFile[], settings: StackSettings): ResolvedService[] {
+export function servicesForStack(
+  catalog: CatalogFile[],
+  settings: StackSettings,
+): ResolvedService[] {
   return catalog
-    .filter((f) => f.entry.environments.includes(settings.environment) && stackSelects({ settings }, f.entry))
+    .filter(
+      (f) =>
+        f.entry.environments.includes(settings.environment) && stackSelects({ settings }, f.entry),
+    )
     .map((f) => resolveService(f.entry, settings))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -29,9 +29,26 @@ export interface SchemaNode {
 }
 
 const SUPPORTED = new Set([
-  "$schema", "$id", "title", "type", "description", "properties", "required",
-  "additionalProperties", "items", "minItems", "maxItems", "uniqueItems", "enum", "pattern",
-  "minLength", "maxLength", "minimum", "maximum", "format", "default",
+  "$schema",
+  "$id",
+  "title",
+  "type",
+  "description",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "enum",
+  "pattern",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "format",
+  "default",
 ]);
 
 export const SCHEMA_PATH = path.join(__dirname, "..", "..", "services", "schema.json");
@@ -50,7 +67,8 @@ export function catalogSchema(): SchemaNode {
 
 function assertSupported(node: SchemaNode, where: string): void {
   for (const key of Object.keys(node)) {
-    if (!SUPPORTED.has(key)) throw new Error(`services/schema.json ${where}: unsupported keyword ${key}`);
+    if (!SUPPORTED.has(key))
+      throw new Error(`services/schema.json ${where}: unsupported keyword ${key}`);
   }
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     assertSupported(child, `${where}/properties/${name}`);
@@ -67,7 +85,8 @@ export interface SchemaProblem {
 }
 
 // Anchored, bounded pattern: a local part and a dotted domain with a 2+ letter top level.
-const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$/;
+const EMAIL =
+  /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$/;
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
@@ -155,17 +174,25 @@ export function checkValue(
         return value;
       }
       if (node.minItems !== undefined && value.length < node.minItems) {
-        fail(`has ${value.length} item${value.length === 1 ? "" : "s"} (at least ${node.minItems} required)`);
+        fail(
+          `has ${value.length} item${value.length === 1 ? "" : "s"} (at least ${node.minItems} required)`,
+        );
       }
       if (node.maxItems !== undefined && value.length > node.maxItems) {
         fail(`has ${value.length} items (at most ${node.maxItems} allowed)`);
       }
-      const out = value.map((item, i) => (node.items ? checkValue(node.items, item, [...at, i], problems) : item));
+      const out = value.map((item, i) =>
+        node.items ? checkValue(node.items, item, [...at, i], problems) : item,
+      );
       if (node.uniqueItems) {
         const seen = new Set<string>();
         value.forEach((item, i) => {
           const key = JSON.stringify(item);
-          if (seen.has(key)) problems.push({ path: [...at, i], message: `duplicates ${preview(item)} (items must be unique)` });
+          if (seen.has(key))
+            problems.push({
+              path: [...at, i],
+              message: `duplicates ${preview(item)} (items must be unique)`,
+            });
           seen.add(key);
         });
       }
@@ -173,7 +200,9 @@ export function checkValue(
     }
     case "string": {
       if (typeof value !== "string") {
-        fail(`is ${typeName(value)} (expected ${expected(node)}${node.enum ? `: one of ${node.enum.join(", ")}` : ""})`);
+        fail(
+          `is ${typeName(value)} (expected ${expected(node)}${node.enum ? `: one of ${node.enum.join(", ")}` : ""})`,
+        );
         return value;
       }
       if (node.minLength !== undefined && value.length < node.minLength) {
@@ -192,17 +221,25 @@ export function checkValue(
         fail(`${preview(value)} is not an email address (name@domain.tld)`);
       } else if (node.format === "cron") {
         const parsed = parseCron(value);
-        if (typeof parsed === "string") fail(`${preview(value)} is not a valid cron expression: ${parsed} (${CRON_ALLOWED})`);
+        if (typeof parsed === "string")
+          fail(`${preview(value)} is not a valid cron expression: ${parsed} (${CRON_ALLOWED})`);
       }
       return value;
     }
     case "integer":
     case "number": {
-      if (typeof value !== "number" || !Number.isFinite(value) || (node.type === "integer" && !Number.isInteger(value))) {
+      if (
+        typeof value !== "number" ||
+        !Number.isFinite(value) ||
+        (node.type === "integer" && !Number.isInteger(value))
+      ) {
         fail(`is ${typeName(value)} (expected ${expected(node)}${rangeText(node)})`);
         return value;
       }
-      if ((node.minimum !== undefined && value < node.minimum) || (node.maximum !== undefined && value > node.maximum)) {
+      if (
+        (node.minimum !== undefined && value < node.minimum) ||
+        (node.maximum !== undefined && value > node.maximum)
+      ) {
         fail(`${value} is out of range (${rangeText(node).replace(/^ /, "")})`);
       }
       return value;
@@ -217,7 +254,8 @@ export function checkValue(
 }
 
 function rangeText(node: SchemaNode): string {
-  if (node.minimum !== undefined && node.maximum !== undefined) return ` from ${node.minimum} to ${node.maximum}`;
+  if (node.minimum !== undefined && node.maximum !== undefined)
+    return ` from ${node.minimum} to ${node.maximum}`;
   return "";
 }
 

@@ -41,7 +41,10 @@ export interface CatalogFile {
 
 /** A service as one stack deploys it: stack defaults resolved, nothing optional left open. */
 export interface ResolvedService
-  extends Omit<ServiceEntry, "displayName" | "training" | "batchPrediction" | "evaluation" | "artifacts"> {
+  extends Omit<
+    ServiceEntry,
+    "displayName" | "training" | "batchPrediction" | "evaluation" | "artifacts"
+  > {
   displayName: string;
   training: JobEntry & { nodeType: string };
   batchPrediction?: JobEntry & { nodeType: string; schedule: string };

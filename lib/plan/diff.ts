@@ -60,7 +60,11 @@ function diffPaths(a: unknown, b: unknown, prefix: string, out: string[]): void 
   }
 }
 
-export function diffGroup(name: string, base: PlanResource[] | undefined, current: PlanResource[] | undefined): GroupDiff {
+export function diffGroup(
+  name: string,
+  base: PlanResource[] | undefined,
+  current: PlanResource[] | undefined,
+): GroupDiff {
   const before = new Map((base ?? []).filter((r) => r.custom).map((r) => [r.urn, r]));
   const after = new Map((current ?? []).filter((r) => r.custom).map((r) => [r.urn, r]));
   const added = [...after.values()].filter((r) => !before.has(r.urn));
@@ -75,7 +79,13 @@ export function diffGroup(name: string, base: PlanResource[] | undefined, curren
     if (then.retainOnDelete !== now.retainOnDelete) paths.push("(option) retainOnDelete");
     if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths });
   }
-  const status = !base ? "added" : !current ? "removed" : added.length + removed.length + changed.length > 0 ? "changed" : "unchanged";
+  const status = !base
+    ? "added"
+    : !current
+      ? "removed"
+      : added.length + removed.length + changed.length > 0
+        ? "changed"
+        : "unchanged";
   return {
     name,
     status,
@@ -93,7 +103,9 @@ export function diffPlans(base: PlanDocument, current: PlanDocument): PlanDiff {
   const names = [...new Set([...baseServices.keys(), ...currentServices.keys()])].sort();
   const groups = [
     diffGroup("platform", base.platform.resources, current.platform.resources),
-    ...names.map((n) => diffGroup(n, baseServices.get(n)?.resources, currentServices.get(n)?.resources)),
+    ...names.map((n) =>
+      diffGroup(n, baseServices.get(n)?.resources, currentServices.get(n)?.resources),
+    ),
   ];
   return { baseStack: base.stack, stack: current.stack, groups };
 }

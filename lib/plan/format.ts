@@ -32,11 +32,20 @@ export function treeLines(resources: PlanResource[]): string[] {
 const custom = (resources: PlanResource[]) => resources.filter((r) => r.custom).length;
 
 export function formatPlan(doc: PlanDocument): string {
-  const lines = [`Offline plan of stack ${doc.stack} (environment ${doc.environment}): mock engine, no cloud calls`, ""];
-  lines.push(`platform: ${custom(doc.platform.resources)} resources`, ...treeLines(doc.platform.resources), "");
+  const lines = [
+    `Offline plan of stack ${doc.stack} (environment ${doc.environment}): mock engine, no cloud calls`,
+    "",
+  ];
+  lines.push(
+    `platform: ${custom(doc.platform.resources)} resources`,
+    ...treeLines(doc.platform.resources),
+    "",
+  );
   for (const s of doc.services) {
     const state = s.decommissioned ? ", decommissioned: data kept, compute removed" : "";
-    lines.push(`service ${s.name} (team ${s.team}, ${s.file}${state}): ${custom(s.resources)} resources`);
+    lines.push(
+      `service ${s.name} (team ${s.team}, ${s.file}${state}): ${custom(s.resources)} resources`,
+    );
     lines.push(...treeLines(s.resources), "");
   }
   lines.push(...formatFindings(doc.findings));
@@ -48,7 +57,10 @@ export function formatFindings(findings: PlanFinding[]): string[] {
   if (findings.length === 0) return ["Policy findings: none", ""];
   return [
     `Policy findings: ${findings.length}`,
-    ...findings.map((f) => `  ${f.severity.toUpperCase()} ${f.policy} ${f.service ?? "platform"}: ${f.message} (${f.urn})`),
+    ...findings.map(
+      (f) =>
+        `  ${f.severity.toUpperCase()} ${f.policy} ${f.service ?? "platform"}: ${f.message} (${f.urn})`,
+    ),
     "",
   ];
 }
@@ -56,7 +68,8 @@ export function formatFindings(findings: PlanFinding[]): string[] {
 function groupLines(g: GroupDiff): string[] {
   const lines = [`${g.name}: ${g.status}`];
   for (const r of g.added) lines.push(`  + ${r.type} ${r.name}`);
-  for (const r of g.retained) lines.push(`  - ${r.type} ${r.name} (removed from the stack; retained in the cloud)`);
+  for (const r of g.retained)
+    lines.push(`  - ${r.type} ${r.name} (removed from the stack; retained in the cloud)`);
   for (const r of g.deleted) lines.push(`  - ${r.type} ${r.name} (deleted)`);
   for (const c of g.changed) lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
   return lines;
@@ -65,7 +78,9 @@ function groupLines(g: GroupDiff): string[] {
 export function formatDiff(diff: PlanDiff): string {
   const touched = diff.groups.filter((g) => g.status !== "unchanged");
   if (touched.length === 0) return `Diff against the base plan of ${diff.baseStack}: no changes`;
-  return [`Diff against the base plan of ${diff.baseStack}:`, ...touched.flatMap(groupLines)].join("\n");
+  return [`Diff against the base plan of ${diff.baseStack}:`, ...touched.flatMap(groupLines)].join(
+    "\n",
+  );
 }
 
 function escapeMarkdown(text: string): string {
@@ -75,14 +90,21 @@ function escapeMarkdown(text: string): string {
 /** The pull-request comment: a summary table, the diff when there is one, findings, details. */
 export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
   const lines = [`### Infrastructure plan: stack \`${doc.stack}\``, ""];
-  lines.push(`${doc.summary.services} services, ${doc.summary.resources} resources (offline plan, mock engine).`, "");
+  lines.push(
+    `${doc.summary.services} services, ${doc.summary.resources} resources (offline plan, mock engine).`,
+    "",
+  );
   const byName = new Map(diff?.groups.map((g) => [g.name, g]) ?? []);
   lines.push(diff ? "| service | team | resources | change |" : "| service | team | resources |");
   lines.push(diff ? "| --- | --- | ---: | --- |" : "| --- | --- | ---: |");
   for (const s of doc.services) {
     const g = byName.get(s.name);
-    const change = g ? `${g.status}${g.status === "changed" ? ` (+${g.added.length} -${g.removed.length} ~${g.changed.length})` : ""}` : "";
-    lines.push(`| ${escapeMarkdown(s.name)} | ${escapeMarkdown(s.team)} | ${custom(s.resources)} |${diff ? ` ${change} |` : ""}`);
+    const change = g
+      ? `${g.status}${g.status === "changed" ? ` (+${g.added.length} -${g.removed.length} ~${g.changed.length})` : ""}`
+      : "";
+    lines.push(
+      `| ${escapeMarkdown(s.name)} | ${escapeMarkdown(s.team)} | ${custom(s.resources)} |${diff ? ` ${change} |` : ""}`,
+    );
   }
   for (const g of diff?.groups ?? []) {
     if (g.status === "removed") lines.push(`| ${escapeMarkdown(g.name)} | | 0 | removed |`);
@@ -98,11 +120,21 @@ export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
   lines.push("#### Policy findings", "");
   if (doc.findings.length === 0) lines.push("None.");
   for (const f of doc.findings) {
-    lines.push(`- **${f.severity}** \`${f.policy}\` ${escapeMarkdown(f.service ?? "platform")}: ${escapeMarkdown(f.message)}`);
+    lines.push(
+      `- **${f.severity}** \`${f.policy}\` ${escapeMarkdown(f.service ?? "platform")}: ${escapeMarkdown(f.message)}`,
+    );
   }
   lines.push("");
   for (const s of doc.services) {
-    lines.push(`<details><summary>${escapeMarkdown(s.name)}: ${custom(s.resources)} resources</summary>`, "", "```", ...treeLines(s.resources), "```", "</details>", "");
+    lines.push(
+      `<details><summary>${escapeMarkdown(s.name)}: ${custom(s.resources)} resources</summary>`,
+      "",
+      "```",
+      ...treeLines(s.resources),
+      "```",
+      "</details>",
+      "",
+    );
   }
   return lines.join("\n");
 }

@@ -41,13 +41,21 @@ function uuidFrom(seed: string): string {
 type State = Record<string, unknown>;
 
 /** Fake provider outputs per resource type: what the real provider would compute. */
-export function mockOutputs(type: string, name: string, inputs: State, options: MockEngineOptions): { id: string; state: State } {
+export function mockOutputs(
+  type: string,
+  name: string,
+  inputs: State,
+  options: MockEngineOptions,
+): { id: string; state: State } {
   const account = OFFLINE_ACCOUNT_ID;
   const region = options.region;
   const str = (key: string) => String(inputs[key] ?? name);
   switch (type) {
     case "aws:s3/bucket:Bucket":
-      return { id: str("bucket"), state: { ...inputs, arn: `arn:aws:s3:::${str("bucket")}`, bucket: str("bucket") } };
+      return {
+        id: str("bucket"),
+        state: { ...inputs, arn: `arn:aws:s3:::${str("bucket")}`, bucket: str("bucket") },
+      };
     case "aws:ecr/repository:Repository":
       return {
         id: str("name"),
@@ -59,9 +67,19 @@ export function mockOutputs(type: string, name: string, inputs: State, options: 
         },
       };
     case "aws:iam/role:Role":
-      return { id: str("name"), state: { ...inputs, arn: `arn:aws:iam::${account}:role/${str("name")}`, uniqueId: `AROA${numericId(name)}` } };
+      return {
+        id: str("name"),
+        state: {
+          ...inputs,
+          arn: `arn:aws:iam::${account}:role/${str("name")}`,
+          uniqueId: `AROA${numericId(name)}`,
+        },
+      };
     case "aws:iam/instanceProfile:InstanceProfile":
-      return { id: str("name"), state: { ...inputs, arn: `arn:aws:iam::${account}:instance-profile/${str("name")}` } };
+      return {
+        id: str("name"),
+        state: { ...inputs, arn: `arn:aws:iam::${account}:instance-profile/${str("name")}` },
+      };
     case "github:index/repository:Repository":
       return {
         id: str("name"),
@@ -77,19 +95,37 @@ export function mockOutputs(type: string, name: string, inputs: State, options: 
     case "databricks:index/mlflowExperiment:MlflowExperiment":
       return { id: numericId(`${type}/${str("name")}`), state: { ...inputs } };
     case "databricks:index/mlflowModel:MlflowModel":
-      return { id: str("name"), state: { ...inputs, registeredModelId: numericId(`model/${str("name")}`) } };
+      return {
+        id: str("name"),
+        state: { ...inputs, registeredModelId: numericId(`model/${str("name")}`) },
+      };
     case "databricks:index/servicePrincipal:ServicePrincipal":
-      return { id: numericId(`sp/${str("displayName")}`), state: { ...inputs, applicationId: uuidFrom(`sp/${str("displayName")}`) } };
+      return {
+        id: numericId(`sp/${str("displayName")}`),
+        state: { ...inputs, applicationId: uuidFrom(`sp/${str("displayName")}`) },
+      };
     case "databricks:index/servicePrincipalSecret:ServicePrincipalSecret":
-      return { id: numericId(`spsecret/${name}`), state: { ...inputs, secret: secretValue("mock-oauth-secret") } };
+      return {
+        id: numericId(`spsecret/${name}`),
+        state: { ...inputs, secret: secretValue("mock-oauth-secret") },
+      };
     case "databricks:index/instanceProfile:InstanceProfile":
       return { id: String(inputs.instanceProfileArn ?? name), state: { ...inputs } };
     case "databricks:index/secretScope:SecretScope":
       return { id: str("name"), state: { ...inputs } };
     case "docker:index/image:Image":
-      return { id: `${name}-id`, state: { ...inputs, repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"0".repeat(64)}` } };
+      return {
+        id: `${name}-id`,
+        state: {
+          ...inputs,
+          repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"0".repeat(64)}`,
+        },
+      };
     case "pulumi:pulumi:StackReference":
-      return { id: String(inputs.name ?? name), state: { ...inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
+      return {
+        id: String(inputs.name ?? name),
+        state: { ...inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] },
+      };
     default:
       return { id: `${name}-id`, state: { ...inputs } };
   }
@@ -102,7 +138,12 @@ function secretValue(value: string): unknown {
 export function mockCall(token: string, options: MockEngineOptions): State {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: OFFLINE_ACCOUNT_ID, arn: `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:user/offline-plan`, userId: "OFFLINE", id: OFFLINE_ACCOUNT_ID };
+      return {
+        accountId: OFFLINE_ACCOUNT_ID,
+        arn: `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:user/offline-plan`,
+        userId: "OFFLINE",
+        id: OFFLINE_ACCOUNT_ID,
+      };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return {
         authorizationToken: secretValue("offline"),
@@ -113,7 +154,9 @@ export function mockCall(token: string, options: MockEngineOptions): State {
         id: OFFLINE_ACCOUNT_ID,
       };
     default:
-      throw new Error(`the offline plan has no mock for the invoke ${token}; add one to lib/plan/mock-engine.ts`);
+      throw new Error(
+        `the offline plan has no mock for the invoke ${token}; add one to lib/plan/mock-engine.ts`,
+      );
   }
 }
 
@@ -133,7 +176,13 @@ interface RegisterRequest {
  * The URN the real engine gives: the qualified type chains every ancestor's type (the SDK's mock
  * keeps only the parent's), so targets derived from a plan match a real stack.
  */
-export function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
+export function engineUrn(
+  project: string,
+  stack: string,
+  parent: string,
+  type: string,
+  name: string,
+): string {
   const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
@@ -147,7 +196,11 @@ interface MonitorInternals {
  * Installs the mock engine for one run and returns the list registrations are recorded into.
  * The SDK's MockMonitor does the work; this only adds what the plan must report.
  */
-export function installMockEngine(project: string, stack: string, options: MockEngineOptions): RecordedResource[] {
+export function installMockEngine(
+  project: string,
+  stack: string,
+  options: MockEngineOptions,
+): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => mockOutputs(args.type, args.name, args.inputs as State, options),
@@ -156,7 +209,10 @@ export function installMockEngine(project: string, stack: string, options: MockE
   pulumi.runtime.setMocks(mocks, project, stack, false);
   const monitor = currentMonitor();
   // Same steps as MockMonitor.registerResource, plus a record of the request's options.
-  monitor.registerResource = async (req: RegisterRequest, callback: (err: unknown, response: unknown) => void) => {
+  monitor.registerResource = async (
+    req: RegisterRequest,
+    callback: (err: unknown, response: unknown) => void,
+  ) => {
     try {
       const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as State;
       const internals = monitor as unknown as MonitorInternals;
@@ -198,7 +254,9 @@ export function installMockEngine(project: string, stack: string, options: MockE
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const structproto = require(
-  require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }),
+  require.resolve("google-protobuf/google/protobuf/struct_pb", {
+    paths: [require.resolve("@pulumi/pulumi")],
+  }),
 );
 
 function currentMonitor(): MockMonitor & { registerResource: unknown } {

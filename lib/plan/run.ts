@@ -42,7 +42,10 @@ export function stacksOrThrow(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
 }
 
 /** The config Pulumi would hand the program for a stack; secrets become masked placeholders. */
-export function offlineConfig(info: StackInfo): { config: Record<string, string>; secretKeys: string[] } {
+export function offlineConfig(info: StackInfo): {
+  config: Record<string, string>;
+  secretKeys: string[];
+} {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(info.config)) {
@@ -62,7 +65,9 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   const stacks = stacksOrThrow(options.stacksDir);
   const info = stacks.find((s) => s.stack === options.stack);
   if (!info) {
-    throw new PlanUsageError(`unknown stack "${options.stack}" (stacks: ${stacks.map((s) => s.stack).join(", ")})`);
+    throw new PlanUsageError(
+      `unknown stack "${options.stack}" (stacks: ${stacks.map((s) => s.stack).join(", ")})`,
+    );
   }
   const recorded = installMockEngine(PROJECT, options.stack, {
     region: info.settings.awsRegion,
@@ -109,7 +114,8 @@ export function maskInputs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskInputs);
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return SECRET_MASK;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
+      return SECRET_MASK;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(record).sort()) {
       out[key] = key === "__provider" ? "[dynamic provider code]" : maskInputs(record[key]);
@@ -180,7 +186,10 @@ function buildDocument(
     environment,
     platform: { resources: platform },
     services,
-    summary: { services: services.length, resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0) },
+    summary: {
+      services: services.length,
+      resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0),
+    },
     findings: [],
   };
 }

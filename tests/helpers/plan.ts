@@ -14,13 +14,17 @@ export function service(doc: PlanDocument, name: string): PlanService {
 }
 
 /** Cloud resources (not components) of a service, optionally of one type. */
-export function resources(s: PlanService | { resources: PlanResource[] }, type?: string): PlanResource[] {
+export function resources(
+  s: PlanService | { resources: PlanResource[] },
+  type?: string,
+): PlanResource[] {
   return s.resources.filter((r) => r.custom && (!type || r.type === type));
 }
 
 export function one(s: PlanService, type: string, nameSuffix = ""): PlanResource {
   const list = resources(s, type).filter((r) => r.name.endsWith(nameSuffix));
-  if (list.length !== 1) throw new Error(`expected one ${type} *${nameSuffix} in ${s.name}, found ${list.length}`);
+  if (list.length !== 1)
+    throw new Error(`expected one ${type} *${nameSuffix} in ${s.name}, found ${list.length}`);
   return list[0];
 }
 
@@ -40,7 +44,8 @@ export function statements(policyJson: unknown): Statement[] {
 /** A temporary copy of the example catalog the test may edit. */
 export function copyOfExamples(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
-  for (const file of fs.readdirSync(EXAMPLES)) fs.copyFileSync(path.join(EXAMPLES, file), path.join(dir, file));
+  for (const file of fs.readdirSync(EXAMPLES))
+    fs.copyFileSync(path.join(EXAMPLES, file), path.join(dir, file));
   return dir;
 }
 

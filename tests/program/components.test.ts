@@ -49,9 +49,15 @@ describe("what one service gets", () => {
 
   it("has no batch-prediction job when the entry has none, and no repository outside its source environment", () => {
     const search = service(dev, "search-ranking");
-    expect(resources(search, "databricks:index/job:Job").map((r) => r.name)).toEqual(["search-ranking-jobs-training"]);
-    expect(resources(service(prod, "product-recommender"), "github:index/repository:Repository")).toEqual([]);
-    expect(resources(service(dev, "product-recommender"), "github:index/repository:Repository")).toHaveLength(1);
+    expect(resources(search, "databricks:index/job:Job").map((r) => r.name)).toEqual([
+      "search-ranking-jobs-training",
+    ]);
+    expect(
+      resources(service(prod, "product-recommender"), "github:index/repository:Repository"),
+    ).toEqual([]);
+    expect(
+      resources(service(dev, "product-recommender"), "github:index/repository:Repository"),
+    ).toHaveLength(1);
   });
 });
 
@@ -66,11 +72,19 @@ describe("container registry", () => {
       encryptionConfigurations: [{ encryptionType: "KMS" }],
     });
     expect(repo.inputs.forceDelete).toBeFalsy();
-    const rules = JSON.parse(String(one(s, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy)).rules;
-    expect(rules.map((r: { selection: { tagStatus: string } }) => r.selection.tagStatus)).toEqual(["untagged", "any"]);
+    const rules = JSON.parse(
+      String(one(s, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy),
+    ).rules;
+    expect(rules.map((r: { selection: { tagStatus: string } }) => r.selection.tagStatus)).toEqual([
+      "untagged",
+      "any",
+    ]);
     const policy = statements(one(s, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs.policy);
     expect(policy.map((p) => [p.Sid, p.Principal])).toEqual([
-      ["PullByClusterRole", { AWS: `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-cluster` }],
+      [
+        "PullByClusterRole",
+        { AWS: `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-cluster` },
+      ],
       ["PushByCiRole", { AWS: `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-ci` }],
     ]);
     expect(policy[0].Action).not.toContain("ecr:PutImage");
@@ -79,39 +93,89 @@ describe("container registry", () => {
 });
 
 describe("artifact store", () => {
-  it.each(["artifacts", "predictions"])("the %s bucket is private, versioned, encrypted, TLS-only, with lifecycle rules", (kind) => {
-    const s = service(dev, "product-recommender");
-    const bucket = one(s, "aws:s3/bucket:Bucket", `-${kind}`);
-    expect(bucket.inputs.bucket).toBe(`mlp-product-recommender-dev-${kind}`);
-    expect(bucket.inputs.forceDestroy).toBeFalsy();
-    expect(bucket.inputs.tags).toMatchObject({ service: "product-recommender", team: "personalization", environment: "dev", "managed-by": "mlplatform" });
-    expect(bucket.retainOnDelete).toBe(true);
-    expect(bucket.protect).toBe(false);
-    const id = bucket.inputs.bucket;
-    const pab = one(s, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `-${kind}-public-access-block`);
-    expect(pab.inputs).toEqual({ bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(one(s, "aws:s3/bucketVersioning:BucketVersioning", `-${kind}-versioning`).inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-    const sse = one(s, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `-${kind}-encryption`);
-    expect(sse.inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
-    const lifecycle = one(s, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `-${kind}-lifecycle`);
-    expect(lifecycle.inputs.rules).toEqual([
-      { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 180 } },
-      { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
-    ]);
-    const [deny] = statements(one(s, "aws:s3/bucketPolicy:BucketPolicy", `-${kind}-tls-only`).inputs.policy);
-    expect(deny).toEqual({
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: { AWS: "*" },
-      Action: ["s3:*"],
-      Resource: [`arn:aws:s3:::${id}`, `arn:aws:s3:::${id}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    });
-  });
+  it.each(["artifacts", "predictions"])(
+    "the %s bucket is private, versioned, encrypted, TLS-only, with lifecycle rules",
+    (kind) => {
+      const s = service(dev, "product-recommender");
+      const bucket = one(s, "aws:s3/bucket:Bucket", `-${kind}`);
+      expect(bucket.inputs.bucket).toBe(`mlp-product-recommender-dev-${kind}`);
+      expect(bucket.inputs.forceDestroy).toBeFalsy();
+      expect(bucket.inputs.tags).toMatchObject({
+        service: "product-recommender",
+        team: "personalization",
+        environment: "dev",
+        "managed-by": "mlplatform",
+      });
+      expect(bucket.retainOnDelete).toBe(true);
+      expect(bucket.protect).toBe(false);
+      const id = bucket.inputs.bucket;
+      const pab = one(
+        s,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        `-${kind}-public-access-block`,
+      );
+      expect(pab.inputs).toEqual({
+        bucket: id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(
+        one(s, "aws:s3/bucketVersioning:BucketVersioning", `-${kind}-versioning`).inputs
+          .versioningConfiguration,
+      ).toEqual({ status: "Enabled" });
+      const sse = one(
+        s,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        `-${kind}-encryption`,
+      );
+      expect(sse.inputs.rules).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
+      ]);
+      const lifecycle = one(
+        s,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        `-${kind}-lifecycle`,
+      );
+      expect(lifecycle.inputs.rules).toEqual([
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: 180 },
+        },
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: {},
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+      ]);
+      const [deny] = statements(
+        one(s, "aws:s3/bucketPolicy:BucketPolicy", `-${kind}-tls-only`).inputs.policy,
+      );
+      expect(deny).toEqual({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["s3:*"],
+        Resource: [`arn:aws:s3:::${id}`, `arn:aws:s3:::${id}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+    },
+  );
 
   it("takes the stack's retention when the entry sets none", () => {
-    const lifecycle = one(service(dev, "search-ranking"), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-artifacts-lifecycle");
-    expect((lifecycle.inputs.rules as { noncurrentVersionExpiration?: { noncurrentDays: number } }[])[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: 30 });
+    const lifecycle = one(
+      service(dev, "search-ranking"),
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "-artifacts-lifecycle",
+    );
+    expect(
+      (lifecycle.inputs.rules as { noncurrentVersionExpiration?: { noncurrentDays: number } }[])[0]
+        .noncurrentVersionExpiration,
+    ).toEqual({ noncurrentDays: 30 });
   });
 });
 
@@ -120,17 +184,34 @@ describe("identities", () => {
     const s = service(dev, "search-ranking");
     const role = one(s, "aws:iam/role:Role", "-ci");
     expect(statements(role.inputs.assumeRolePolicy)).toEqual([
-      { Sid: "DroneRunnerOnly", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/drone-runner-dev" }, Action: ["sts:AssumeRole"] },
+      {
+        Sid: "DroneRunnerOnly",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::111111111111:role/drone-runner-dev" },
+        Action: ["sts:AssumeRole"],
+      },
     ]);
-    const policy = statements(resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-ci"))!.inputs.policy);
-    expect(policy.find((p) => p.Sid === "PushServiceImages")!.Resource).toBe(`arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/search-ranking-dev`);
-    expect(policy.find((p) => p.Sid === "ReadWriteCiPrefix")!.Resource).toBe("arn:aws:s3:::mlp-search-ranking-dev-artifacts/ci/*");
+    const policy = statements(
+      resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-ci"))!.inputs
+        .policy,
+    );
+    expect(policy.find((p) => p.Sid === "PushServiceImages")!.Resource).toBe(
+      `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/search-ranking-dev`,
+    );
+    expect(policy.find((p) => p.Sid === "ReadWriteCiPrefix")!.Resource).toBe(
+      "arn:aws:s3:::mlp-search-ranking-dev-artifacts/ci/*",
+    );
   });
 
   it("the cluster role is for EC2 and reaches only its own buckets and images", () => {
     const s = service(dev, "search-ranking");
-    expect(statements(one(s, "aws:iam/role:Role", "-cluster").inputs.assumeRolePolicy)[0].Principal).toEqual({ Service: "ec2.amazonaws.com" });
-    const policy = statements(resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-cluster"))!.inputs.policy);
+    expect(
+      statements(one(s, "aws:iam/role:Role", "-cluster").inputs.assumeRolePolicy)[0].Principal,
+    ).toEqual({ Service: "ec2.amazonaws.com" });
+    const policy = statements(
+      resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-cluster"))!.inputs
+        .policy,
+    );
     expect(policy.find((p) => p.Sid === "ReadWriteServiceObjects")!.Resource).toEqual([
       "arn:aws:s3:::mlp-search-ranking-dev-artifacts/*",
       "arn:aws:s3:::mlp-search-ranking-dev-predictions/*",
@@ -154,9 +235,17 @@ describe("identities", () => {
   it("two services' policies never name each other's ARNs", () => {
     const arnsOf = (name: string) =>
       resources(service(dev, name))
-        .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" || r.type === "aws:ecr/repositoryPolicy:RepositoryPolicy" || r.type === "aws:s3/bucketPolicy:BucketPolicy")
+        .filter(
+          (r) =>
+            r.type === "aws:iam/rolePolicy:RolePolicy" ||
+            r.type === "aws:ecr/repositoryPolicy:RepositoryPolicy" ||
+            r.type === "aws:s3/bucketPolicy:BucketPolicy",
+        )
         .flatMap((r) => statements(r.inputs.policy))
-        .flatMap((st) => [...([] as string[]).concat(st.Resource ?? []), ...Object.values(st.Principal ?? {}).flat()])
+        .flatMap((st) => [
+          ...([] as string[]).concat(st.Resource ?? []),
+          ...Object.values(st.Principal ?? {}).flat(),
+        ])
         .filter((arn) => arn !== "*");
     const names = dev.services.map((s) => s.name);
     for (const a of names) {
@@ -165,7 +254,8 @@ describe("identities", () => {
       for (const arn of arns) {
         if (arn.includes("drone-runner")) continue;
         expect(arn).toContain(a);
-        for (const b of names.filter((n) => n !== a && !n.startsWith(a))) expect(arn).not.toContain(b);
+        for (const b of names.filter((n) => n !== a && !n.startsWith(a)))
+          expect(arn).not.toContain(b);
       }
     }
   });
@@ -189,12 +279,29 @@ describe("source repository", () => {
   it("is private or internal, archived on destroy, alerted, with the team and a protected default branch", () => {
     const s = service(dev, "search-ranking");
     const repo = one(s, "github:index/repository:Repository");
-    expect(repo.inputs).toMatchObject({ name: "search-ranking", visibility: "internal", archiveOnDestroy: true, topics: ["ml-service", "search", "sklearn"] });
-    expect(repo.inputs.securityAndAnalysis).toEqual({ secretScanning: { status: "enabled" }, secretScanningPushProtection: { status: "enabled" } });
+    expect(repo.inputs).toMatchObject({
+      name: "search-ranking",
+      visibility: "internal",
+      archiveOnDestroy: true,
+      topics: ["ml-service", "search", "sklearn"],
+    });
+    expect(repo.inputs.securityAndAnalysis).toEqual({
+      secretScanning: { status: "enabled" },
+      secretScanningPushProtection: { status: "enabled" },
+    });
     expect(repo.retainOnDelete).toBe(true);
-    expect(one(s, "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts").inputs).toEqual({ repository: "search-ranking", enabled: true });
-    expect(one(s, "github:index/teamRepository:TeamRepository").inputs).toEqual({ teamId: "search", repository: "search-ranking", permission: "maintain" });
-    const rules = one(s, "github:index/repositoryRuleset:RepositoryRuleset").inputs as Record<string, Record<string, unknown>>;
+    expect(
+      one(s, "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts").inputs,
+    ).toEqual({ repository: "search-ranking", enabled: true });
+    expect(one(s, "github:index/teamRepository:TeamRepository").inputs).toEqual({
+      teamId: "search",
+      repository: "search-ranking",
+      permission: "maintain",
+    });
+    const rules = one(s, "github:index/repositoryRuleset:RepositoryRuleset").inputs as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(rules.conditions).toEqual({ refName: { includes: ["~DEFAULT_BRANCH"], excludes: [] } });
     expect(rules.rules).toMatchObject({
       deletion: true,
@@ -202,7 +309,10 @@ describe("source repository", () => {
       pullRequest: { requiredApprovingReviewCount: 1, requireCodeOwnerReview: true },
       requiredStatusChecks: { requiredChecks: [{ context: "continuous-integration/drone/pr" }] },
     });
-    expect(one(service(dev, "product-recommender"), "github:index/repository:Repository").inputs.visibility).toBe("private");
+    expect(
+      one(service(dev, "product-recommender"), "github:index/repository:Repository").inputs
+        .visibility,
+    ).toBe("private");
   });
 });
 
@@ -216,24 +326,42 @@ describe("Databricks jobs", () => {
       name: "mlp-product-recommender-dev-training",
       maxConcurrentRuns: 1,
       timeoutSeconds: 240 * 60,
-      schedule: { quartzCronExpression: "0 0 3 ? * 2", timezoneId: "Europe/Berlin", pauseStatus: "UNPAUSED" },
+      schedule: {
+        quartzCronExpression: "0 0 3 ? * 2",
+        timezoneId: "Europe/Berlin",
+        pauseStatus: "UNPAUSED",
+      },
       emailNotifications: { onFailures: ["personalization-oncall@acme-ml.example"] },
     });
     expect(task.maxRetries).toBe(2);
     expect(task.newCluster).toMatchObject({
       nodeTypeId: "i3.2xlarge",
       numWorkers: 4,
-      dockerImage: { url: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-dev:bootstrap` },
-      awsAttributes: { instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/mlp-product-recommender-dev-cluster` },
+      dockerImage: {
+        url: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-dev:bootstrap`,
+      },
+      awsAttributes: {
+        instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/mlp-product-recommender-dev-cluster`,
+      },
     });
     const env = task.newCluster.sparkEnvVars as Record<string, string>;
-    expect(env.DATABRICKS_CLIENT_SECRET).toBe("{{secrets/mlp-product-recommender-dev/databricks-client-secret}}");
+    expect(env.DATABRICKS_CLIENT_SECRET).toBe(
+      "{{secrets/mlp-product-recommender-dev/databricks-client-secret}}",
+    );
     expect(env.MLFLOW_EXPERIMENT_ID).toMatch(/^\d+$/);
     expect(env.MLFLOW_REGISTERED_MODEL).toBe("mlp-product-recommender-dev");
-    expect((job.inputs.runAs as { servicePrincipalName: string }).servicePrincipalName).toMatch(/^[0-9a-f-]{36}$/);
+    expect((job.inputs.runAs as { servicePrincipalName: string }).servicePrincipalName).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
     expect(spId).toBeDefined();
-    const perms = resources(s, "databricks:index/permissions:Permissions").find((r) => r.name === "product-recommender-jobs-training")!;
-    expect((perms.inputs.accessControls as { groupName?: string; permissionLevel: string }[]).map((a) => [a.groupName ?? "service principal", a.permissionLevel])).toEqual([
+    const perms = resources(s, "databricks:index/permissions:Permissions").find(
+      (r) => r.name === "product-recommender-jobs-training",
+    )!;
+    expect(
+      (perms.inputs.accessControls as { groupName?: string; permissionLevel: string }[]).map(
+        (a) => [a.groupName ?? "service principal", a.permissionLevel],
+      ),
+    ).toEqual([
       ["personalization", "CAN_MANAGE_RUN"],
       ["service principal", "CAN_MANAGE"],
     ]);
@@ -249,19 +377,36 @@ describe("MLflow", () => {
   it("has an experiment in the artifacts bucket and a registered model, retained", () => {
     const s = service(dev, "demand-forecast");
     const experiment = one(s, "databricks:index/mlflowExperiment:MlflowExperiment");
-    expect(experiment.inputs).toMatchObject({ name: "/Shared/mlp/dev/demand-forecast", artifactLocation: "s3://mlp-demand-forecast-dev-artifacts/mlflow" });
-    expect(one(s, "databricks:index/mlflowModel:MlflowModel").inputs.name).toBe("mlp-demand-forecast-dev");
+    expect(experiment.inputs).toMatchObject({
+      name: "/Shared/mlp/dev/demand-forecast",
+      artifactLocation: "s3://mlp-demand-forecast-dev-artifacts/mlflow",
+    });
+    expect(one(s, "databricks:index/mlflowModel:MlflowModel").inputs.name).toBe(
+      "mlp-demand-forecast-dev",
+    );
     expect(experiment.retainOnDelete).toBe(true);
-    expect(s.outputs).toMatchObject({ registeredModel: "mlp-demand-forecast-dev", artifactsBucket: "mlp-demand-forecast-dev-artifacts" });
+    expect(s.outputs).toMatchObject({
+      registeredModel: "mlp-demand-forecast-dev",
+      artifactsBucket: "mlp-demand-forecast-dev-artifacts",
+    });
   });
 });
 
 describe("data safety", () => {
-  const DATA = ["aws:s3/bucket:Bucket", "aws:ecr/repository:Repository", "github:index/repository:Repository", "databricks:index/mlflowExperiment:MlflowExperiment", "databricks:index/mlflowModel:MlflowModel"];
+  const DATA = [
+    "aws:s3/bucket:Bucket",
+    "aws:ecr/repository:Repository",
+    "github:index/repository:Repository",
+    "databricks:index/mlflowExperiment:MlflowExperiment",
+    "databricks:index/mlflowModel:MlflowModel",
+  ];
 
   it("retains every data-bearing resource, and protects them in prod", () => {
     // dev: 3 services x (2 buckets, ECR, repository, experiment, model); prod: 2 x the same without the repository.
-    for (const [doc, expected] of [[dev, 18], [prod, 10]] as const) {
+    for (const [doc, expected] of [
+      [dev, 18],
+      [prod, 10],
+    ] as const) {
       const data = doc.services.flatMap((s) => s.resources).filter((r) => DATA.includes(r.type));
       expect(data).toHaveLength(expected);
       for (const r of data) {

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { diffPlans } from "../../lib/plan/diff";
@@ -10,7 +11,11 @@ describe("the offline plan", () => {
   it("lists every example service deployed to each stack, and only those", async () => {
     const dev = await runPlan({ stack: "dev" });
     const prod = await runPlan({ stack: "prod" });
-    expect(dev.services.map((s) => s.name)).toEqual(["demand-forecast", "product-recommender", "search-ranking"]);
+    expect(dev.services.map((s) => s.name)).toEqual([
+      "demand-forecast",
+      "product-recommender",
+      "search-ranking",
+    ]);
     expect(prod.services.map((s) => s.name)).toEqual(["demand-forecast", "product-recommender"]);
     expect(prod.environment).toBe("prod");
     expect(dev.project).toBe("mlplatform");
@@ -18,13 +23,33 @@ describe("the offline plan", () => {
 
   it("has the documented JSON shape", async () => {
     const doc = await runPlan({ stack: "dev" });
-    expect(Object.keys(doc).sort()).toEqual(["environment", "findings", "platform", "project", "services", "stack", "summary"]);
+    expect(Object.keys(doc).sort()).toEqual([
+      "environment",
+      "findings",
+      "platform",
+      "project",
+      "services",
+      "stack",
+      "summary",
+    ]);
     const s = service(doc, "search-ranking");
-    expect(s).toMatchObject({ team: "search", file: "services/search-ranking.yaml", template: "sklearn" });
+    expect(s).toMatchObject({
+      team: "search",
+      file: "services/search-ranking.yaml",
+      template: "sklearn",
+    });
     expect(s.digest).toMatch(/^[0-9a-f]{64}$/);
     for (const r of [...doc.platform.resources, ...s.resources]) {
       expect(Object.keys(r).sort()).toEqual(
-        expect.arrayContaining(["custom", "inputs", "name", "protect", "retainOnDelete", "type", "urn"]),
+        expect.arrayContaining([
+          "custom",
+          "inputs",
+          "name",
+          "protect",
+          "retainOnDelete",
+          "type",
+          "urn",
+        ]),
       );
       expect(r.urn).toMatch(/^urn:pulumi:dev::mlplatform::/);
     }
@@ -32,7 +57,9 @@ describe("the offline plan", () => {
     expect(bucket.type).toBe("aws:s3/bucket:Bucket");
     expect(bucket.inputs.bucket).toBe("mlp-search-ranking-dev-artifacts");
     // Summary counts cloud resources, not components.
-    const custom = [...doc.platform.resources, ...doc.services.flatMap((x) => x.resources)].filter((r) => r.custom);
+    const custom = [...doc.platform.resources, ...doc.services.flatMap((x) => x.resources)].filter(
+      (r) => r.custom,
+    );
     expect(doc.summary).toEqual({ services: 3, resources: custom.length });
   });
 
@@ -45,7 +72,9 @@ describe("the offline plan", () => {
     expect(one(s, "databricks:index/secret:Secret").inputs.stringValue).toBe(SECRET_MASK);
     const github = doc.platform.resources.find((r) => r.type === "pulumi:providers:github")!;
     expect(github.inputs.token).toBe(SECRET_MASK);
-    const databricks = doc.platform.resources.find((r) => r.type === "pulumi:providers:databricks")!;
+    const databricks = doc.platform.resources.find(
+      (r) => r.type === "pulumi:providers:databricks",
+    )!;
     expect(databricks.inputs.clientSecret).toBe(SECRET_MASK);
     expect(formatPlan(doc) + formatMarkdown(doc)).not.toContain("offline-placeholder");
   });
@@ -60,7 +89,10 @@ describe("the offline plan", () => {
     const dir = copyOfExamples();
     const base = await runPlan({ stack: "dev", servicesDir: dir });
     const file = path.join(dir, "product-recommender.yaml");
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('schedule: "0 3 * * 1"', 'schedule: "0 4 * * 1"'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, "utf8").replace('schedule: "0 3 * * 1"', 'schedule: "0 4 * * 1"'),
+    );
     const current = await runPlan({ stack: "dev", servicesDir: dir });
     const diff = diffPlans(base, current);
     const touched = diff.groups.filter((g) => g.status !== "unchanged");
@@ -75,20 +107,38 @@ describe("the offline plan", () => {
 
 describe("npm run plan (the command)", () => {
   const run = (args: string[]) =>
-    execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/plan.ts", ...args], {
-      cwd: REPO,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    execFileSync(
+      process.execPath,
+      [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/plan.ts", ...args],
+      {
+        cwd: REPO,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
 
   it("prints each service's tree and a total, writes JSON and markdown", () => {
-    const out = fs.mkdtempSync(path.join(require("os").tmpdir(), "plan-"));
-    const stdout = run(["--stack", "prod", "--json", path.join(out, "p.json"), "--markdown", path.join(out, "p.md")]);
-    expect(stdout).toContain("service demand-forecast (team supply-chain, services/demand-forecast.yaml)");
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const stdout = run([
+      "--stack",
+      "prod",
+      "--json",
+      path.join(out, "p.json"),
+      "--markdown",
+      path.join(out, "p.md"),
+    ]);
+    expect(stdout).toContain(
+      "service demand-forecast (team supply-chain, services/demand-forecast.yaml)",
+    );
     expect(stdout).toMatch(/Total: 2 services, \d+ resources/);
     const doc = JSON.parse(fs.readFileSync(path.join(out, "p.json"), "utf8"));
-    expect(doc.services.map((s: { name: string }) => s.name)).toEqual(["demand-forecast", "product-recommender"]);
-    expect(fs.readFileSync(path.join(out, "p.md"), "utf8")).toContain("### Infrastructure plan: stack `prod`");
+    expect(doc.services.map((s: { name: string }) => s.name)).toEqual([
+      "demand-forecast",
+      "product-recommender",
+    ]);
+    expect(fs.readFileSync(path.join(out, "p.md"), "utf8")).toContain(
+      "### Infrastructure plan: stack `prod`",
+    );
   });
 
   it("exits 2 on a usage error and names the problem", () => {
