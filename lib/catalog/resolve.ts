@@ -4,18 +4,28 @@ import { stackSelects } from "./load";
 import { CatalogFile, ResolvedService, ServiceEntry, TemplateName } from "./types";
 
 /** Each template's primary metric and its default gate. */
-const TEMPLATE_METRICS: Record<
-  TemplateName,
-  { metric: string; direction: "maximize" | "minimize"; threshold: number | null }
-> = {
-  sklearn: { metric: "roc_auc", direction: "maximize", threshold: 0.7 },
-  pyspark: { metric: "rmse", direction: "minimize", threshold: null },
+const TEMPLATE_METRICS: Record<TemplateName, { metric: string; threshold: number | null }> = {
+  sklearn: { metric: "roc_auc", threshold: 0.7 },
+  pyspark: { metric: "rmse", threshold: null },
 };
+
+/** Error metrics, where lower is better; any other metric is maximised unless the entry says otherwise. */
+const MINIMIZED_METRICS = new Set([
+  "rmse",
+  "mse",
+  "mae",
+  "mape",
+  "log_loss",
+  "logloss",
+  "error",
+  "loss",
+]);
 
 export function resolveService(entry: ServiceEntry, settings: StackSettings): ResolvedService {
   const templateMetric = TEMPLATE_METRICS[entry.template];
   const metric = entry.evaluation.metric ?? templateMetric.metric;
-  const direction = entry.evaluation.metric ? entry.evaluation.direction : templateMetric.direction;
+  const direction =
+    entry.evaluation.direction ?? (MINIMIZED_METRICS.has(metric) ? "minimize" : "maximize");
   return {
     ...entry,
     displayName: entry.displayName ?? entry.name,

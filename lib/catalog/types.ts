@@ -23,7 +23,7 @@ export interface ServiceEntry {
   environments: string[];
   training: JobEntry;
   batchPrediction?: JobEntry & { schedule: string };
-  evaluation: { metric?: string; threshold?: number; direction: "maximize" | "minimize" };
+  evaluation: { metric?: string; threshold?: number; direction?: "maximize" | "minimize" };
   artifacts: { retentionDays?: number };
   notifications: { emails: string[] };
   repository: { visibility: "private" | "internal"; topics: string[] };
