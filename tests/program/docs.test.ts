@@ -25,7 +25,9 @@ describe("README reference tables", () => {
   });
 
   it("fail loudly when a generated block is missing", () => {
-    expect(() => regenerate("no markers")).toThrow("README.md has no generated:stack-settings block");
+    expect(() => regenerate("no markers")).toThrow(
+      "README.md has no generated:stack-settings block",
+    );
   });
 });
 
@@ -33,7 +35,8 @@ describe("stack files", () => {
   it("hold no secret in plain text and set every required key", () => {
     for (const file of fs.readdirSync(path.join(REPO, "stacks"))) {
       const text = fs.readFileSync(path.join(REPO, "stacks", file), "utf8");
-      for (const s of SETTINGS.filter((x) => x.secret)) expect(text).not.toContain(`mlplatform:${s.key}`);
+      for (const s of SETTINGS.filter((x) => x.secret))
+        expect(text).not.toContain(`mlplatform:${s.key}`);
       for (const s of SETTINGS.filter((x) => !x.secret && x.default === undefined)) {
         expect(text).toContain(`mlplatform:${s.key}:`);
       }
