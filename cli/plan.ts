@@ -1,5 +1,6 @@
 /**
  * npm run plan -- [--stack dev|prod] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json]
+ *                  [--changed-since GIT_REF]
  *
  * The offline plan: runs the Pulumi program in-process under the SDK's mock engine and prints,
  * per service, the resources it would declare. Exit 0 on success, 1 on an invalid catalog (or a
@@ -12,9 +13,10 @@ import { reportAndExit } from "../lib/cli-errors";
 import { diffPlans } from "../lib/plan/diff";
 import { formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
 import { PlanDocument, runPlan } from "../lib/plan/run";
+import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
 
 const USAGE =
-  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--quiet]";
+  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--quiet]";
 
 function readBase(file: string): PlanDocument {
   let parsed: unknown;
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     markdown: { value: true },
     diff: { value: true },
     quiet: { value: false },
+    "changed-since": { value: true },
   });
   const stack = stringFlag(args, "stack") ?? "dev";
   const servicesDir = stringFlag(args, "services");
@@ -68,12 +71,22 @@ export async function main(argv: string[]): Promise<number> {
 
   const started = Date.now();
   process.stderr.write(`planning stack ${stack} offline...\n`);
+  // --changed-since: validate the whole catalog, plan only the entries changed since the ref.
+  const changedSince = stringFlag(args, "changed-since");
+  const changes =
+    changedSince !== undefined
+      ? selectForPlan(changedSince, { servicesDir: servicesDir && path.resolve(servicesDir) })
+      : undefined;
+  if (changes) process.stderr.write(`${describeSelection(changes.selection, changes.total)}\n`);
   const doc = await runPlan({
     stack,
     servicesDir: servicesDir && path.resolve(servicesDir),
     previousOutputs: previousOutputsOf(base),
+    catalog: changes?.selection.selected,
   });
-  const diff = base ? diffPlans(base, doc) : undefined;
+  const diff = base
+    ? diffPlans(changes ? restrictBase(base, changes.selection) : base, doc)
+    : undefined;
 
   if (!args.flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
   if (diff) process.stdout.write(`\n${formatDiff(diff)}\n`);

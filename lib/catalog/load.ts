@@ -32,8 +32,15 @@ const ALLOWED_EXTRA = new Set(["schema.json", "README.md", ".gitkeep"]);
 export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   const problems: string[] = [];
   const files = listEntryFiles(dir, problems);
+  // Checked before any file is read, so an oversized folder costs one directory listing.
+  if (files.length > CATALOG_LIMITS.maxServices) {
+    throw new CatalogError([
+      `${displayPath(dir)}: ${files.length} entry files (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`,
+    ]);
+  }
   const entries: CatalogFile[] = [];
   const byName = new Map<string, string>();
+  const fileOfName = new Map(files.map((f) => [path.basename(f, ".yaml"), displayPath(f)]));
   const environments = new Map<string, StackInfo[]>();
   for (const stack of stacks) {
     const list = environments.get(stack.settings.environment) ?? [];
@@ -55,14 +62,14 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
         `${at(["name"])}: "${entry.name}" does not match the file name (rename the file to ${entry.name}.yaml, or set name: ${expectedName})`,
       );
     }
-    const first = byName.get(entry.name);
-    if (first) {
+    // The file named after the service holds the name whatever the reading order: never blame it.
+    const first = fileOfName.get(entry.name) ?? byName.get(entry.name);
+    if (first && first !== shown) {
       problems.push(
         `${at(["name"])}: "${entry.name}" is already used by ${first} (service names must be unique across the catalog)`,
       );
-    } else {
-      byName.set(entry.name, shown);
     }
+    if (!byName.has(entry.name)) byName.set(entry.name, shown);
     entry.environments.forEach((env, i) => {
       const envStacks = environments.get(env);
       if (!envStacks) {
@@ -158,12 +165,21 @@ interface ParsedEntry {
 
 function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefined {
   const shown = displayPath(file);
-  const stat = fs.lstatSync(file);
-  if (stat.size > CATALOG_LIMITS.maxFileBytes) {
-    problems.push(`${shown}: file is ${stat.size} bytes (at most ${CATALOG_LIMITS.maxFileBytes})`);
+  let bytes: Buffer;
+  try {
+    const stat = fs.lstatSync(file);
+    if (stat.size > CATALOG_LIMITS.maxFileBytes) {
+      problems.push(
+        `${shown}: file is ${stat.size} bytes (at most ${CATALOG_LIMITS.maxFileBytes})`,
+      );
+      return undefined;
+    }
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "unknown error";
+    problems.push(`${shown}: cannot be read (${code}; entries must be readable regular files)`);
     return undefined;
   }
-  const bytes = fs.readFileSync(file);
   const digest = createHash("sha256").update(bytes).digest("hex");
   let text: string;
   try {
@@ -187,32 +203,47 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
       lineCounter,
       uniqueKeys: true,
       prettyErrors: false,
+      // Problems are reported as lines of the CatalogError, never as process warnings.
+      logLevel: "error",
     }) as YAML.Document.Parsed[];
   } catch (e) {
     problems.push(`${shown}: not valid YAML: ${firstLine((e as Error).message)}`);
     return undefined;
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as YAML.Document.Parsed];
+  if (docs.length === 0) {
+    problems.push(`${shown}: holds only comments (copy an example entry from services/ to start)`);
+    return undefined;
+  }
   if (docs.length !== 1) {
     problems.push(`${shown}: holds ${docs.length} YAML documents (one entry per file)`);
     return undefined;
   }
   const doc = docs[0];
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors.slice(0, 5)) {
+  // Warnings count too: an unknown tag (!custom) or a tag on the wrong kind of node is not plain data.
+  const yamlProblems = [...doc.errors, ...doc.warnings];
+  if (yamlProblems.length > 0) {
+    const lines = new Set<string>();
+    for (const error of yamlProblems.slice(0, 5)) {
       const line = lineCounter.linePos(error.pos[0]).line;
-      problems.push(
-        `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`,
+      lines.add(
+        error.message.includes("Maximum call stack size exceeded")
+          ? `${shown}:${line}: (entry): nested too deeply to read (at most ${CATALOG_LIMITS.maxDepth} levels)`
+          : `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`,
       );
     }
+    problems.push(...lines);
     return undefined;
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: CATALOG_LIMITS.maxAliasCount });
   } catch (e) {
+    const message = firstLine((e as Error).message);
     problems.push(
-      `${shown}: ${firstLine((e as Error).message)} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`,
+      /alias count/i.test(message)
+        ? `${shown}: ${message} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`
+        : `${shown}: ${message} (fix the YAML; see the examples in services/)`,
     );
     return undefined;
   }

@@ -91,9 +91,23 @@ const EMAIL =
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
+  // Explicit YAML tags (!!timestamp, !!binary, !!set, !!omap) make values that are not plain data.
+  if (value instanceof Date) return "a timestamp (quote it to make it a string)";
+  if (value instanceof Uint8Array) return "binary data (!!binary)";
+  if (value instanceof Set) return "a set (!!set)";
+  if (value instanceof Map) return "an ordered map (!!omap or !!pairs)";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return `${value} (not a finite number)`;
+    return Number.isInteger(value) ? "an integer" : "a number";
+  }
   return `a ${typeof value}`;
+}
+
+function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function expected(node: SchemaNode): string {
@@ -131,7 +145,7 @@ export function checkValue(
   const fail = (message: string) => problems.push({ path: at, message });
   switch (node.type) {
     case "object": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      if (!isPlainMapping(value)) {
         fail(`is ${typeName(value)} (expected ${expected(node)})`);
         return value;
       }

@@ -11,6 +11,7 @@ import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS, SettingsError } from "../setting
 import { readStacks, StackInfo, DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../stacks";
 import { loadCatalog } from "../catalog/load";
 import { installMockEngine, RecordedResource } from "./mock-engine";
+import { tuneSdkForOfflinePlan } from "./sdk-tuning";
 import { PlanDocument, PlanResource, PlanService, SECRET_MASK } from "./types";
 
 export * from "./types";
@@ -84,9 +85,17 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
     if (e instanceof SettingsError) throw new CatalogError(e.problems);
     throw e;
   }
-  const result = await declarePlatform({ ...options, catalog });
-  const resolved = await resolveMasked(result.services);
-  await waitForRPCs();
+  // Offline only: no per-resource stack capture while the program runs (lib/plan/sdk-tuning.ts).
+  const restoreSdk = tuneSdkForOfflinePlan();
+  let result: Awaited<ReturnType<typeof declarePlatform>>;
+  let resolved: unknown;
+  try {
+    result = await declarePlatform({ ...options, catalog });
+    resolved = await resolveMasked(result.services);
+    await waitForRPCs();
+  } finally {
+    restoreSdk();
+  }
   return buildDocument(options.stack, result.environment, recorded, catalog, resolved);
 }
 
@@ -157,7 +166,12 @@ function buildDocument(
     };
     const service = owner(r);
     if (service === undefined) platform.push(resource);
-    else perService.set(service, [...(perService.get(service) ?? []), resource]);
+    else {
+      // Append in place: copying the list per resource made this quadratic in a service's size.
+      const list = perService.get(service);
+      if (list) list.push(resource);
+      else perService.set(service, [resource]);
+    }
   }
   const entries = new Map(catalog.map((f) => [f.entry.name, f]));
   const serviceOutputs = (outputs ?? {}) as Record<string, Record<string, unknown>>;

@@ -1,0 +1,303 @@
+/**
+ * A small client for Drone's REST API over node's own http/https: bearer token, JSON bodies,
+ * a timeout per attempt, and retries with exponential backoff on timeouts, connection errors and
+ * 5xx, bounded both in attempts and in total time. A 4xx fails at once.
+ *
+ * The dynamic providers' code is serialized into the Pulumi state and run by the engine's
+ * provider host, which loads no TypeScript and no project module. So every function here is
+ * self-contained: node built-ins are `require`d when called, and errors are plain `Error`s with
+ * fields rather than a class.
+ *
+ * Error and log text never carries the token or a secret value: every message goes through
+ * `redact` with the values the caller names, and the token is always among them.
+ */
+
+/** Retry and timeout limits of every Drone call. */
+export interface DroneRetryPolicy {
+  /** Attempts of one request, the first one included. */
+  maxAttempts: number;
+  /** Time one request may take with all its retries, in milliseconds. */
+  maxElapsedMs: number;
+  /** Delay before the first retry, in milliseconds; doubled at each further retry. */
+  initialDelayMs: number;
+  /** Longest delay between two attempts, in milliseconds. */
+  maxDelayMs: number;
+  /** Timeout of one attempt (connect, send, receive), in milliseconds. */
+  requestTimeoutMs: number;
+  /** Activation: how often a repository unknown to Drone triggers a sync before giving up. */
+  syncAttempts: number;
+}
+
+/** Limits used by `pulumi up`: six attempts within two minutes, 30 s per attempt. */
+export const DEFAULT_RETRY_POLICY: Readonly<DroneRetryPolicy> = {
+  maxAttempts: 6,
+  maxElapsedMs: 120_000,
+  initialDelayMs: 1_000,
+  maxDelayMs: 15_000,
+  requestTimeoutMs: 30_000,
+  syncAttempts: 5,
+};
+
+/** Where Drone is and who calls it. */
+export interface DroneConnection {
+  /** Base URL of the Drone server, e.g. https://drone.example.com. */
+  server: string;
+  /** Bearer token of the platform's machine user. */
+  token: string;
+}
+
+export type DroneMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** One call, described for messages as well as for the wire. */
+export interface DroneCall {
+  method: DroneMethod;
+  /** Path under the server URL, segments already encoded, e.g. /api/repos/acme/svc. */
+  path: string;
+  body?: Record<string, unknown>;
+  /** What the call does, for messages: `create secret "x"`. */
+  operation: string;
+  /** What it acts on, for messages: `repository acme/svc` or `organisation acme`. */
+  subject: string;
+  /** Statuses handed back to the caller instead of failing (e.g. 404 of a lookup). */
+  expect?: number[];
+  /** False for a request that must not be repeated blindly: one attempt, the caller decides. */
+  retry?: boolean;
+  /** Values that must never appear in a message (besides the token). */
+  redact?: string[];
+}
+
+export interface DroneResponse {
+  status: number;
+  /** Parsed JSON body, or undefined when the body is empty or not JSON. */
+  body: unknown;
+}
+
+/** The fields of an error thrown by `callDrone`. */
+export interface DroneError extends Error {
+  name: "DroneError";
+  /** HTTP status of the last attempt; undefined when no response came (timeout, connection). */
+  status?: number;
+  /** Whether the failure was transient (the call may succeed later). */
+  transient: boolean;
+  /** Attempts made. */
+  attempts: number;
+}
+
+export function isDroneError(e: unknown): e is DroneError {
+  // Duck-typed: errors may come from another realm (node's own modules under a test sandbox).
+  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "DroneError";
+}
+
+/** The message of anything thrown, whatever realm its Error class came from. */
+export function messageOf(e: unknown): string {
+  const message = typeof e === "object" && e !== null ? (e as { message?: unknown }).message : e;
+  return typeof message === "string" ? message : String(message);
+}
+
+/** Replaces every occurrence of each value by [secret], in one pass (longest values first). */
+export function redact(text: string, values: readonly (string | undefined)[]): string {
+  const hidden = values
+    .filter((v): v is string => typeof v === "string" && v.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return hidden.length === 0 ? text : text.replace(new RegExp(hidden.join("|"), "g"), "[secret]");
+}
+
+/** An error for users: message only, no stack trace (the provider host prints `stack`). */
+export function droneError(
+  message: string,
+  fields: { status?: number; transient: boolean; attempts: number },
+): DroneError {
+  const error = new Error(message) as DroneError;
+  error.name = "DroneError";
+  error.status = fields.status;
+  error.transient = fields.transient;
+  error.attempts = fields.attempts;
+  error.stack = `DroneError: ${message}`;
+  return error;
+}
+
+/** Delay before retry number `retry` (1-based): exponential, capped, with jitter. */
+export function backoffDelay(retry: number, policy: DroneRetryPolicy): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
+  // Half fixed, half random: spreads concurrent retries without ever dropping to zero.
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Statuses worth another attempt: server errors, and 429 (rate limited). */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/** What Drone said: the `message` of its JSON error body, shortened. */
+export function droneMessage(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const message = (body as Record<string, unknown>).message;
+  if (typeof message !== "string" || message.length === 0) return undefined;
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
+}
+
+/** What to do about a status that will not go away by retrying. */
+export function statusAdvice(status: number): string {
+  if (status === 401) {
+    return "Drone refused the token: set a valid token of the platform's machine user with `pulumi config set --secret mlplatform:droneToken`, then run `pulumi up` again.";
+  }
+  if (status === 403) {
+    return "The token's user lacks permission: the platform's Drone machine user must be a Drone administrator with admin rights on the service repositories.";
+  }
+  if (status === 404) {
+    return "Drone does not know it: check the name, that the GitHub repository exists, and that the machine user can see it.";
+  }
+  if (status === 400 || status === 422)
+    return "Drone rejected the request body: check the arguments.";
+  return "Check the arguments and the Drone server's log.";
+}
+
+/** Encodes the segments of an API path: apiPath("repos", "acme", "svc") = /api/repos/acme/svc. */
+export function apiPath(...segments: string[]): string {
+  return `/api/${segments.map((s) => encodeURIComponent(s)).join("/")}`;
+}
+
+interface AttemptResult {
+  status: number;
+  body: unknown;
+}
+
+/** One HTTP exchange, failing after `timeoutMs` whatever the server does. */
+function attemptOnce(
+  connection: DroneConnection,
+  call: DroneCall,
+  timeoutMs: number,
+): Promise<AttemptResult> {
+  const base = new URL(connection.server);
+  const transport: typeof import("https") =
+    // Required when called: this code also runs from its serialized form (see the file comment).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    base.protocol === "https:" ? require("https") : require("http");
+  const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
+  const headers: Record<string, string | number> = {
+    Authorization: `Bearer ${connection.token}`,
+    Accept: "application/json",
+    "User-Agent": "mlplatform-drone-provider",
+  };
+  if (payload) {
+    headers["Content-Type"] = "application/json";
+    headers["Content-Length"] = payload.length;
+  }
+  return new Promise<AttemptResult>((resolve, reject) => {
+    let settled = false;
+    // Declared before use: the closure serializer does not follow forward references.
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const finish = (error: Error | undefined, result?: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(result as AttemptResult);
+    };
+    const request = transport.request(
+      {
+        protocol: base.protocol,
+        hostname: base.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: base.port || undefined,
+        path: `${base.pathname.replace(/\/+$/, "")}${call.path}`,
+        method: call.method,
+        headers,
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          // Drone's answers are small; a huge body is kept only up to 1 MB.
+          if (size <= 1_048_576) chunks.push(chunk);
+        });
+        response.on("error", (e) => finish(e));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          try {
+            body = text.length > 0 ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          finish(undefined, { status: response.statusCode ?? 0, body });
+        });
+      },
+    );
+    timer = setTimeout(() => {
+      const error = new Error(`no answer within ${timeoutMs} ms`);
+      request.destroy(error);
+      finish(error);
+    }, timeoutMs);
+    request.on("error", (e) => finish(e));
+    if (payload) request.write(payload);
+    request.end();
+  });
+}
+
+/**
+ * Sends one call to Drone. Transient failures (timeouts, connection errors, 5xx, 429) are retried
+ * with backoff within `policy`; any other status outside 2xx and `call.expect` fails at once.
+ * Thrown errors are DroneErrors whose message names the operation, the subject, the HTTP status
+ * and Drone's message, and never the token or a value in `call.redact`.
+ */
+export async function callDrone(
+  connection: DroneConnection,
+  call: DroneCall,
+  policy: DroneRetryPolicy,
+): Promise<DroneResponse> {
+  const hidden = [connection.token, ...(call.redact ?? [])];
+  const what = `Drone: could not ${call.operation} (${call.subject})`;
+  const started = Date.now();
+  const deadline = started + policy.maxElapsedMs;
+  const attemptsAllowed = call.retry === false ? 1 : Math.max(1, policy.maxAttempts);
+  for (let attempt = 1; ; attempt++) {
+    const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, deadline - Date.now()));
+    let failure: string;
+    let status: number | undefined;
+    try {
+      const result = await attemptOnce(connection, call, timeoutMs);
+      status = result.status;
+      if ((status >= 200 && status < 300) || (call.expect ?? []).includes(status)) {
+        return { status, body: result.body };
+      }
+      const said = droneMessage(result.body);
+      failure = `HTTP ${status}${said ? ` (Drone says: "${said}")` : ""}`;
+      if (!isTransientStatus(status)) {
+        throw droneError(redact(`${what}: ${failure}. ${statusAdvice(status)}`, hidden), {
+          status,
+          transient: false,
+          attempts: attempt,
+        });
+      }
+    } catch (e) {
+      if (isDroneError(e)) throw e;
+      failure = `no response: ${messageOf(e)}`;
+    }
+    const delay = backoffDelay(attempt, policy);
+    if (attempt >= attemptsAllowed || Date.now() + delay >= deadline) {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const tries = attempt === 1 ? "1 attempt" : `${attempt} attempts`;
+      throw droneError(
+        redact(
+          `${what}: ${failure}, after ${tries} in ${seconds} s. Check that ${connection.server} is reachable and healthy, then run \`pulumi up\` again.`,
+          hidden,
+        ),
+        { status, transient: true, attempts: attempt },
+      );
+    }
+    console.warn(
+      redact(
+        `Drone: ${call.method} ${call.path}: ${failure}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attemptsAllowed})`,
+        hidden,
+      ),
+    );
+    await sleep(delay);
+  }
+}

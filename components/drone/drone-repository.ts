@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import { droneError } from "./client";
+import { droneRepositoryProvider, resolveRepositoryInputs } from "./repository-provider";
+import { describeProblems } from "./validation";
+
+/** Where Drone is and how the platform authenticates to it. */
+export interface DroneConnectionArgs {
+  /** Base URL of the Drone server: the stack setting `droneServer` (https). */
+  server: pulumi.Input<string>;
+  /** Token of the platform's Drone machine user (`config.requireSecret("droneToken")`); kept secret. */
+  token: pulumi.Input<string>;
+}
+
+export interface DroneRepositoryArgs extends DroneConnectionArgs {
+  /** GitHub organisation (or user) that owns the repository. */
+  owner: pulumi.Input<string>;
+  /** Repository name. */
+  name: pulumi.Input<string>;
+  /** Path of the pipeline file in the repository. Defaults to ".drone.yml". */
+  configPath?: pulumi.Input<string>;
+  /** Builds wait for approval when the pipeline file changes unsigned. Defaults to true. */
+  protected?: pulumi.Input<boolean>;
+  /** Ignore pull requests from forks. Defaults to true. */
+  ignoreForks?: pulumi.Input<boolean>;
+  /** Ignore pull requests altogether. Defaults to false. */
+  ignorePullRequests?: pulumi.Input<boolean>;
+  /** Cancel pending pull-request builds superseded by a newer commit. Defaults to true. */
+  autoCancelPullRequests?: pulumi.Input<boolean>;
+  /** Cancel pending push builds superseded by a newer commit. Defaults to true. */
+  autoCancelPushes?: pulumi.Input<boolean>;
+  /** Build timeout in minutes, 1 to 1440 (changing it needs a Drone admin token). Defaults to 60. */
+  timeoutMinutes?: pulumi.Input<number>;
+}
+
+/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
+const PROVIDER = droneRepositoryProvider();
+
+/**
+ * A repository activated in Drone, with its settings. Deleting it deactivates the repository
+ * (build history stays in Drone). Identity (server, owner, name) changes replace it.
+ */
+export class DroneRepository extends pulumi.dynamic.Resource {
+  public readonly server!: pulumi.Output<string>;
+  public readonly owner!: pulumi.Output<string>;
+  public readonly name!: pulumi.Output<string>;
+  /** "owner/name", known once the repository is active: pass it to DroneSecret's `repository`. */
+  public readonly slug!: pulumi.Output<string>;
+  public readonly active!: pulumi.Output<boolean>;
+  public readonly configPath!: pulumi.Output<string>;
+  public readonly protected!: pulumi.Output<boolean>;
+  public readonly ignoreForks!: pulumi.Output<boolean>;
+  public readonly ignorePullRequests!: pulumi.Output<boolean>;
+  public readonly autoCancelPullRequests!: pulumi.Output<boolean>;
+  public readonly autoCancelPushes!: pulumi.Output<boolean>;
+  public readonly timeoutMinutes!: pulumi.Output<number>;
+
+  constructor(name: string, args: DroneRepositoryArgs, opts: pulumi.CustomResourceOptions = {}) {
+    // Plain values are checked now, so a mistake names this resource before anything runs.
+    const plain = Object.fromEntries(
+      Object.entries(args).filter(([k, v]) => k !== "token" && !pulumi.Output.isInstance(v)),
+    );
+    const { problems } = resolveRepositoryInputs({ ...plain, token: "-" });
+    const known = problems.filter((p) => p.field in plain);
+    if (known.length > 0) {
+      throw droneError(describeProblems(`DroneRepository ${name}`, known), {
+        transient: false,
+        attempts: 0,
+      });
+    }
+    super(
+      PROVIDER,
+      name,
+      {
+        server: args.server,
+        token: pulumi.secret(args.token),
+        owner: args.owner,
+        name: args.name,
+        configPath: args.configPath,
+        protected: args.protected,
+        ignoreForks: args.ignoreForks,
+        ignorePullRequests: args.ignorePullRequests,
+        autoCancelPullRequests: args.autoCancelPullRequests,
+        autoCancelPushes: args.autoCancelPushes,
+        timeoutMinutes: args.timeoutMinutes,
+        slug: undefined,
+        active: undefined,
+      },
+      // Delete before create on a replacement: a forced replacement (`pulumi up --replace`) keeps
+      // the identity, and create-then-delete would remove what it just created.
+      pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
+        additionalSecretOutputs: ["token"],
+      }),
+      "drone",
+      "Repository",
+    );
+  }
+}

@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import { droneError } from "./client";
+import { DroneConnectionArgs } from "./drone-repository";
+import { droneSecretProvider, resolveSecretInputs, SECRET_OUTPUTS } from "./secret-provider";
+import { describeProblems } from "./validation";
+
+export interface DroneSecretArgs extends DroneConnectionArgs {
+  /** "owner/name" of the repository that holds the secret; unset for an organisation secret. */
+  repository?: pulumi.Input<string>;
+  /** Organisation that holds the secret, when `repository` is unset. */
+  namespace?: pulumi.Input<string>;
+  /** Secret name pipelines reference (`from_secret`): letters, digits, "-", "_", ".". */
+  name: string;
+  /** The secret value; kept secret in the state, and never returned by Drone. */
+  value: pulumi.Input<string>;
+  /** Expose the secret to pull-request builds (forks can read it). Defaults to false. */
+  pullRequest?: pulumi.Input<boolean>;
+  /** Expose the secret to push builds of pull-request branches. Defaults to false. */
+  pullRequestPush?: pulumi.Input<boolean>;
+}
+
+/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
+const PROVIDER = droneSecretProvider();
+
+/**
+ * A Drone secret: a repository secret when `repository` is set, an organisation secret in
+ * `namespace` otherwise. Create is create-or-update. The value and token are Pulumi secrets; the
+ * state keeps a salted HMAC of the value (also secret) to notice a changed value.
+ */
+export class DroneSecret extends pulumi.dynamic.Resource {
+  public readonly server!: pulumi.Output<string>;
+  public readonly repository!: pulumi.Output<string | undefined>;
+  public readonly namespace!: pulumi.Output<string | undefined>;
+  public readonly name!: pulumi.Output<string>;
+  public readonly pullRequest!: pulumi.Output<boolean>;
+  public readonly pullRequestPush!: pulumi.Output<boolean>;
+  /** HMAC-SHA256 of the value under a per-resource random key; secret. */
+  public readonly valueHash!: pulumi.Output<string>;
+
+  constructor(name: string, args: DroneSecretArgs, opts: pulumi.CustomResourceOptions = {}) {
+    // Plain values are checked now, so a mistake names this resource before anything runs.
+    const plain: Record<string, unknown> = Object.fromEntries(
+      Object.entries(args).filter(([k, v]) => k !== "token" && !pulumi.Output.isInstance(v)),
+    );
+    // Presence (not the value) decides the target, also for values known only later.
+    const target = {
+      repository: args.repository === undefined ? undefined : (plain.repository ?? "owner/name"),
+      namespace: args.namespace === undefined ? undefined : (plain.namespace ?? "namespace"),
+    };
+    const { problems } = resolveSecretInputs({
+      ...plain,
+      ...target,
+      server: plain.server ?? "https://drone.invalid",
+      token: "-",
+      value: "-",
+    });
+    if (problems.length > 0) {
+      throw droneError(describeProblems(`DroneSecret ${name}`, problems), {
+        transient: false,
+        attempts: 0,
+      });
+    }
+    super(
+      PROVIDER,
+      name,
+      {
+        server: args.server,
+        token: pulumi.secret(args.token),
+        repository: args.repository,
+        namespace: args.namespace,
+        name: args.name,
+        value: pulumi.secret(args.value),
+        pullRequest: args.pullRequest ?? false,
+        pullRequestPush: args.pullRequestPush ?? false,
+        valueHash: undefined,
+        hashSalt: undefined,
+      },
+      // Delete before create on a replacement: a forced replacement (`pulumi up --replace`) keeps
+      // the identity, and create-then-delete would remove what it just created.
+      pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
+        additionalSecretOutputs: SECRET_OUTPUTS,
+      }),
+      "drone",
+      "Secret",
+    );
+  }
+}

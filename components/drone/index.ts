@@ -1,0 +1,11 @@
+/** The Drone CI integration: dynamic providers over Drone's REST API. */
+export { DroneRepository } from "./drone-repository";
+export type { DroneConnectionArgs, DroneRepositoryArgs } from "./drone-repository";
+export { DroneSecret } from "./drone-secret";
+export type { DroneSecretArgs } from "./drone-secret";
+export { DroneServicePipeline } from "./service-pipeline";
+export type { DroneServicePipelineArgs } from "./service-pipeline";
+export { DEFAULT_RETRY_POLICY } from "./client";
+export type { DroneRetryPolicy } from "./client";
+export { DRONE_REPOSITORY_DEFAULTS } from "./validation";
+export type { DroneRepositorySettings } from "./validation";

@@ -1,0 +1,274 @@
+/**
+ * The dynamic provider behind DroneRepository: activates a repository in Drone (syncing Drone's
+ * repository list when Drone does not know it yet), applies its settings, reads them back, and
+ * deactivates it on delete. Every operation is idempotent.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  apiPath,
+  backoffDelay,
+  callDrone,
+  DEFAULT_RETRY_POLICY,
+  DroneConnection,
+  DroneRetryPolicy,
+  droneError,
+  sleep,
+} from "./client";
+import {
+  DRONE_REPOSITORY_DEFAULTS,
+  DroneArgsProblem,
+  DroneRepositorySettings,
+  describeProblems,
+  segmentProblems,
+  serverProblems,
+  settingsProblems,
+  tokenProblems,
+} from "./validation";
+
+/** What the provider receives: connection, identity and resolved settings. */
+export interface DroneRepositoryInputs extends DroneRepositorySettings {
+  server: string;
+  token: string;
+  owner: string;
+  name: string;
+}
+
+/** What the state keeps: the inputs plus what Drone reports. */
+export interface DroneRepositoryState extends DroneRepositoryInputs {
+  /** "owner/name". */
+  slug: string;
+  active: boolean;
+}
+
+/** Inputs that name a different repository (or Drone server): changing one replaces it. */
+export const REPOSITORY_IDENTITY_FIELDS = ["server", "owner", "name"] as const;
+/** Inputs changed in place. */
+export const REPOSITORY_UPDATE_FIELDS = [
+  "token",
+  "configPath",
+  "protected",
+  "ignoreForks",
+  "ignorePullRequests",
+  "autoCancelPullRequests",
+  "autoCancelPushes",
+  "timeoutMinutes",
+] as const;
+
+/** Defaults applied and problems listed: what `check` does, exported for tests and the resource. */
+export function resolveRepositoryInputs(raw: Record<string, unknown>): {
+  inputs: DroneRepositoryInputs;
+  problems: DroneArgsProblem[];
+} {
+  const d = DRONE_REPOSITORY_DEFAULTS;
+  const inputs = {
+    ...raw,
+    configPath: raw.configPath ?? d.configPath,
+    protected: raw.protected ?? d.protected,
+    ignoreForks: raw.ignoreForks ?? d.ignoreForks,
+    ignorePullRequests: raw.ignorePullRequests ?? d.ignorePullRequests,
+    autoCancelPullRequests: raw.autoCancelPullRequests ?? d.autoCancelPullRequests,
+    autoCancelPushes: raw.autoCancelPushes ?? d.autoCancelPushes,
+    timeoutMinutes: raw.timeoutMinutes ?? d.timeoutMinutes,
+  } as DroneRepositoryInputs;
+  const problems = [
+    ...serverProblems(raw.server),
+    ...tokenProblems(raw.token),
+    ...segmentProblems("owner", raw.owner),
+    ...segmentProblems("name", raw.name),
+    ...settingsProblems(raw),
+  ];
+  return { inputs, problems };
+}
+
+/** Drone's field names for the settings. */
+function settingsBody(s: DroneRepositorySettings): Record<string, unknown> {
+  return {
+    config_path: s.configPath,
+    protected: s.protected,
+    ignore_forks: s.ignoreForks,
+    ignore_pull_requests: s.ignorePullRequests,
+    auto_cancel_pull_requests: s.autoCancelPullRequests,
+    auto_cancel_pushes: s.autoCancelPushes,
+    timeout: s.timeoutMinutes,
+  };
+}
+
+/** The settings in a repository document from Drone (GET/PATCH /api/repos/{owner}/{name}). */
+export function settingsFromDrone(body: unknown): DroneRepositorySettings & { active: boolean } {
+  const repo = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  return {
+    active: repo.active === true,
+    configPath: typeof repo.config_path === "string" ? repo.config_path : "",
+    protected: repo.protected === true,
+    ignoreForks: repo.ignore_forks === true,
+    ignorePullRequests: repo.ignore_pull_requests === true,
+    autoCancelPullRequests: repo.auto_cancel_pull_requests === true,
+    autoCancelPushes: repo.auto_cancel_pushes === true,
+    timeoutMinutes: typeof repo.timeout === "number" ? repo.timeout : 0,
+  };
+}
+
+/** Activates (syncing on 404), applies the settings and checks that Drone kept them. */
+async function applyRepository(
+  inputs: DroneRepositoryInputs,
+  policy: DroneRetryPolicy,
+): Promise<DroneRepositoryState> {
+  const connection: DroneConnection = { server: inputs.server, token: inputs.token };
+  const slug = `${inputs.owner}/${inputs.name}`;
+  const subject = `repository ${slug}`;
+  const path = apiPath("repos", inputs.owner, inputs.name);
+  for (let sync = 0; ; sync++) {
+    const activation = await callDrone(
+      connection,
+      { method: "POST", path, operation: "activate", subject, expect: [404] },
+      policy,
+    );
+    if (activation.status !== 404) break;
+    if (sync >= policy.syncAttempts) {
+      throw droneError(
+        `Drone: could not activate (${subject}): Drone still does not know it after ${sync} syncs of the repository list (HTTP 404). Check that the GitHub repository exists and that the platform's Drone machine user has admin rights on it, then run \`pulumi up\` again.`,
+        { status: 404, transient: false, attempts: sync + 1 },
+      );
+    }
+    // Drone learns of new GitHub repositories only when a user's repository list is synced.
+    if (sync > 0) await sleep(backoffDelay(sync, policy));
+    await callDrone(
+      connection,
+      {
+        method: "POST",
+        path: apiPath("user", "repos"),
+        operation: "sync the repository list",
+        subject,
+      },
+      policy,
+    );
+  }
+  const wanted: DroneRepositorySettings = {
+    configPath: inputs.configPath,
+    protected: inputs.protected,
+    ignoreForks: inputs.ignoreForks,
+    ignorePullRequests: inputs.ignorePullRequests,
+    autoCancelPullRequests: inputs.autoCancelPullRequests,
+    autoCancelPushes: inputs.autoCancelPushes,
+    timeoutMinutes: inputs.timeoutMinutes,
+  };
+  const patched = await callDrone(
+    connection,
+    { method: "PATCH", path, body: settingsBody(wanted), operation: "update settings", subject },
+    policy,
+  );
+  const got = settingsFromDrone(patched.body);
+  // Drone ignores some fields silently (the timeout, for a user who is not a Drone admin).
+  const ignored = (Object.keys(wanted) as (keyof DroneRepositorySettings)[]).filter(
+    (k) => got[k] !== wanted[k],
+  );
+  if (ignored.length > 0) {
+    const detail = ignored
+      .map((k) => `${k}: asked ${JSON.stringify(wanted[k])}, kept ${JSON.stringify(got[k])}`)
+      .join("; ");
+    throw droneError(
+      `Drone: could not update settings (${subject}): Drone did not apply ${detail}. Changing the timeout needs a Drone administrator: make the platform's machine user a Drone admin (\`drone user update --admin <login>\`) or keep timeoutMinutes at the value Drone allows.`,
+      { status: patched.status, transient: false, attempts: 1 },
+    );
+  }
+  // The activation POST answered 2xx: the repository is active whatever the PATCH answer omits.
+  return { ...inputs, ...got, slug, active: true };
+}
+
+function unknownValue(v: unknown): boolean {
+  // The engine's placeholder for a value not known during preview.
+  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/** Replaces for identity changes, updates for the rest; pure, exported for tests. */
+export function diffRepository(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): pulumi.dynamic.DiffResult {
+  const resolved = resolveRepositoryInputs(news).inputs as unknown as Record<string, unknown>;
+  const differs = (k: string) => unknownValue(resolved[k]) || olds[k] !== resolved[k];
+  const replaces = REPOSITORY_IDENTITY_FIELDS.filter(differs);
+  const updates = REPOSITORY_UPDATE_FIELDS.filter(differs);
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces: [...replaces],
+    deleteBeforeReplace: false,
+  };
+}
+
+/**
+ * The provider object. `policy` bounds retries and timeouts (tests pass short ones). Create it
+ * once per process: Pulumi serializes each provider object once, into the state of every resource.
+ */
+export function droneRepositoryProvider(
+  policy: DroneRetryPolicy = DEFAULT_RETRY_POLICY,
+): pulumi.dynamic.ResourceProvider<DroneRepositoryInputs, DroneRepositoryState> {
+  const failed = (problems: DroneArgsProblem[], owner: unknown, name: unknown) =>
+    droneError(describeProblems(`Drone repository ${String(owner)}/${String(name)}`, problems), {
+      transient: false,
+      attempts: 0,
+    });
+  return {
+    async check(_olds, news) {
+      const { inputs, problems } = resolveRepositoryInputs(
+        news as unknown as Record<string, unknown>,
+      );
+      return {
+        inputs,
+        failures: problems.map((p) => ({ property: p.field, reason: p.reason })),
+      };
+    },
+    async diff(_id, olds, news) {
+      return diffRepository(
+        olds as unknown as Record<string, unknown>,
+        news as unknown as Record<string, unknown>,
+      );
+    },
+    async create(raw) {
+      const { inputs, problems } = resolveRepositoryInputs(
+        raw as unknown as Record<string, unknown>,
+      );
+      if (problems.length > 0) throw failed(problems, raw.owner, raw.name);
+      const state = await applyRepository(inputs, policy);
+      return { id: state.slug, outs: state };
+    },
+    async update(_id, _olds, raw) {
+      const { inputs, problems } = resolveRepositoryInputs(
+        raw as unknown as Record<string, unknown>,
+      );
+      if (problems.length > 0) throw failed(problems, raw.owner, raw.name);
+      return { outs: await applyRepository(inputs, policy) };
+    },
+    async read(id, props) {
+      if (!props) return {};
+      const found = await callDrone(
+        { server: props.server, token: props.token },
+        {
+          method: "GET",
+          path: apiPath("repos", props.owner, props.name),
+          operation: "read",
+          subject: `repository ${props.owner}/${props.name}`,
+          expect: [404],
+        },
+        policy,
+      );
+      const got = settingsFromDrone(found.body);
+      // Unknown or deactivated: gone, as far as this resource is concerned.
+      if (found.status === 404 || !got.active) return {};
+      return { id, props: { ...props, ...got } };
+    },
+    async delete(_id, props) {
+      await callDrone(
+        { server: props.server, token: props.token },
+        {
+          method: "DELETE",
+          path: apiPath("repos", props.owner, props.name),
+          operation: "deactivate",
+          subject: `repository ${props.owner}/${props.name}`,
+          expect: [404],
+        },
+        policy,
+      );
+    },
+  };
+}

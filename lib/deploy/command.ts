@@ -1,0 +1,270 @@
+/**
+ * The deploy commands (preview, up, refresh, destroy) over a DeployWorkspace: argument handling,
+ * the checks that run before Pulumi does, progress, exit codes. cli/deploy.ts wires the real
+ * Automation API in; the tests wire a fake one.
+ */
+import * as path from "path";
+import { CatalogError } from "../catalog/errors";
+import { loadCatalog } from "../catalog/load";
+import { parseArgs, ParsedArgs, stringFlag, UsageError } from "../cli-args";
+import { stacksOrThrow } from "../plan/run";
+import { PlanDocument } from "../plan/types";
+import { SettingsError } from "../settings";
+import { Backend, selectBackend } from "./backend";
+import { credentialProblems } from "./credentials";
+import { DeployError, OperationFailedError, StackNotInBackendError } from "./errors";
+import { changedCount, formatSummary, ProgressTracker } from "./progress";
+import { loadStackForDeploy, STACK_NAME } from "./stack-file";
+import { serviceTargets } from "./targets";
+import { DeployStack, Operation, OpenWorkspace, StackLocation } from "./workspace";
+
+export const OPERATIONS: readonly Operation[] = ["preview", "up", "refresh", "destroy"];
+
+export const DEPLOY_USAGE = [
+  "usage: npm run preview -- --stack <stack> [--service <name>] [--diff] [--expect-no-changes] [--json FILE]",
+  "       npm run up -- --stack <stack> [--service <name>] [--diff]",
+  "       npm run refresh -- --stack <stack> [--service <name>] [--expect-no-changes]",
+  "       npm run destroy -- --stack <stack> --yes-destroy <stack> [--service <name>]",
+  "       (all take --instance-credentials when AWS credentials come from the runner's instance role)",
+].join("\n");
+
+export interface DeployContext {
+  env: Record<string, string | undefined>;
+  /** Folder with Pulumi.yaml: the Automation API's workDir. */
+  projectDir: string;
+  stacksDir: string;
+  servicesDir: string;
+  homeDir: string;
+  exists: (file: string) => boolean;
+  makeDir: (dir: string) => void;
+  writeFile: (file: string, content: string) => void;
+  openWorkspace: OpenWorkspace;
+  /** The offline plan of a stack (lib/plan/run.ts runPlan). */
+  plan: (options: {
+    stack: string;
+    servicesDir: string;
+    stacksDir: string;
+  }) => Promise<PlanDocument>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** Which flags each operation accepts, beyond --stack, --service and --instance-credentials. */
+const EXTRA_FLAGS: Record<Operation, string[]> = {
+  preview: ["diff", "expect-no-changes", "json"],
+  up: ["diff", "json"],
+  refresh: ["expect-no-changes", "json"],
+  destroy: ["yes-destroy", "json"],
+};
+
+function parseFor(operation: Operation, argv: string[]): ParsedArgs {
+  const args = parseArgs(argv, {
+    stack: { value: true },
+    service: { value: true },
+    diff: { value: false },
+    "expect-no-changes": { value: false },
+    json: { value: true },
+    "yes-destroy": { value: true },
+    "instance-credentials": { value: false },
+  });
+  for (const flag of Object.keys(args.flags)) {
+    const common = ["stack", "service", "instance-credentials"].includes(flag);
+    if (!common && !EXTRA_FLAGS[operation].includes(flag)) {
+      const takers = OPERATIONS.filter((op) => EXTRA_FLAGS[op].includes(flag));
+      throw new UsageError(`--${flag} is for ${takers.join(" and ")}, not ${operation}`);
+    }
+  }
+  return args;
+}
+
+/** `destroy` runs only when --yes-destroy repeats the stack name. */
+export function checkDestroyConfirmation(stack: string, confirmation: string | undefined): void {
+  const command = `npm run destroy -- --stack ${stack} --yes-destroy ${stack}`;
+  if (confirmation === undefined) {
+    throw new UsageError(
+      `destroy deletes the resources of stack "${stack}" (retained buckets, ECR repositories, GitHub repositories and models stay, unmanaged). To confirm, repeat the stack name: ${command}`,
+    );
+  }
+  if (confirmation !== stack) {
+    throw new UsageError(
+      `--yes-destroy ${confirmation} does not match --stack ${stack}; nothing was destroyed. To confirm, type exactly: ${command}`,
+    );
+  }
+}
+
+async function selectForOperation(
+  operation: Operation,
+  ctx: DeployContext,
+  location: StackLocation,
+  backend: Backend,
+): Promise<DeployStack> {
+  const workspace = await ctx.openWorkspace();
+  // preview and up may start a stack's state; refresh and destroy need one that exists.
+  if (operation === "preview" || operation === "up") return workspace.createOrSelectStack(location);
+  try {
+    return await workspace.selectStack(location);
+  } catch (e) {
+    if (e instanceof StackNotInBackendError) {
+      throw new DeployError([
+        `stack "${location.stackName}" has no state in the backend ${backend.shown}: nothing was deployed there, so there is nothing to ${operation}.`,
+        `Deploy it first with: npm run up -- --stack ${location.stackName}` +
+          (backend.local
+            ? " (or set PULUMI_BACKEND_URL to the backend that holds it, e.g. s3://<bucket> or https://api.pulumi.com)"
+            : " (or check PULUMI_BACKEND_URL: it points at the backend above)"),
+      ]);
+    }
+    throw e;
+  }
+}
+
+/** Runs one operation; resolves to the exit code (errors propagate to runDeployCommand). */
+export async function deploy(
+  operation: Operation,
+  argv: string[],
+  ctx: DeployContext,
+): Promise<number> {
+  const args = parseFor(operation, argv);
+  const stack = stringFlag(args, "stack");
+  if (!stack) throw new UsageError("--stack is required (e.g. --stack dev)");
+  if (!STACK_NAME.test(stack)) throw new UsageError(`--stack ${stack}: not a stack name`);
+  if (operation === "destroy") checkDestroyConfirmation(stack, stringFlag(args, "yes-destroy"));
+
+  const stackFile = loadStackForDeploy(ctx.stacksDir, stack);
+  // Nothing is deployed from an invalid catalog: validate all of it first.
+  const catalog = loadCatalog(ctx.servicesDir, stacksOrThrow(ctx.stacksDir));
+
+  const backend = selectBackend(ctx.env, ctx.projectDir, ctx.makeDir);
+  const problems = credentialProblems(stackFile, backend, {
+    env: ctx.env,
+    homeDir: ctx.homeDir,
+    exists: ctx.exists,
+    instanceCredentials: args.flags["instance-credentials"] === true,
+  });
+  if (problems.length > 0) {
+    throw new DeployError([
+      `credentials for stack "${stack}" are missing (${problems.length}); nothing was run:`,
+      ...problems.map((p) => `  - ${p}`),
+    ]);
+  }
+
+  const service = stringFlag(args, "service");
+  let target: string[] | undefined;
+  if (service !== undefined) {
+    const plan = await ctx.plan({ stack, servicesDir: ctx.servicesDir, stacksDir: ctx.stacksDir });
+    target = serviceTargets(
+      plan,
+      service,
+      catalog.map((f) => ({ name: f.entry.name, environments: f.entry.environments })),
+    );
+  }
+
+  const location: StackLocation = {
+    stackName: stack,
+    workDir: ctx.projectDir,
+    envVars: { PULUMI_BACKEND_URL: backend.url },
+  };
+  const selected = await selectForOperation(operation, ctx, location, backend);
+  const scope = service ? ` (service ${service}: ${target!.length} resources)` : "";
+  ctx.err(`${operation} stack ${stack}${scope}, state in ${backend.shown}`);
+
+  const progress = new ProgressTracker(ctx.out);
+  const expectNoChanges = args.flags["expect-no-changes"] === true;
+  let changes;
+  try {
+    const result = await selected.run(operation, {
+      target,
+      expectNoChanges,
+      diff: args.flags.diff === true,
+      onEvent: progress.onEvent,
+      onOutput: args.flags.diff === true ? (text) => ctx.out(text.replace(/\n$/, "")) : undefined,
+    });
+    changes = result.changes;
+  } catch (e) {
+    if (!(e instanceof OperationFailedError)) throw e;
+    const counted = progress.summary ?? {};
+    if (expectNoChanges && (changedCount(counted) > 0 || progress.changes.length > 0)) {
+      throw driftError(operation, stack, progress.changes.length || changedCount(counted));
+    }
+    throw new DeployError([
+      `pulumi ${operation} of stack "${stack}" failed:`,
+      ...e.details.map((l) => `  ${l}`),
+    ]);
+  }
+  ctx.out(formatSummary(operation, stack, changes));
+
+  const jsonFile = stringFlag(args, "json");
+  if (jsonFile) {
+    const summary = {
+      project: "mlplatform",
+      stack,
+      operation,
+      service: service ?? null,
+      changes,
+      changed: changedCount(changes),
+      resources: progress.changes,
+    };
+    ctx.writeFile(path.resolve(jsonFile), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+  if (expectNoChanges && changedCount(changes) > 0) {
+    throw driftError(operation, stack, changedCount(changes));
+  }
+  return 0;
+}
+
+function driftError(operation: string, stack: string, count: number): DeployError {
+  const changes = `${count} resource change${count === 1 ? "" : "s"} listed above`;
+  if (operation === "refresh") {
+    return new DeployError([
+      `drift: the cloud resources of stack "${stack}" were changed outside Pulumi (${changes}).`,
+      `Review them, then run \`npm run refresh -- --stack ${stack}\` to record them and \`npm run up -- --stack ${stack}\` to put back what the code declares.`,
+    ]);
+  }
+  return new DeployError([
+    `drift: stack "${stack}" does not match the code (${changes}).`,
+    `If the code changed without a deployment, run \`npm run up -- --stack ${stack}\`; if the cloud was changed by hand, ` +
+      `run \`npm run refresh -- --stack ${stack}\` first, then \`npm run up -- --stack ${stack}\`.`,
+  ]);
+}
+
+/** The CLI entry: `<operation> [flags]`; prints errors without a stack trace, returns the exit code. */
+export async function runDeployCommand(argv: string[], ctx: DeployContext): Promise<number> {
+  try {
+    const [operation, ...rest] = argv;
+    if (!OPERATIONS.includes(operation as Operation)) {
+      throw new UsageError(
+        `unknown operation "${operation ?? ""}" (one of ${OPERATIONS.join(", ")})`,
+      );
+    }
+    return await deploy(operation as Operation, rest, ctx);
+  } catch (error) {
+    return reportError(error, ctx, DEPLOY_USAGE, "deployed");
+  }
+}
+
+/** Maps an error to its message and exit code: 2 usage, 1 everything a user can fix. */
+export function reportError(
+  error: unknown,
+  ctx: Pick<DeployContext, "err" | "env">,
+  usage: string,
+  nothingWas: string,
+): number {
+  if (error instanceof UsageError) {
+    ctx.err(`error: ${error.message}\n${usage}`);
+    return 2;
+  }
+  if (error instanceof CatalogError || error instanceof SettingsError) {
+    const n = error.problems.length;
+    ctx.err(
+      `error: the catalog or stack settings are invalid (${n} problem${n === 1 ? "" : "s"}); nothing was ${nothingWas}:\n${error.problems.join("\n")}`,
+    );
+    return 1;
+  }
+  if (error instanceof DeployError) {
+    ctx.err(`error: ${error.problems.join("\n")}`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.err(`error: ${message}`);
+  if (ctx.env.MLPLATFORM_DEBUG && error instanceof Error) ctx.err(`${error.stack}`);
+  return 1;
+}

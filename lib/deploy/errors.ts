@@ -1,0 +1,42 @@
+/** User errors of the deploy commands: each message says what was wrong and what to do. */
+
+/** A problem the user fixes (exit 1, no stack trace); one line per problem. */
+export class DeployError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "DeployError";
+  }
+}
+
+export const INSTALL_PULUMI_HINT = [
+  "Install it with the official installer:",
+  "  curl -fsSL https://get.pulumi.com | sh",
+  "(then open a new shell, or add ~/.pulumi/bin to PATH), or from a program with",
+  "PulumiCommand.install() of @pulumi/pulumi/automation. Check with: pulumi version",
+];
+
+export class PulumiCliMissingError extends DeployError {
+  constructor(detail: string) {
+    super([`the Pulumi CLI cannot be run (${detail}).`, ...INSTALL_PULUMI_HINT]);
+    this.name = "PulumiCliMissingError";
+  }
+}
+
+/** The backend has no state for the stack (it was never deployed there). */
+export class StackNotInBackendError extends DeployError {
+  constructor(readonly stack: string) {
+    super([`the state backend has no stack "${stack}"`]);
+    this.name = "StackNotInBackendError";
+  }
+}
+
+/** The Pulumi CLI ran and reported failure; `details` are its error lines (secrets masked by it). */
+export class OperationFailedError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly details: string[],
+  ) {
+    super(`pulumi ${operation} failed`);
+    this.name = "OperationFailedError";
+  }
+}

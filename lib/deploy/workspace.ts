@@ -1,0 +1,50 @@
+/**
+ * The seam between the deploy commands and the Pulumi Automation API: just the calls the commands
+ * make. lib/deploy/automation.ts implements it with the real API; the tests use a fake.
+ */
+import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
+
+export type Operation = "preview" | "up" | "refresh" | "destroy";
+
+export interface OperationOptions {
+  /** Exact URNs to limit the operation to (`--service`); undefined = the whole stack. */
+  target?: string[];
+  /** Fail when the operation would change anything (drift check). */
+  expectNoChanges?: boolean;
+  /** Show a detailed diff of every changed property (preview and up). */
+  diff?: boolean;
+  /** Called for every engine event; the commands print progress from these. */
+  onEvent: (event: EngineEvent) => void;
+  /** Receives the CLI's own text rendering (used with `diff`, whose detail only it shows). */
+  onOutput?: (text: string) => void;
+}
+
+export interface OperationResult {
+  /** Resource counts per operation kind (create, update, delete, same...). */
+  changes: OpMap;
+}
+
+/** One stack of this project, selected in a backend. */
+export interface DeployStack {
+  run(operation: Operation, options: OperationOptions): Promise<OperationResult>;
+}
+
+export interface StackLocation {
+  stackName: string;
+  /** Folder with Pulumi.yaml (and stacks/, its stackConfigDir). */
+  workDir: string;
+  /** Environment of the Pulumi CLI: carries PULUMI_BACKEND_URL. */
+  envVars: Record<string, string>;
+}
+
+export interface DeployWorkspace {
+  /** Selects the stack; throws StackNotInBackendError when the backend has no such stack. */
+  selectStack(location: StackLocation): Promise<DeployStack>;
+  /** Selects the stack, creating it in the backend when it does not exist yet. */
+  createOrSelectStack(location: StackLocation): Promise<DeployStack>;
+  /** Creates the stack in the backend with a secrets provider (`passphrase`, `awskms://...`). */
+  createStack(location: StackLocation, secretsProvider: string): Promise<void>;
+}
+
+/** Opens the workspace; throws PulumiCliMissingError when the Pulumi CLI cannot be run. */
+export type OpenWorkspace = () => Promise<DeployWorkspace>;

@@ -1,0 +1,253 @@
+import * as fs from "fs";
+import * as path from "path";
+import { runNewStackCommand } from "../../lib/deploy/new-stack";
+import { readStackFile } from "../../lib/stacks";
+import { FakeWorkspace, harness, makeProject } from "./fixtures";
+
+const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase" };
+const FLAGS = [
+  "--environment",
+  "stg",
+  "--awsRegion",
+  "eu-central-1",
+  "--namePrefix",
+  "mlps",
+  "--githubOrganization",
+  "acme-ml",
+  "--droneServer",
+  "https://drone.acme-ml.example",
+  "--droneRunnerRoleArn",
+  "arn:aws:iam::333333333333:role/drone-runner-stg",
+  "--databricksHost",
+  "https://dbc-stg-1.cloud.databricks.com",
+  "--databricksClientId",
+  "11111111-2222-3333-4444-555555555555",
+];
+
+describe("npm run new-stack", () => {
+  it("writes a stack file with every required key that validates, creates the stack and prints the secret commands", async () => {
+    const project = makeProject({ secrets: false });
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake, PASS);
+    const argv = [
+      "--name",
+      "staging",
+      "--secrets-provider",
+      "awskms://alias/pulumi-mlplatform",
+      ...FLAGS,
+      "--protectData",
+      "true",
+    ];
+    expect(await runNewStackCommand(argv, h.ctx)).toBe(0);
+
+    const file = path.join(project.stacksDir, "Pulumi.staging.yaml");
+    const info = readStackFile(file);
+    expect(info.settings).toMatchObject({
+      stack: "staging",
+      environment: "stg",
+      awsRegion: "eu-central-1",
+      namePrefix: "mlps",
+      droneRunnerRoleArn: "arn:aws:iam::333333333333:role/drone-runner-stg",
+      protectData: true,
+      orchestrator: "databricks",
+    });
+    expect(Object.keys(info.config).sort()).toEqual(
+      [
+        "awsRegion",
+        "databricksClientId",
+        "databricksHost",
+        "droneRunnerRoleArn",
+        "droneServer",
+        "environment",
+        "githubOrganization",
+        "namePrefix",
+        "protectData",
+      ].map((k) => `mlplatform:${k}`),
+    );
+    expect(fs.readFileSync(file, "utf8")).not.toMatch(
+      /githubToken|databricksClientSecret|droneToken/,
+    );
+    expect(fake.calls).toEqual([
+      {
+        method: "createStack",
+        location: {
+          stackName: "staging",
+          workDir: project.dir,
+          envVars: { PULUMI_BACKEND_URL: `file://${project.dir}/.pulumi-state` },
+        },
+        secretsProvider: "awskms://alias/pulumi-mlplatform",
+      },
+    ]);
+    expect(h.out).toContain("  pulumi config set --secret mlplatform:githubToken --stack staging");
+    expect(h.out).toContain(
+      "  pulumi config set --secret mlplatform:databricksClientSecret --stack staging",
+    );
+    expect(h.out).toContain("  pulumi config set --secret mlplatform:droneToken --stack staging");
+    expect(h.out).toContain(
+      `created stack staging in file://${project.dir}/.pulumi-state (secrets provider: awskms://alias/pulumi-mlplatform)`,
+    );
+  });
+
+  it("--from copies another stack's plain settings (never its secrets); flags override them", async () => {
+    const project = makeProject({ secrets: true });
+    const h = harness(project, new FakeWorkspace(), PASS);
+    const argv = [
+      "--name",
+      "qa",
+      "--secrets-provider",
+      "passphrase",
+      "--from",
+      "prod",
+      "--environment",
+      "qa",
+      "--artifactRetentionDays",
+      "60",
+    ];
+    expect(await runNewStackCommand(argv, h.ctx)).toBe(0);
+    const file = path.join(project.stacksDir, "Pulumi.qa.yaml");
+    const info = readStackFile(file);
+    const prod = readStackFile(path.join(project.stacksDir, "Pulumi.prod.yaml"));
+    expect(info.settings).toEqual({
+      ...prod.settings,
+      stack: "qa",
+      environment: "qa",
+      artifactRetentionDays: 60,
+    });
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).not.toContain("secure");
+    expect(text).not.toContain("encryptionsalt");
+  });
+
+  it("--no-init writes the file only and prints the pulumi stack init command", async () => {
+    const project = makeProject();
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake, {});
+    expect(
+      await runNewStackCommand(
+        ["--name", "sandbox", "--secrets-provider", "passphrase", "--no-init", ...FLAGS],
+        h.ctx,
+      ),
+    ).toBe(0);
+    expect(fake.opened).toBe(0);
+    expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.sandbox.yaml"))).toBe(true);
+    expect(h.out).toContain("  pulumi stack init sandbox --secrets-provider passphrase");
+    expect(h.out).toContain(
+      `  export PULUMI_BACKEND_URL=file://${project.dir}/.pulumi-state   # the repository's local state, as npm run up uses`,
+    );
+  });
+
+  it("refuses to overwrite an existing stack file", async () => {
+    const project = makeProject();
+    const file = path.join(project.stacksDir, "Pulumi.dev.yaml");
+    const before = fs.readFileSync(file, "utf8");
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake, PASS);
+    expect(
+      await runNewStackCommand(
+        ["--name", "dev", "--secrets-provider", "passphrase", ...FLAGS],
+        h.ctx,
+      ),
+    ).toBe(1);
+    expect(h.err.join("\n")).toBe(
+      `error: ${path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file)} already exists; nothing was changed. Edit it, or pick another --name.`,
+    );
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+    expect(fake.opened).toBe(0);
+  });
+
+  it("lists the missing required settings (usage error, nothing written)", async () => {
+    const project = makeProject();
+    const h = harness(project, new FakeWorkspace(), PASS);
+    const code = await runNewStackCommand(
+      ["--name", "qa", "--secrets-provider", "passphrase", "--environment", "qa"],
+      h.ctx,
+    );
+    expect(code).toBe(2);
+    const first = h.err[0].split("\n")[0];
+    expect(first).toMatch(
+      /^error: missing settings for stack qa: --awsRegion \(AWS region of every AWS resource\); --namePrefix /,
+    );
+    for (const key of [
+      "githubOrganization",
+      "droneServer",
+      "droneRunnerRoleArn",
+      "databricksHost",
+      "databricksClientId",
+    ]) {
+      expect(first).toContain(`--${key} (`);
+    }
+    expect(first).not.toContain("--environment (");
+    expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
+  });
+
+  it("refuses an invalid value, naming the key and what is allowed", async () => {
+    const project = makeProject();
+    const h = harness(project, new FakeWorkspace(), PASS);
+    const argv = [
+      "--name",
+      "qa",
+      "--secrets-provider",
+      "passphrase",
+      ...FLAGS,
+      "--awsRegion",
+      "moon-base-1",
+    ];
+    // --awsRegion given twice is itself a usage error; replace the value instead.
+    argv.splice(argv.indexOf("eu-central-1") - 1, 2);
+    expect(await runNewStackCommand(argv, h.ctx)).toBe(1);
+    expect(h.err.join("\n")).toContain(
+      "new stack qa: mlplatform:awsRegion: invalid value (expected matching",
+    );
+    expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
+  });
+
+  it("needs the passphrase before creating a passphrase stack, and the CLI before writing anything", async () => {
+    const project = makeProject();
+    const noPass = harness(project, new FakeWorkspace(), {});
+    expect(
+      await runNewStackCommand(
+        ["--name", "qa", "--secrets-provider", "passphrase", ...FLAGS],
+        noPass.ctx,
+      ),
+    ).toBe(1);
+    expect(noPass.err.join("\n")).toContain("set PULUMI_CONFIG_PASSPHRASE_FILE");
+
+    const noCli = harness(project, new FakeWorkspace({ cliMissing: true }), PASS);
+    expect(
+      await runNewStackCommand(
+        ["--name", "qa", "--secrets-provider", "passphrase", ...FLAGS],
+        noCli.ctx,
+      ),
+    ).toBe(1);
+    expect(noCli.err.join("\n")).toContain("curl -fsSL https://get.pulumi.com | sh");
+    expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
+  });
+
+  it("usage errors: no name, bad name, no or unknown secrets provider", async () => {
+    const project = makeProject();
+    const cases: [string[], string][] = [
+      [["--secrets-provider", "passphrase"], "error: --name is required"],
+      [
+        ["--name", "Prod_2", "--secrets-provider", "passphrase"],
+        "error: --name Prod_2: a stack name is lowercase",
+      ],
+      [
+        ["--name", "qa"],
+        "error: --secrets-provider is required: passphrase (local use), awskms://alias/<key> (teams)",
+      ],
+      [
+        ["--name", "qa", "--secrets-provider", "plaintext"],
+        "error: --secrets-provider plaintext: expected passphrase, default, or a KMS URL",
+      ],
+      [
+        ["--name", "qa", "--secrets-provider", "passphrase", "--githubToken", "ghp_x"],
+        "error: unknown option --githubToken",
+      ],
+    ];
+    for (const [argv, start] of cases) {
+      const h = harness(project, new FakeWorkspace(), PASS);
+      expect(await runNewStackCommand(argv, h.ctx)).toBe(2);
+      expect(h.err[0].startsWith(start)).toBe(true);
+    }
+  });
+});

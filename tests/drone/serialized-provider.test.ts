@@ -1,0 +1,139 @@
+/**
+ * The providers as the engine runs them: Pulumi serializes the provider object into the state and
+ * the provider host loads that text with plain node (no TypeScript, no project modules). Here the
+ * serialized text is written to a temporary directory outside the project and run by a plain
+ * `node` child process against the fake Drone server.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { droneRepositoryProvider } from "../../components/drone/repository-provider";
+import { droneSecretProvider } from "../../components/drone/secret-provider";
+import { FakeDroneServer } from "./fake-drone-server";
+import { FAST, TOKEN, VALUE } from "./helpers";
+
+/** Runs `method` of the serialized provider in a child node; inputs travel by environment. */
+function runSerialized(
+  file: string,
+  method: "create" | "delete",
+  args: unknown[],
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const script = `
+    const provider = require(process.argv[1]).handler();
+    const args = JSON.parse(process.env.PROVIDER_ARGS);
+    provider[process.argv[2]](...args).then(
+      (r) => process.stdout.write(JSON.stringify({ ok: r === undefined ? null : r })),
+      (e) => process.stdout.write(JSON.stringify({ error: e.message })),
+    );`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", script, file, method], {
+      cwd: path.dirname(file),
+      env: { PATH: process.env.PATH ?? "", PROVIDER_ARGS: JSON.stringify(args) },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ stdout, stderr, code }));
+  });
+}
+
+let drone: FakeDroneServer;
+let dir: string;
+
+beforeAll(async () => {
+  drone = await FakeDroneServer.start(TOKEN);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "drone-provider-"));
+});
+
+afterAll(async () => {
+  await drone.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function serialized(provider: object, file: string): Promise<string> {
+  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+  const target = path.join(dir, file);
+  fs.writeFileSync(target, text);
+  return target;
+}
+
+test("the serialized secret provider creates and deletes a secret from plain node", async () => {
+  drone.addRepository("acme-ml/churn-model", { active: true });
+  const file = await serialized(droneSecretProvider(FAST), "secret-provider.js");
+  const text = fs.readFileSync(file, "utf8");
+  // Self-contained: only node built-ins are required.
+  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  expect([...new Set(required)].sort()).toEqual(["crypto", "http", "https"]);
+  const inputs = {
+    server: drone.url,
+    token: TOKEN,
+    repository: "acme-ml/churn-model",
+    name: "mlflow_tracking_uri",
+    value: VALUE,
+    pullRequest: false,
+    pullRequestPush: false,
+  };
+  const created = await runSerialized(file, "create", [inputs]);
+  expect(created.stderr).toBe("");
+  const result = JSON.parse(created.stdout) as {
+    ok: { id: string; outs: Record<string, unknown> };
+  };
+  expect(result.ok.id).toBe("acme-ml/churn-model/mlflow_tracking_uri");
+  expect(Object.keys(result.ok.outs).sort()).toEqual(
+    [
+      "hashSalt",
+      "name",
+      "pullRequest",
+      "pullRequestPush",
+      "repository",
+      "server",
+      "token",
+      "valueHash",
+    ].sort(),
+  );
+  expect(drone.secretsOf("acme-ml/churn-model").get("mlflow_tracking_uri")?.data).toBe(VALUE);
+  const deleted = await runSerialized(file, "delete", ["id", result.ok.outs]);
+  expect(JSON.parse(deleted.stdout)).toEqual({ ok: null });
+  expect(drone.secretsOf("acme-ml/churn-model").has("mlflow_tracking_uri")).toBe(false);
+});
+
+test("the serialized repository provider activates a repository from plain node", async () => {
+  drone.addRepository("acme-ml/demand-forecast", { synced: false });
+  const file = await serialized(droneRepositoryProvider(FAST), "repository-provider.js");
+  const created = await runSerialized(file, "create", [
+    {
+      server: drone.url,
+      token: TOKEN,
+      owner: "acme-ml",
+      name: "demand-forecast",
+    },
+  ]);
+  expect(created.stderr).toBe("");
+  expect(JSON.parse(created.stdout).ok.id).toBe("acme-ml/demand-forecast");
+  expect(drone.repositories.get("acme-ml/demand-forecast")).toMatchObject({
+    active: true,
+    protected: true,
+    timeout: 60,
+  });
+});
+
+test("a user error from the serialized provider is a message without a stack trace", async () => {
+  const file = await serialized(droneSecretProvider(FAST), "secret-provider-errors.js");
+  const run = await runSerialized(file, "create", [
+    {
+      server: drone.url,
+      token: "wrong",
+      repository: "acme-ml/churn-model",
+      name: "x",
+      value: VALUE,
+    },
+  ]);
+  const { error } = JSON.parse(run.stdout) as { error: string };
+  expect(error).toBe(
+    'Drone: could not read secret "x" (repository acme-ml/churn-model): HTTP 401 (Drone says: "Unauthorized"). Drone refused the token: set a valid token of the platform\'s machine user with `pulumi config set --secret mlplatform:droneToken`, then run `pulumi up` again.',
+  );
+});

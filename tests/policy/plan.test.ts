@@ -1,0 +1,98 @@
+/** The rules over real plans: the example catalog is compliant, findings are placed and ordered. */
+import { runPlan } from "../../lib/plan/run";
+import { evaluatePolicies, hasMandatoryFindings } from "../../lib/policy/evaluate";
+import { TYPES } from "../../lib/policy/rules";
+import { resources, service } from "../helpers/plan";
+import { compliantService, finding, planOf, resource, SERVICE, urnOf } from "./fixtures";
+
+describe("the example catalog", () => {
+  test.each([["dev"], ["prod"]])("the %s plan has no finding at all", async (stack) => {
+    const doc = await runPlan({ stack });
+    // The plan checks real resources of every kind the rules look at, not an empty stack.
+    const checked = [
+      TYPES.bucket,
+      TYPES.publicAccessBlock,
+      TYPES.bucketPolicy,
+      TYPES.ecrRepository,
+      TYPES.ecrLifecyclePolicy,
+      TYPES.iamRole,
+      TYPES.iamRolePolicy,
+      TYPES.databricksJob,
+      TYPES.databricksPermissions,
+      // Source repositories live in the services' source environment (dev) only.
+      ...(stack === "dev" ? [TYPES.githubRepository, TYPES.githubRuleset] : []),
+    ];
+    const all = doc.services.flatMap((s) => resources(s));
+    for (const type of checked) {
+      expect(all.filter((r) => r.type === type).length).toBeGreaterThan(0);
+    }
+    const findings = evaluatePolicies(doc);
+    expect(findings).toEqual([]);
+    expect(hasMandatoryFindings(findings)).toBe(false);
+  });
+
+  test("breaking one real resource of the dev plan is found, on that service", async () => {
+    const doc = await runPlan({ stack: "dev" });
+    const s = service(doc, "search-ranking");
+    const job = resources(s, TYPES.databricksJob)[0];
+    const permissions = resources(s, TYPES.databricksPermissions).find((p) => p.name === job.name);
+    expect(permissions).toBeDefined();
+    s.resources = s.resources.filter((r) => r !== permissions);
+    expect(evaluatePolicies(doc)).toEqual([
+      {
+        policy: "databricks-job-permissions",
+        severity: "mandatory",
+        service: "search-ranking",
+        urn: job.urn,
+        message: "job has no Permissions resource with its jobId",
+      },
+    ]);
+  });
+});
+
+describe("evaluatePolicies", () => {
+  test("findings on platform resources carry no service", () => {
+    const platformBucket = resource(TYPES.bucket, "platform-logs", {
+      bucket: "platform-logs",
+      tags: { service: "platform", team: "ml-platform", environment: "dev" },
+    });
+    const withoutRetain = evaluatePolicies(planOf(compliantService(), [platformBucket])).filter(
+      (f) => f.policy === "data-retained",
+    );
+    expect(withoutRetain).toEqual([
+      {
+        policy: "data-retained",
+        severity: "mandatory",
+        urn: urnOf(TYPES.bucket, "platform-logs"),
+        message: "data-bearing resource sets neither retainOnDelete nor protect",
+      },
+    ]);
+  });
+
+  test("the order of findings does not depend on the order of resources", () => {
+    const broken = compliantService().map((r) => ({ ...r, retainOnDelete: false }));
+    const forward = evaluatePolicies(planOf(broken));
+    const backward = evaluatePolicies(planOf([...broken].reverse()));
+    expect(forward).toEqual(backward);
+    expect(forward.map((f) => f.urn)).toEqual([
+      urnOf(TYPES.ecrRepository, "svc-images"),
+      urnOf(TYPES.bucket, "svc-artifacts"),
+      urnOf("databricks:index/mlflowExperiment:MlflowExperiment", "svc-experiment"),
+      urnOf(TYPES.githubRepository, "svc-repo"),
+    ]);
+    expect(forward[0]).toEqual(
+      finding(
+        "data-retained",
+        "mandatory",
+        urnOf(TYPES.ecrRepository, "svc-images"),
+        "data-bearing resource sets neither retainOnDelete nor protect",
+      ),
+    );
+    expect(forward.every((f) => f.service === SERVICE)).toBe(true);
+  });
+
+  test("components are not checked", () => {
+    const component = { ...resource(TYPES.bucket, "svc-component", {}), custom: false };
+    expect(evaluatePolicies(planOf([...compliantService(), component]))).toEqual([]);
+  });
+});

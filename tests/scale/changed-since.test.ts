@@ -1,0 +1,212 @@
+/**
+ * `--changed-since`: in a 500-entry catalog under git, one changed entry plans exactly that
+ * service; a shared file plans everything; git problems are usage errors (exit 2).
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import {
+  generatedEntry,
+  generatedName,
+  tempDir,
+  writeCatalog,
+  writeStacks,
+} from "../../bench/catalog-generator";
+import { main } from "../../cli/plan";
+import { loadCatalog } from "../../lib/catalog/load";
+import {
+  ChangedSinceError,
+  describeSelection,
+  selectChangedServices,
+  selectForPlan,
+} from "../../lib/plan/changed-since";
+import { PlanDocument, runPlan, stacksOrThrow } from "../../lib/plan/run";
+import { REPO } from "../helpers/plan";
+
+const COUNT = 500;
+const CHANGED = 137;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+}
+
+function commitAll(repo: string, message: string): void {
+  git(repo, "add", "-A");
+  git(repo, "commit", "-q", "-m", message);
+}
+
+describe("--changed-since", () => {
+  let repo: string;
+  let servicesDir: string;
+  let stacksDir: string;
+  let stderr: jest.SpyInstance;
+
+  beforeAll(() => {
+    repo = tempDir("changed-since");
+    servicesDir = path.join(repo, "services");
+    stacksDir = path.join(repo, "stacks");
+    writeCatalog(servicesDir, COUNT);
+    writeStacks(stacksDir, ["dev", "prod"]);
+    fs.mkdirSync(path.join(repo, "templates"));
+    fs.writeFileSync(path.join(repo, "templates", "README.md.njk"), "# {{ name }}\n");
+    git(repo, "init", "-q", "-b", "main");
+    commitAll(repo, "catalog");
+    fs.writeFileSync(
+      path.join(servicesDir, `${generatedName(CHANGED)}.yaml`),
+      generatedEntry(CHANGED, 1),
+    );
+    commitAll(repo, "change one entry");
+  });
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+  beforeEach(() => {
+    stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+  });
+  afterEach(() => {
+    stderr.mockRestore();
+    git(repo, "reset", "-q", "--hard", "HEAD");
+    git(repo, "clean", "-q", "-fd");
+  });
+
+  const options = () => ({ servicesDir, stacksDir, projectRoot: repo });
+
+  it("plans exactly the one changed entry of 500", async () => {
+    const { selection, total } = selectForPlan("HEAD~1", options());
+    expect(total).toBe(COUNT);
+    expect(selection.all).toBe(false);
+    expect(selection.changedEntries).toEqual([generatedName(CHANGED)]);
+    expect(selection.selected.map((f) => f.entry.name)).toEqual([generatedName(CHANGED)]);
+    expect(selection.skipped).toBe(COUNT - 1);
+    expect(describeSelection(selection, total)).toBe(
+      `changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and no shared file did)`,
+    );
+    const doc = await runPlan({
+      stack: "dev",
+      servicesDir,
+      stacksDir,
+      catalog: selection.selected,
+    });
+    expect(doc.services.map((s) => s.name)).toEqual([generatedName(CHANGED)]);
+    expect(doc.services[0].file).toBe(selection.selected[0].file);
+  });
+
+  it("plans the changed entry through the command line, printing what it skipped", async () => {
+    const out = path.join(repo, "out", "plan.json");
+    const code = await main([
+      "--services",
+      servicesDir,
+      "--changed-since",
+      "HEAD~1",
+      "--quiet",
+      "--json",
+      out,
+    ]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(out, "utf8")) as PlanDocument;
+    expect(doc.services.map((s) => s.name)).toEqual([generatedName(CHANGED)]);
+    const printed = stderr.mock.calls.map((c) => String(c[0])).join("");
+    // The command line's stacks are the project's, outside this repository: entries decide.
+    expect(printed).toContain(
+      "changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and no shared file did)\n",
+    );
+  });
+
+  it("plans nothing but the platform when no entry changed", () => {
+    const { selection } = selectForPlan("HEAD", options());
+    expect(selection).toMatchObject({ all: false, changedEntries: [], selected: [], skipped: 500 });
+  });
+
+  it("counts uncommitted and untracked entries, and removed ones without planning them", () => {
+    const catalogBefore = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    fs.writeFileSync(path.join(servicesDir, `${generatedName(3)}.yaml`), generatedEntry(3, 2));
+    fs.writeFileSync(path.join(servicesDir, `${generatedName(COUNT)}.yaml`), generatedEntry(COUNT));
+    fs.rmSync(path.join(servicesDir, `${generatedName(9)}.yaml`));
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    expect(catalog.length).toBe(catalogBefore.length);
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection.changedEntries).toEqual([
+      generatedName(3),
+      generatedName(9),
+      generatedName(COUNT),
+    ]);
+    expect(selection.selected.map((f) => f.entry.name)).toEqual([
+      generatedName(3),
+      generatedName(COUNT),
+    ]);
+    expect(describeSelection(selection, catalog.length)).toBe(
+      "changed since HEAD: planning 2 of 500 services, 498 skipped (their entry files did not change and no shared file did; 1 changed entry was removed)",
+    );
+  });
+
+  it.each([
+    ["a stack file", "stacks/Pulumi.dev.yaml"],
+    ["a template", "templates/README.md.njk"],
+    ["the catalog schema", "services/schema.json"],
+    ["a component", "components/ml-service.ts"],
+  ])("plans every service when %s changed", (_what, file) => {
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.appendFileSync(path.join(repo, file), "\n# changed\n");
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection).toMatchObject({ all: true, sharedChanges: [file], skipped: 0 });
+    expect(selection.selected).toHaveLength(COUNT);
+    expect(describeSelection(selection, COUNT)).toBe(
+      `changed since HEAD: planning all 500 services, 0 skipped (${file} changed, which every service depends on)`,
+    );
+  });
+
+  it("ignores files outside the catalog, the stacks and the shared code", () => {
+    fs.writeFileSync(path.join(repo, "notes.md"), "unrelated\n");
+    fs.writeFileSync(path.join(servicesDir, "README.md"), "how to add a service\n");
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection).toMatchObject({ all: false, changedEntries: [], sharedChanges: [] });
+  });
+
+  it("refuses an unknown ref with a clear message", () => {
+    expect(() => selectForPlan("no-such-branch", options())).toThrow(
+      new ChangedSinceError(
+        '--changed-since: unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)',
+      ),
+    );
+    expect(() => selectForPlan("--output=x", options())).toThrow(
+      new ChangedSinceError('--changed-since: "--output=x" is not a git ref'),
+    );
+  });
+
+  it("refuses a catalog outside a git repository", () => {
+    const loose = tempDir("not-a-repo");
+    try {
+      writeCatalog(loose, 2);
+      expect(() => selectForPlan("HEAD", { servicesDir: loose, stacksDir })).toThrow(
+        new ChangedSinceError(
+          `--changed-since: ${loose} is not inside a git repository (run the plan from a git checkout, or drop --changed-since)`,
+        ),
+      );
+    } finally {
+      fs.rmSync(loose, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 2 on a git error from the command line", () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "cli/plan.ts",
+        "--services",
+        servicesDir,
+        "--changed-since",
+        "no-such-branch",
+      ],
+      { cwd: REPO, encoding: "utf8" },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'error: --changed-since: unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)\n',
+    );
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The offline plan's SDK tuning: the same plan as with the SDK's defaults, applied only while a
+ * plan runs, restored after it (also when the program fails), and off with MLPLATFORM_SDK_DEFAULTS=1.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { tempDir, writeCatalog, writeStacks } from "../../bench/catalog-generator";
+import { ServiceEntry } from "../../lib/catalog/types";
+import { runPlan } from "../../lib/plan/run";
+import {
+  SDK_DEFAULTS_ENV,
+  sdkTuningActive,
+  tuneSdkForOfflinePlan,
+} from "../../lib/plan/sdk-tuning";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+  debuggablePromise: unknown;
+};
+const statics = pulumi.Resource as unknown as { stackTrace: unknown };
+
+describe("SDK tuning of the offline plan", () => {
+  let root: string;
+  let servicesDir: string;
+  let stacksDir: string;
+  const original = {
+    stackTrace: statics.stackTrace,
+    debuggablePromise: debuggable.debuggablePromise,
+    stackTraceLimit: Error.stackTraceLimit,
+  };
+
+  beforeAll(() => {
+    root = tempDir("sdk-tuning");
+    servicesDir = path.join(root, "services");
+    stacksDir = path.join(root, "stacks");
+    writeCatalog(servicesDir, 12);
+    writeStacks(stacksDir, ["dev", "prod"]);
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  afterEach(() => {
+    delete process.env[SDK_DEFAULTS_ENV];
+  });
+
+  function expectDefaults(): void {
+    expect(sdkTuningActive()).toBe(false);
+    expect(statics.stackTrace).toBe(original.stackTrace);
+    expect(debuggable.debuggablePromise).toBe(original.debuggablePromise);
+    expect(Error.stackTraceLimit).toBe(original.stackTraceLimit);
+  }
+
+  it("plans exactly what the SDK's defaults plan", async () => {
+    for (const stack of ["dev", "prod"]) {
+      const tuned = await runPlan({ stack, servicesDir, stacksDir });
+      process.env[SDK_DEFAULTS_ENV] = "1";
+      const defaults = await runPlan({ stack, servicesDir, stacksDir });
+      delete process.env[SDK_DEFAULTS_ENV];
+      expect(tuned.summary.resources).toBeGreaterThan(0);
+      expect(tuned).toEqual(defaults);
+    }
+    expectDefaults();
+  });
+
+  it("switches the stack capture off while applied and restores it after", () => {
+    const restore = tuneSdkForOfflinePlan({});
+    expect(sdkTuningActive()).toBe(true);
+    expect(Error.stackTraceLimit).toBe(0);
+    expect((statics.stackTrace as (skip: number) => unknown[])(4)).toEqual([]);
+    const p = Promise.resolve(1);
+    expect(
+      (debuggable.debuggablePromise as (p: Promise<number>, ctx: string) => unknown)(p, "x"),
+    ).toBe(p);
+    restore();
+    expectDefaults();
+  });
+
+  it("restores only when the outermost of nested runs ends, once per restore function", () => {
+    const outer = tuneSdkForOfflinePlan({});
+    const inner = tuneSdkForOfflinePlan({});
+    inner();
+    inner();
+    expect(sdkTuningActive()).toBe(true);
+    expect(Error.stackTraceLimit).toBe(0);
+    outer();
+    expectDefaults();
+  });
+
+  it("changes nothing with MLPLATFORM_SDK_DEFAULTS=1", () => {
+    const restore = tuneSdkForOfflinePlan({ [SDK_DEFAULTS_ENV]: "1" });
+    expectDefaults();
+    restore();
+    expectDefaults();
+  });
+
+  it("restores the SDK's settings when the plan fails", async () => {
+    await expect(runPlan({ stack: "nope", servicesDir, stacksDir })).rejects.toThrow(
+      'unknown stack "nope"',
+    );
+    // A program that throws while declaring (an entry that skipped validation).
+    const broken = {
+      file: "services/broken.yaml",
+      digest: "",
+      entry: { name: "broken", team: "alpha", environments: ["dev"] } as unknown as ServiceEntry,
+    };
+    await expect(
+      runPlan({ stack: "dev", servicesDir, stacksDir, catalog: [broken] }),
+    ).rejects.toThrow(TypeError);
+    expectDefaults();
+  });
+});

@@ -1,0 +1,105 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadCatalog } from "../../lib/catalog/load";
+import { resolveService, servicesForStack } from "../../lib/catalog/resolve";
+import { ResolvedService, ServiceEntry } from "../../lib/catalog/types";
+import { RenderedFile, renderServiceRepository } from "../../lib/render";
+import { StackSettings } from "../../lib/settings";
+import { readStacks, StackInfo } from "../../lib/stacks";
+
+export const ACCOUNT = "000000000000";
+export const BASE_IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-0123456789ab`;
+
+export function stacks(): StackInfo[] {
+  return readStacks();
+}
+
+export function settingsOf(stack: string): StackSettings {
+  const info = stacks().find((s) => s.stack === stack);
+  if (!info) throw new Error(`no stack ${stack}`);
+  return info.settings;
+}
+
+/** Every example service as each stack deploys it. */
+export function examples(): { stack: string; service: ResolvedService; settings: StackSettings }[] {
+  const all = stacks();
+  const catalog = loadCatalog(path.join(__dirname, "..", "..", "services"), all);
+  return all.flatMap((s) =>
+    servicesForStack(catalog, s.settings).map((service) => ({
+      stack: s.stack,
+      service,
+      settings: s.settings,
+    })),
+  );
+}
+
+export function render(service: ResolvedService, settings: StackSettings): RenderedFile[] {
+  return renderServiceRepository(service, settings, { baseImage: BASE_IMAGE, accountId: ACCOUNT });
+}
+
+/** A valid entry to vary in tests. */
+export function entry(overrides: Partial<ServiceEntry> = {}): ServiceEntry {
+  return {
+    name: "churn-model",
+    displayName: "Churn model",
+    description: "Predicts churn.",
+    team: "growth",
+    owners: ["alice-ml"],
+    template: "sklearn",
+    environments: ["dev", "prod"],
+    training: { entryPoint: "train", workers: 1, timeoutMinutes: 60, retries: 0, timezone: "UTC" },
+    batchPrediction: {
+      entryPoint: "predict",
+      workers: 1,
+      timeoutMinutes: 60,
+      retries: 0,
+      schedule: "0 4 * * *",
+      timezone: "UTC",
+    },
+    evaluation: {},
+    artifacts: {},
+    notifications: { emails: ["growth@acme-ml.example"] },
+    repository: { visibility: "private", topics: [] },
+    decommissioned: false,
+    ...overrides,
+  };
+}
+
+export function resolved(overrides: Partial<ServiceEntry>, stack: string): ResolvedService {
+  return resolveService(entry(overrides), settingsOf(stack));
+}
+
+export function writeRepository(dir: string, files: RenderedFile[]): void {
+  for (const file of files) {
+    const target = path.join(dir, file.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, file.content);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface ToolResult {
+  status: number | null;
+  output: string;
+}
+
+/** Runs a tool; the output (stdout + stderr) explains a failure in the test's message. */
+export function run(command: string, args: string[], cwd?: string, input?: string): ToolResult {
+  const result = spawnSync(command, args, {
+    cwd,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Debian's Python, which sees Debian's pytest, scikit-learn, pandas and PyYAML. */
+export const PYTHON = "/usr/bin/python3";

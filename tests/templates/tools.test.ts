@@ -1,0 +1,157 @@
+/**
+ * The rendered repositories checked by the real tools that will consume them: every template,
+ * every example service, a databricks stack (dev) and an airflow stack (prod, with the DAGs).
+ * Each repository is rendered once; the tools run in batches over all of them.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { examples, PYTHON, render, run, tempDir, writeRepository } from "./fixtures";
+
+const root = tempDir("rendered-repos-");
+const repos: { dir: string; template: string; airflow: boolean; pkg: string }[] = [];
+
+beforeAll(() => {
+  for (const { stack, service, settings } of examples()) {
+    const dir = path.join(root, `${stack}-${service.name}`);
+    writeRepository(dir, render(service, settings));
+    repos.push({
+      dir,
+      template: service.template,
+      airflow: settings.orchestrator === "airflow",
+      pkg: service.name.replace(/-/g, "_"),
+    });
+  }
+});
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function filesUnder(dir: string, test: (file: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(full, test));
+    else if (test(full)) out.push(full);
+  }
+  return out.sort();
+}
+
+function expectClean(result: { status: number | null; output: string }): void {
+  if (result.status !== 0) throw new Error(result.output);
+  expect(result.status).toBe(0);
+}
+
+describe("rendered repositories", () => {
+  it("cover both templates, both orchestrators and render the DAG only for airflow", () => {
+    expect(new Set(repos.map((r) => r.template))).toEqual(new Set(["sklearn", "pyspark"]));
+    for (const repo of repos) {
+      expect(fs.existsSync(path.join(repo.dir, "dags", `${repo.pkg}.py`))).toBe(repo.airflow);
+    }
+    expect(repos.some((r) => r.airflow)).toBe(true);
+    expect(repos.some((r) => !r.airflow)).toBe(true);
+  });
+
+  it("have pre-commit configurations that pre-commit accepts", () => {
+    expectClean(
+      run(
+        "pre-commit",
+        ["validate-config", ...repos.map((r) => path.join(r.dir, ".pre-commit-config.yaml"))],
+      ),
+    );
+  });
+
+  it("pin every pre-commit hook to a release and include the required hooks", () => {
+    for (const repo of repos) {
+      const config = YAML.parse(
+        fs.readFileSync(path.join(repo.dir, ".pre-commit-config.yaml"), "utf8"),
+      ) as { repos: { rev: string; hooks: { id: string }[] }[] };
+      for (const hookRepo of config.repos) expect(hookRepo.rev).toMatch(/^v?\d+\.\d+\.\d+$/);
+      const ids = config.repos.flatMap((r) => r.hooks.map((h) => h.id));
+      for (const id of [
+        "trailing-whitespace",
+        "end-of-file-fixer",
+        "check-yaml",
+        "black",
+        "flake8",
+        "isort",
+        "mypy",
+        "gitleaks",
+      ]) {
+        expect(ids).toContain(id);
+      }
+    }
+  });
+
+  it("pass yamllint (their own relaxed configuration) on every YAML file", () => {
+    const yamlFiles = repos.flatMap((r) => filesUnder(r.dir, (f) => /\.ya?ml$/.test(f)));
+    expect(yamlFiles.length).toBeGreaterThanOrEqual(repos.length * 4);
+    expectClean(
+      run("yamllint", ["-f", "parsable", "-c", path.join(repos[0].dir, ".yamllint.yaml"), ...yamlFiles]),
+    );
+  });
+
+  it("ship a yamllint configuration that still fails on broken YAML", () => {
+    const broken = path.join(root, "broken.yaml");
+    fs.writeFileSync(broken, "key: [unclosed\nkey: again\n");
+    const result = run("yamllint", ["-c", path.join(repos[0].dir, ".yamllint.yaml"), broken]);
+    expect(result.status).toBe(1);
+    expect(result.output).toContain("syntax error");
+  });
+
+  it("have pipeline steps whose commands pass shellcheck", () => {
+    const scripts: string[] = [];
+    for (const repo of repos) {
+      const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(repo.dir, ".drone.yml"), "utf8"));
+      for (const doc of docs) {
+        const pipeline = doc.toJS() as { name: string; steps: { name: string; commands?: string[] }[] };
+        for (const step of pipeline.steps) {
+          if (!step.commands) continue;
+          // Drone turns $$ into $ before the shell sees the commands.
+          const body = step.commands.map((c) => c.replace(/\$\$/g, "$")).join("\n");
+          const file = path.join(root, `${path.basename(repo.dir)}-${pipeline.name}-${step.name}.sh`);
+          fs.writeFileSync(file, `#!/bin/sh\nset -e\n${body}\n`);
+          scripts.push(file);
+        }
+      }
+    }
+    expect(scripts.length).toBe(repos.length * 7);
+    expectClean(run("shellcheck", ["--shell=sh", "--severity=style", ...scripts]));
+  });
+
+  it("are formatted by black and clean under flake8 and isort", () => {
+    expectClean(run("black", ["--check", "--quiet", ...repos.map((r) => r.dir)]));
+    expectClean(
+      run("flake8", ["--config", path.join(repos[0].dir, ".flake8"), ...repos.map((r) => r.dir)]),
+    );
+    for (const repo of repos) {
+      expectClean(run("isort", ["--check-only", "--settings-path", repo.dir, "."], repo.dir));
+    }
+  });
+
+  it("compile with Python (DAGs included)", () => {
+    const pyFiles = repos.flatMap((r) => filesUnder(r.dir, (f) => f.endsWith(".py")));
+    expect(pyFiles.some((f) => f.includes(`${path.sep}dags${path.sep}`))).toBe(true);
+    expectClean(run(PYTHON, ["-m", "py_compile", ...pyFiles]));
+  });
+
+  it("type-check with mypy", () => {
+    for (const repo of repos) {
+      const result = run(
+        "mypy",
+        ["--cache-dir", path.join(root, ".mypy-cache"), "src", "tests"],
+        repo.dir,
+      );
+      expectClean(result);
+      expect(result.output).toContain("Success: no issues found");
+    }
+  });
+
+  it("pass their own unit tests with pytest", () => {
+    for (const repo of repos) {
+      const result = run(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], repo.dir);
+      expectClean(result);
+      expect(result.output).toMatch(/\d+ passed/);
+      expect(result.output).not.toMatch(/failed|error/i);
+    }
+  });
+});
