@@ -10,6 +10,7 @@ declare -A tool_package=(
   [flake8]=flake8
   [mypy]=mypy
   [pre-commit]=pre-commit
+  [isort]=isort
   [chromium]=chromium
 )
 python_modules=(pytest sklearn pandas)

@@ -12,11 +12,12 @@ import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
 import { diffPlans } from "../lib/plan/diff";
 import { formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
-import { PlanDocument, runPlan } from "../lib/plan/run";
+import { PlanDocument, runPlan, stacksOrThrow } from "../lib/plan/run";
+import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
 import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
 
 const USAGE =
-  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--quiet]";
+  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--allow-removal a,b] [--quiet]";
 
 function readBase(file: string): PlanDocument {
   let parsed: unknown;
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     diff: { value: true },
     quiet: { value: false },
     "changed-since": { value: true },
+    [ALLOW_REMOVAL_FLAG]: { value: true },
   });
   const stack = stringFlag(args, "stack") ?? "dev";
   const servicesDir = stringFlag(args, "services");
@@ -97,7 +99,17 @@ export async function main(argv: string[]): Promise<number> {
   process.stderr.write(
     `planned ${doc.summary.services} services, ${doc.summary.resources} resources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
-  return doc.findings.some((f) => f.severity === "mandatory") ? 1 : 0;
+  let removalProblems = 0;
+  if (base && diff) {
+    const protectData =
+      stacksOrThrow().find((s) => s.stack === stack)?.settings.protectData ?? false;
+    const allowRemoval = parseAllowRemoval(stringFlag(args, ALLOW_REMOVAL_FLAG));
+    const removals = checkRemovals(base, doc, diff, { protectData, allowRemoval });
+    for (const note of removals.notes) process.stdout.write(`note: ${note}\n`);
+    for (const problem of removals.problems) process.stderr.write(`error: ${problem}\n`);
+    removalProblems = removals.problems.length;
+  }
+  return removalProblems > 0 || doc.findings.some((f) => f.severity === "mandatory") ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -9,6 +9,9 @@ import { ServiceIdentities } from "./service-identities";
 import { SourceRepository } from "./source-repository";
 import { serviceTags } from "./tags";
 import { TrainingJobs } from "./training-jobs";
+import { DroneServicePipeline } from "./drone";
+import { RepositoryContent } from "./repository-content";
+import { renderServiceRepository } from "../lib/render";
 
 export interface MlServiceArgs {
   /** The validated catalog entry, with this stack's defaults resolved. */
@@ -18,6 +21,10 @@ export interface MlServiceArgs {
   accountId: string;
   /** Image reference of the platform base image that service Dockerfiles build on. */
   baseImageRef: string;
+  /** Drone token of the platform (a secret), used to activate the repository and set its secrets. */
+  droneToken: pulumi.Input<string>;
+  /** Managed template files (path -> digest) as deployed last time; undefined on the first deployment. */
+  previousManagedFiles?: Record<string, string>;
 }
 
 /** Identifiers of one service, exported per service as stack outputs. */
@@ -30,6 +37,8 @@ export interface MlServiceOutputs {
   batchPredictionJobId?: pulumi.Output<string>;
   experimentId: pulumi.Output<string>;
   registeredModel: pulumi.Output<string>;
+  /** Managed template files (path -> digest), fed back as previousManagedFiles next time. */
+  managedFiles?: Record<string, string>;
 }
 
 /**
@@ -161,8 +170,44 @@ export class MlService extends pulumi.ComponentResource {
         child,
       );
     }
-    if (repository && active) {
-      repository.protectDefaultBranch();
+    let content: RepositoryContent | undefined;
+    if (repository && active && identities && jobs) {
+      content = new RepositoryContent(
+        `${name}-content`,
+        {
+          repository: repository.repositoryName,
+          branch: repository.defaultBranch,
+          files: renderServiceRepository(service, settings, {
+            baseImage: args.baseImageRef,
+            accountId: args.accountId,
+            defaultBranch: repository.defaultBranch,
+          }),
+          previousManagedFiles: args.previousManagedFiles,
+        },
+        { parent: this, dependsOn: [repository.repository] },
+      );
+      // Protection goes on after the initial commit, so creation needs no pull request.
+      repository.protectDefaultBranch([content]);
+      new DroneServicePipeline(
+        `${name}-ci`,
+        {
+          server: settings.droneServer,
+          token: args.droneToken,
+          owner: settings.githubOrganization,
+          repositoryName: repository.repositoryName,
+          secrets: {
+            ciRoleArn: identities.ciRole.arn,
+            ecrRepositoryUrl: registry.repositoryUrl,
+            databricksHost: settings.databricksHost,
+            databricksClientId: identities.servicePrincipalClientId,
+            databricksClientSecret: identities.servicePrincipalSecret,
+            trainingJobId: jobs.trainingJobId,
+            mlflowTrackingUri: "databricks",
+            mlflowExperimentId: tracking.experimentId,
+          },
+        },
+        { parent: this, dependsOn: [content] },
+      );
     }
 
     this.outputs = {
@@ -174,6 +219,7 @@ export class MlService extends pulumi.ComponentResource {
       batchPredictionJobId: jobs?.batchPredictionJobId,
       experimentId: tracking.experimentId,
       registeredModel: tracking.registeredModelName,
+      managedFiles: content?.managedFiles,
     };
     this.registerOutputs({ ...this.outputs });
   }

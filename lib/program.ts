@@ -43,6 +43,7 @@ export interface ServiceStackOutputs {
   batchPredictionJobId?: pulumi.Output<string>;
   experimentId: pulumi.Output<string>;
   registeredModel: pulumi.Output<string>;
+  managedFiles?: Record<string, string>;
 }
 
 export interface ProgramOutputs {
@@ -81,6 +82,24 @@ export function loadValidated(
     if (e instanceof SettingsError) throw new CatalogError(e.problems);
     throw e;
   }
+}
+
+/**
+ * This stack's outputs from its previous deployment (a StackReference to itself): the template
+ * files deployed last time, so that later template changes arrive as pull requests.
+ */
+async function previousServiceOutputs(
+  stack: string,
+): Promise<Record<string, { managedFiles?: Record<string, string> }>> {
+  const self = new pulumi.StackReference("previous-deployment", {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`,
+  });
+  const details = await self.getOutputDetails("services");
+  const value = (details.value ?? details.secretValue ?? {}) as Record<
+    string,
+    { managedFiles?: Record<string, string> }
+  >;
+  return typeof value === "object" && value !== null ? value : {};
 }
 
 export async function declarePlatform(options: ProgramOptions = {}): Promise<ProgramOutputs> {
@@ -122,11 +141,22 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   );
   const baseImageRef = `${identity.accountId}.dkr.ecr.${settings.awsRegion}.amazonaws.com/${platform.baseImageRepository}:${baseImageTag()}`;
 
+  const previous = await previousServiceOutputs(stack);
+  const droneToken = config.requireSecret("droneToken");
   const outputs: Record<string, ServiceStackOutputs> = {};
-  for (const service of services) {
+  for (const [index, service] of services.entries()) {
+    // Let registrations be answered between batches: bounds what is pending on large catalogs.
+    if (index > 0 && index % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
     const ml = new MlService(
       service.name,
-      { service, settings, accountId: identity.accountId, baseImageRef },
+      {
+        service,
+        settings,
+        accountId: identity.accountId,
+        baseImageRef,
+        droneToken,
+        previousManagedFiles: previous[service.name]?.managedFiles,
+      },
       { providers },
     );
     outputs[service.name] = ml.outputs;

@@ -206,7 +206,8 @@ export function installMockEngine(
     newResource: (args) => mockOutputs(args.type, args.name, args.inputs as State, options),
     call: (args) => mockCall(args.token, options),
   };
-  pulumi.runtime.setMocks(mocks, project, stack, false);
+  // "organization" is what the self-managed backends call every organisation.
+  pulumi.runtime.setMocks(mocks, project, stack, false, "organization");
   const monitor = currentMonitor();
   // Same steps as MockMonitor.registerResource, plus a record of the request's options.
   monitor.registerResource = async (

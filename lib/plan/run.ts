@@ -12,6 +12,7 @@ import { readStacks, StackInfo, DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from 
 import { loadCatalog } from "../catalog/load";
 import { installMockEngine, RecordedResource } from "./mock-engine";
 import { tuneSdkForOfflinePlan } from "./sdk-tuning";
+import { evaluatePolicies } from "../policy/evaluate";
 import { PlanDocument, PlanResource, PlanService, SECRET_MASK } from "./types";
 
 export * from "./types";
@@ -96,7 +97,9 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   } finally {
     restoreSdk();
   }
-  return buildDocument(options.stack, result.environment, recorded, catalog, resolved);
+  const doc = buildDocument(options.stack, result.environment, recorded, catalog, resolved);
+  doc.findings = evaluatePolicies(doc);
+  return doc;
 }
 
 /** Resolves outputs, replacing secret ones by the mask. */
