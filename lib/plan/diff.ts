@@ -75,6 +75,13 @@ export function diffGroup(
     if (!then) continue;
     const paths: string[] = [];
     diffPaths(then.inputs, now.inputs, "", paths);
+    // A deployment leaves ignored inputs alone once the resource exists: they are no change.
+    const ignored = (now.ignoreChanges ?? []).map((p) => p.replace(/\[\*\]/g, "[0]"));
+    const effective = paths.filter(
+      (p) => !ignored.some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`)),
+    );
+    paths.length = 0;
+    paths.push(...effective);
     if (then.protect !== now.protect) paths.push("(option) protect");
     if (then.retainOnDelete !== now.retainOnDelete) paths.push("(option) retainOnDelete");
     if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths });

@@ -19,6 +19,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   protect: boolean;
   retainOnDelete: boolean;
+  /** Input paths the engine ignores after creation (the resource's ignoreChanges option). */
+  ignoreChanges?: string[];
 }
 
 export interface MockEngineOptions {
@@ -167,6 +169,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getProvider(): string;
   getImportid(): string;
   getObject(): unknown;
@@ -235,6 +238,9 @@ export function installMockEngine(
         inputs,
         protect: req.getProtect(),
         retainOnDelete: req.getRetainondelete(),
+        ...(req.getIgnorechangesList().length > 0
+          ? { ignoreChanges: req.getIgnorechangesList() }
+          : {}),
       });
       const serializedState = await pulumi.runtime.serializeProperties("", result.state);
       internals.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });

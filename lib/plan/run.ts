@@ -166,6 +166,7 @@ function buildDocument(
       inputs: maskInputs(r.inputs) as Record<string, unknown>,
       protect: r.protect,
       retainOnDelete: r.retainOnDelete,
+      ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
     };
     const service = owner(r);
     if (service === undefined) platform.push(resource);

@@ -15,6 +15,8 @@ export interface PlanResource {
   inputs: Record<string, unknown>;
   protect: boolean;
   retainOnDelete: boolean;
+  /** Input paths a deployment ignores once the resource exists (absent when none). */
+  ignoreChanges?: string[];
 }
 
 export interface PlanFinding {

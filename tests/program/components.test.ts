@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runPlan } from "../../lib/plan/run";
 import { PlanDocument } from "../../lib/plan/types";
+import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
 import { copyOfExamples, countByType, one, resources, service, statements } from "../helpers/plan";
 
 let dev: PlanDocument;
@@ -44,6 +45,9 @@ describe("what one service gets", () => {
       "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": 1,
       "github:index/teamRepository:TeamRepository": 1,
       "github:index/repositoryRuleset:RepositoryRuleset": 1,
+      "github:index/repositoryFile:RepositoryFile": 24,
+      "pulumi-nodejs:dynamic/drone:Repository": 1,
+      "pulumi-nodejs:dynamic/drone:Secret": 8,
     });
   });
 
@@ -313,6 +317,48 @@ describe("source repository", () => {
       one(service(dev, "product-recommender"), "github:index/repository:Repository").inputs
         .visibility,
     ).toBe("private");
+  });
+});
+
+describe("Drone CI and repository content", () => {
+  it("activates the repository and gives it exactly the pipeline's secrets, masked, never to pull requests", () => {
+    const s = service(dev, "product-recommender");
+    const repo = one(s, "pulumi-nodejs:dynamic/drone:Repository");
+    expect(repo.inputs).toMatchObject({
+      owner: "acme-ml",
+      name: "product-recommender",
+      token: "[secret]",
+    });
+    const secrets = resources(s, "pulumi-nodejs:dynamic/drone:Secret");
+    expect(secrets.map((r) => r.inputs.name).sort()).toEqual(
+      Object.values(PIPELINE_SECRETS)
+        .map((p) => p.name)
+        .sort(),
+    );
+    for (const secret of secrets) {
+      expect(secret.inputs.value).toBe("[secret]");
+      expect(secret.inputs.token).toBe("[secret]");
+      expect(secret.inputs.pullRequest).toBe(false);
+      expect(secret.inputs.pullRequestPush).toBe(false);
+    }
+    expect(
+      resources(service(prod, "product-recommender"), "pulumi-nodejs:dynamic/drone:Secret"),
+    ).toEqual([]);
+  });
+
+  it("commits the rendered template to the default branch, and no sync branch on first deployment", () => {
+    const s = service(dev, "search-ranking");
+    const files = resources(s, "github:index/repositoryFile:RepositoryFile");
+    const paths = files.map((f) => f.inputs.file);
+    expect(paths).toEqual(
+      expect.arrayContaining([".drone.yml", "CODEOWNERS", "Dockerfile", "README.md"]),
+    );
+    for (const f of files)
+      expect(f.inputs).toMatchObject({ repository: "search-ranking", branch: "main" });
+    expect(resources(s, "github:index/branch:Branch")).toEqual([]);
+    expect(s.outputs.managedFiles).toEqual(
+      expect.objectContaining({ ".drone.yml": expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    );
   });
 });
 

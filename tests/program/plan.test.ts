@@ -154,4 +154,34 @@ describe("npm run plan (the command)", () => {
     expect(stderr).toContain('unknown stack "nope" (stacks: dev, prod)');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("refuses an unacknowledged removal from prod, and accepts it with --allow-removal", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    run(["--stack", "prod", "--quiet", "--json", path.join(out, "base.json")]);
+    const dir = copyOfExamples();
+    fs.unlinkSync(path.join(dir, "demand-forecast.yaml"));
+    const args = [
+      "--stack",
+      "prod",
+      "--quiet",
+      "--services",
+      dir,
+      "--diff",
+      path.join(out, "base.json"),
+    ];
+    let status = 0;
+    let stderr = "";
+    try {
+      run(args);
+    } catch (e) {
+      status = (e as { status: number }).status;
+      stderr = String((e as { stderr: string }).stderr);
+    }
+    expect(status).toBe(1);
+    expect(stderr).toContain('service "demand-forecast" is removed from protected stack prod');
+    expect(stderr).toContain("--allow-removal demand-forecast");
+    expect(run([...args, "--allow-removal", "demand-forecast"])).toContain(
+      "demand-forecast: removed",
+    );
+  });
 });

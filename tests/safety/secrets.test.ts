@@ -184,6 +184,9 @@ describe("the plan", () => {
       markdown,
       "--diff",
       json,
+      // prod protects data: removing an entry needs the acknowledgement (tested in data-safety).
+      "--allow-removal",
+      "demand-forecast",
     ]);
     expect(code).toBe(0);
     expect(captured).toContain("demand-forecast: removed");
