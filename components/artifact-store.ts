@@ -35,7 +35,8 @@ export class SecureBucket extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions = {},
   ) {
     super("mlplatform:aws:SecureBucket", name, {}, opts);
-    const child = { parent: this };
+    // The lock-down stays with the bucket: removing an entry must not leave a retained bucket open.
+    const child = { parent: this, retainOnDelete: true };
 
     this.bucket = new aws.s3.Bucket(
       name,
@@ -115,7 +116,7 @@ export class SecureBucket extends pulumi.ComponentResource {
           },
         ]),
       },
-      { parent: this, dependsOn: [publicAccessBlock] },
+      { ...child, dependsOn: [publicAccessBlock] },
     );
 
     this.bucketName = this.bucket.bucket;

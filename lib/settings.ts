@@ -169,7 +169,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "droneToken",
     type: "string",
     secret: true,
-    description: "Drone token of the platform's machine user (admin of the service repositories).",
+    description:
+      "Drone token of the platform's bot account (a GitHub user logged into Drone, Drone admin, admin on the service repositories); see docs/drone.md.",
   },
 ];
 

@@ -26,6 +26,15 @@ const types = (list: PlanResource[]) => [...new Set(list.map((r) => r.type))].so
 const servicePlan = (doc: PlanDocument, name: string) => doc.services.find((s) => s.name === name);
 
 /** The data-bearing pieces of a service in its source environment (where its repository lives). */
+/** Settings that keep a retained bucket locked down after its entry is removed. */
+const BUCKET_LOCKDOWN = [
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketVersioning:BucketVersioning",
+];
 const DATA_IN_SOURCE = [
   "aws:ecr/repository:Repository",
   "aws:s3/bucket:Bucket",
@@ -72,8 +81,14 @@ describe("removing a service entry", () => {
     const before = custom(servicePlan(devBase, "product-recommender")!.resources);
     expect(group.removed).toHaveLength(before.length);
     expect(group.added).toEqual([]);
-    expect(types(group.retained)).toEqual(DATA_IN_SOURCE);
-    expect(group.retained.map((r) => r.name).sort()).toEqual([
+    // Data-bearing resources, and the buckets' lock-down, which stays with a retained bucket.
+    expect(types(group.retained)).toEqual([...DATA_IN_SOURCE, ...BUCKET_LOCKDOWN].sort());
+    expect(
+      group.retained
+        .filter((r) => DATA_BEARING_TYPES.has(r.type))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
       "product-recommender-images",
       "product-recommender-repo",
       "product-recommender-store-artifacts",
@@ -113,8 +128,9 @@ describe("renaming a service's name (and file)", () => {
       ["search-ranking", "removed"],
     ]);
     const [added, removed] = touched;
-    expect(types(removed.retained)).toEqual(DATA_IN_SOURCE);
-    expect(removed.retained).toHaveLength(6);
+    expect(types(removed.retained)).toEqual([...DATA_IN_SOURCE, ...BUCKET_LOCKDOWN].sort());
+    expect(removed.retained.filter((r) => DATA_BEARING_TYPES.has(r.type))).toHaveLength(6);
+    expect(removed.retained).toHaveLength(6 + 2 * BUCKET_LOCKDOWN.length);
     expect(unretainedDataDeletions(diff)).toEqual([]);
     // The new service gets new physical names: nothing is moved.
     const newBucket = added.added.find((r) => r.name === "search-rank-store-artifacts")!;
