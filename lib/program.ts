@@ -146,7 +146,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   const outputs: Record<string, ServiceStackOutputs> = {};
   for (const [index, service] of services.entries()) {
     // Let registrations be answered between batches: bounds what is pending on large catalogs.
-    if (index > 0 && index % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (index > 0 && index % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     const ml = new MlService(
       service.name,
       {

@@ -162,6 +162,9 @@ export function mockCall(token: string, options: MockEngineOptions): State {
   }
 }
 
+/** What a dynamic resource's `__provider` input is replaced with in the offline plan. */
+export const SERIALIZED_PROVIDER = "[dynamic provider code]";
+
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -219,6 +222,9 @@ export function installMockEngine(
   ) => {
     try {
       const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as State;
+      // A dynamic resource carries its provider's serialized code (tens of KB, the same for every
+      // resource of that provider): keep a marker, not one copy per resource, in records and state.
+      if (typeof inputs.__provider === "string") inputs.__provider = SERIALIZED_PROVIDER;
       const internals = monitor as unknown as MonitorInternals;
       const result = await internals.mocks.newResource({
         type: req.getType(),
@@ -243,7 +249,8 @@ export function installMockEngine(
           : {}),
       });
       const serializedState = await pulumi.runtime.serializeProperties("", result.state);
-      internals.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+      // The SDK's monitor only needs to know the URN exists (for registerResourceOutputs).
+      internals.resources.set(urn, { urn, id: result.id ?? null, state: {} });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(result.id || "");

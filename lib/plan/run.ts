@@ -10,7 +10,7 @@ import { declarePlatform, ProgramOptions } from "../program";
 import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS, SettingsError } from "../settings";
 import { readStacks, StackInfo, DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../stacks";
 import { loadCatalog } from "../catalog/load";
-import { installMockEngine, RecordedResource } from "./mock-engine";
+import { installMockEngine, RecordedResource, SERIALIZED_PROVIDER } from "./mock-engine";
 import { tuneSdkForOfflinePlan } from "./sdk-tuning";
 import { evaluatePolicies } from "../policy/evaluate";
 import { PlanDocument, PlanResource, PlanService, SECRET_MASK } from "./types";
@@ -130,7 +130,7 @@ export function maskInputs(value: unknown): unknown {
       return SECRET_MASK;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(record).sort()) {
-      out[key] = key === "__provider" ? "[dynamic provider code]" : maskInputs(record[key]);
+      out[key] = key === "__provider" ? SERIALIZED_PROVIDER : maskInputs(record[key]);
     }
     return out;
   }
