@@ -8,7 +8,7 @@ import * as databricks from "@pulumi/databricks";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImage } from "../components/base-image";
-import { MlService } from "../components/ml-service";
+import { MlService, MlServiceOutputs } from "../components/ml-service";
 import { serviceTags } from "../components/tags";
 import { CatalogError } from "./catalog/errors";
 import { loadCatalog } from "./catalog/load";
@@ -34,17 +34,8 @@ export interface ProgramOptions {
   catalog?: CatalogFile[];
 }
 
-export interface ServiceStackOutputs {
-  repositoryUrl?: pulumi.Output<string>;
-  ecrRepositoryUrl: pulumi.Output<string>;
-  artifactsBucket: pulumi.Output<string>;
-  predictionsBucket: pulumi.Output<string>;
-  trainingJobId?: pulumi.Output<string>;
-  batchPredictionJobId?: pulumi.Output<string>;
-  experimentId: pulumi.Output<string>;
-  registeredModel: pulumi.Output<string>;
-  managedFiles?: Record<string, string>;
-}
+/** Identifiers of one service, exported per service as stack outputs. */
+export type ServiceStackOutputs = MlServiceOutputs;
 
 export interface ProgramOutputs {
   environment: string;

@@ -60,6 +60,14 @@ function diffPaths(a: unknown, b: unknown, prefix: string, out: string[]): void 
   }
 }
 
+/** An ignoreChanges path (`a.b[*].c`) as a pattern matching it and everything below it. */
+function ignorePattern(path: string): RegExp {
+  const escaped = path
+    .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    .replace(/\\\[\\\*\\\]/g, "\\[\\d+\\]");
+  return new RegExp(`^${escaped}(?:$|[.[])`);
+}
+
 export function diffGroup(
   name: string,
   base: PlanResource[] | undefined,
@@ -73,15 +81,11 @@ export function diffGroup(
   for (const [urn, now] of after) {
     const then = before.get(urn);
     if (!then) continue;
-    const paths: string[] = [];
-    diffPaths(then.inputs, now.inputs, "", paths);
+    const found: string[] = [];
+    diffPaths(then.inputs, now.inputs, "", found);
     // A deployment leaves ignored inputs alone once the resource exists: they are no change.
-    const ignored = (now.ignoreChanges ?? []).map((p) => p.replace(/\[\*\]/g, "[0]"));
-    const effective = paths.filter(
-      (p) => !ignored.some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`)),
-    );
-    paths.length = 0;
-    paths.push(...effective);
+    const ignored = (now.ignoreChanges ?? []).map(ignorePattern);
+    const paths = found.filter((p) => !ignored.some((pattern) => pattern.test(p)));
     if (then.protect !== now.protect) paths.push("(option) protect");
     if (then.retainOnDelete !== now.retainOnDelete) paths.push("(option) retainOnDelete");
     if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths });

@@ -6,22 +6,13 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { PlanResource } from "./types";
 
 /** The account id offline plans and renders use in place of the real one. */
 export const OFFLINE_ACCOUNT_ID = "000000000000";
 
-export interface RecordedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-  protect: boolean;
-  retainOnDelete: boolean;
-  /** Input paths the engine ignores after creation (the resource's ignoreChanges option). */
-  ignoreChanges?: string[];
-}
+/** One registration as the engine received it (the plan masks its inputs afterwards). */
+export type RecordedResource = PlanResource;
 
 export interface MockEngineOptions {
   region: string;

@@ -1,6 +1,7 @@
 import { parseCron, toQuartz } from "../../lib/catalog/cron";
 import { maxServiceNameLength, nameProblems, physicalNames } from "../../lib/names";
 import { parseSettings, SettingsError } from "../../lib/settings";
+import { diffGroup } from "../../lib/plan/diff";
 
 describe("cron to Quartz", () => {
   it.each([
@@ -118,5 +119,32 @@ describe("stack settings", () => {
       "stacks/Pulumi.dev.yaml: mlplatform:githubToken: is a secret and must not be stored in plain text (set it with: pulumi config set --secret mlplatform:githubToken)",
     ]);
     expect(error?.message).not.toContain("ghp_plain");
+  });
+});
+
+describe("plan diff and ignoreChanges", () => {
+  const resource = (inputs: Record<string, unknown>, ignoreChanges?: string[]) => ({
+    urn: "urn:pulumi:dev::mlplatform::t::n",
+    type: "t",
+    name: "n",
+    custom: true,
+    inputs,
+    protect: false,
+    retainOnDelete: false,
+    ...(ignoreChanges ? { ignoreChanges } : {}),
+  });
+
+  it("does not report ignored inputs (with [*] wildcards) but reports their siblings", () => {
+    const before = resource({ tasks: [{ a: 1 }, { a: 1 }], b: 1, content: "x", contentType: "t" });
+    const after = resource({ tasks: [{ a: 2 }, { a: 3 }], b: 2, content: "y", contentType: "u" }, [
+      "tasks[*].a",
+      "content",
+    ]);
+    expect(diffGroup("g", [before], [after]).changed.map((c) => c.paths)).toEqual([
+      ["b", "contentType"],
+    ]);
+    expect(
+      diffGroup("g", [before], [{ ...after, ignoreChanges: undefined }]).changed[0].paths,
+    ).toEqual(["b", "content", "contentType", "tasks[0].a", "tasks[1].a"]);
   });
 });
