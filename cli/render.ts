@@ -7,15 +7,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadCatalog } from "../lib/catalog/load";
 import { resolveService } from "../lib/catalog/resolve";
 import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
+import { loadCatalogFromFlags } from "../lib/cli-catalog";
 import { platformNames } from "../lib/names";
 import { OFFLINE_ACCOUNT_ID } from "../lib/plan/mock-engine";
-import { stacksOrThrow } from "../lib/plan/run";
 import { baseImageTag, renderServiceRepository, RenderError } from "../lib/render";
-import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, displayPath } from "../lib/stacks";
+import { displayPath } from "../lib/stacks";
 
 export const USAGE =
   "usage: npm run render -- <service> --out DIR [--stack STACK] [--services DIR] [--stacks DIR]";
@@ -42,17 +41,7 @@ export function renderCommand(argv: string[]): RenderCliResult {
   if (!serviceName) throw new UsageError("missing the service name");
   const out = stringFlag(args, "out");
   if (!out) throw new UsageError("missing --out DIR");
-  const servicesDir = path.resolve(stringFlag(args, "services") ?? DEFAULT_SERVICES_DIR);
-  const stacksDir = path.resolve(stringFlag(args, "stacks") ?? DEFAULT_STACKS_DIR);
-  for (const [flag, dir] of [
-    ["services", servicesDir],
-    ["stacks", stacksDir],
-  ]) {
-    if (!fs.existsSync(dir)) throw new UsageError(`--${flag} ${dir}: no such folder`);
-  }
-
-  const stacks = stacksOrThrow(stacksDir);
-  const catalog = loadCatalog(servicesDir, stacks);
+  const { servicesDir, stacks, catalog } = loadCatalogFromFlags(args);
   const file = catalog.find((f) => f.entry.name === serviceName);
   if (!file) {
     const known = catalog.map((f) => f.entry.name).sort();
