@@ -23,6 +23,8 @@ export interface MlServiceArgs {
   baseImageRef: string;
   /** Drone token of the platform (a secret), used to activate the repository and set its secrets. */
   droneToken: pulumi.Input<string>;
+  /** GitHub token of the platform (a secret): the template's files are committed with it. */
+  githubToken: pulumi.Input<string>;
   /** Managed template files (path -> digest) as deployed last time; undefined on the first deployment. */
   previousManagedFiles?: Record<string, string>;
 }
@@ -175,6 +177,9 @@ export class MlService extends pulumi.ComponentResource {
       content = new RepositoryContent(
         `${name}-content`,
         {
+          apiUrl: settings.githubApiUrl,
+          token: args.githubToken,
+          owner: settings.githubOrganization,
           repository: repository.repositoryName,
           branch: repository.defaultBranch,
           files: renderServiceRepository(service, settings, {

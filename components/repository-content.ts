@@ -1,11 +1,18 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { managedDigest, managedFileDigests, RenderedFile } from "../lib/render";
+import { GitCommit } from "./github";
 
 /** Prefix of the branches template-sync pull requests come from. */
 export const SYNC_BRANCH_PREFIX = "platform/template-sync-";
 
 export interface RepositoryContentArgs {
+  /** Base URL of GitHub's REST API (the stack setting `githubApiUrl`). */
+  apiUrl: pulumi.Input<string>;
+  /** GitHub token with Contents write on the repository (a secret). */
+  token: pulumi.Input<string>;
+  /** Organisation that owns the repository. */
+  owner: pulumi.Input<string>;
   /** Name of the GitHub repository the files are committed to. */
   repository: pulumi.Input<string>;
   /** Default branch of the repository. Defaults to main. */
@@ -31,25 +38,26 @@ export function changedManagedFiles(
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Logical-name fragment of a repository path (stable, unique per path). */
-function fileKey(filePath: string): string {
-  return filePath.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
-}
-
 /**
  * Commits the rendered files of a service repository. On creation every file goes to the default
- * branch, and is never overwritten there afterwards (`ignoreChanges: ["content"]`): seed files
- * belong to the team, and managed files change only through a pull request from a
- * `platform/template-sync-<digest>` branch, declared when a managed file differs from the last
- * deployment. Branch, files and pull request are retained on delete, so the pull request stays
- * open for the team after a later deployment stops declaring it.
+ * branch in one commit (`GitCommit`, GitHub's Git data API: three writes however many files), and
+ * is never overwritten there afterwards: seed files belong to the team, and managed files change
+ * only through a pull request from a `platform/template-sync-<digest>` branch, made of one commit
+ * of the managed files that differ from the last deployment. Sync commit and pull request are
+ * retained on delete, so the pull request stays open for the team after a later deployment stops
+ * declaring it.
  */
 export class RepositoryContent extends pulumi.ComponentResource {
   /** Path -> digest of the managed files: export it and pass it back as previousManagedFiles. */
   public readonly managedFiles: Record<string, string>;
   /** Managed files that differ from the last deployment (empty when nothing is to sync). */
   public readonly changedFiles: string[];
-  public readonly syncBranch?: github.Branch;
+  /** The initial commit of every file. */
+  public readonly scaffold: GitCommit;
+  /** The commit that creates the sync branch, when one is declared. */
+  public readonly syncCommit?: GitCommit;
+  /** Name of the sync branch, when one is declared. */
+  public readonly syncBranch?: pulumi.Output<string>;
   public readonly pullRequest?: github.RepositoryPullRequest;
   /** Number of the sync pull request, when one is declared. */
   public readonly pullRequestNumber?: pulumi.Output<number>;
@@ -61,6 +69,9 @@ export class RepositoryContent extends pulumi.ComponentResource {
   ) {
     super("mlplatform:github:RepositoryContent", name, {}, opts);
     const {
+      apiUrl,
+      token,
+      owner,
       repository,
       branch = "main",
       files,
@@ -73,60 +84,52 @@ export class RepositoryContent extends pulumi.ComponentResource {
       if (seen.has(file.path)) throw new Error(`[files] path ${file.path} is given twice`);
       seen.add(file.path);
     }
+    const target = {
+      apiUrl,
+      token,
+      owner,
+      repository,
+      authorName: commitAuthor,
+      authorEmail: commitEmail,
+    };
+    const onlyText = (list: readonly RenderedFile[]) =>
+      list.map((f) => ({ path: f.path, content: f.content }));
 
-    for (const file of files) {
-      new github.RepositoryFile(
-        `${name}-${fileKey(file.path)}`,
-        {
-          repository,
-          branch,
-          file: file.path,
-          content: file.content,
-          commitMessage: `Scaffold ${file.path} from the ML platform template`,
-          commitAuthor,
-          commitEmail,
-          overwriteOnCreate: true,
-        },
-        // Written once: later template changes reach the default branch only by pull request.
-        { parent: this, ignoreChanges: ["content"] },
-      );
-    }
+    this.scaffold = new GitCommit(
+      `${name}-scaffold`,
+      {
+        ...target,
+        branch,
+        files: onlyText(files),
+        message: "Scaffold the service from the ML platform template",
+      },
+      { parent: this },
+    );
 
     this.managedFiles = managedFileDigests(files);
     const changed = changedManagedFiles(files, previousManagedFiles);
     this.changedFiles = changed.map((f) => f.path);
     if (changed.length > 0) {
       const digest = managedDigest(files).slice(0, 8);
-      const branchName = `${SYNC_BRANCH_PREFIX}${digest}`;
       const retained = { parent: this, retainOnDelete: true };
-      this.syncBranch = new github.Branch(
+      this.syncCommit = new GitCommit(
         `${name}-sync-${digest}`,
-        { repository, branch: branchName, sourceBranch: branch },
+        {
+          ...target,
+          branch: `${SYNC_BRANCH_PREFIX}${digest}`,
+          fromBranch: branch,
+          files: onlyText(changed),
+          message: `Update ${changed.length} managed file(s) from the ML platform template`,
+        },
         retained,
       );
-      const commits = changed.map(
-        (file) =>
-          new github.RepositoryFile(
-            `${name}-sync-${digest}-${fileKey(file.path)}`,
-            {
-              repository,
-              branch: this.syncBranch!.branch,
-              file: file.path,
-              content: file.content,
-              commitMessage: `Update ${file.path} from the ML platform template`,
-              commitAuthor,
-              commitEmail,
-              overwriteOnCreate: true,
-            },
-            retained,
-          ),
-      );
+      this.syncBranch = this.syncCommit.branch;
       this.pullRequest = new github.RepositoryPullRequest(
         `${name}-sync-${digest}`,
         {
           baseRepository: repository,
           baseRef: branch,
-          headRef: this.syncBranch.branch,
+          headRef: this.syncCommit.branch,
           title: `Platform template update (${digest})`,
           body: [
             "The ML platform's template or this service's catalog entry changed. These managed files differ from the default branch:",
@@ -137,7 +140,7 @@ export class RepositoryContent extends pulumi.ComponentResource {
           ].join("\n"),
           maintainerCanModify: true,
         },
-        { ...retained, dependsOn: commits },
+        { ...retained, dependsOn: [this.syncCommit] },
       );
       this.pullRequestNumber = this.pullRequest.number;
     }
@@ -145,7 +148,8 @@ export class RepositoryContent extends pulumi.ComponentResource {
     this.registerOutputs({
       managedFiles: this.managedFiles,
       changedFiles: this.changedFiles,
-      syncBranch: this.syncBranch?.branch,
+      scaffoldCommit: this.scaffold.commitSha,
+      syncBranch: this.syncBranch,
       pullRequestNumber: this.pullRequestNumber,
     });
   }

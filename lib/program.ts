@@ -100,9 +100,11 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   const services = servicesForStack(catalog, settings);
 
   const awsProvider = new aws.Provider("aws", { region: settings.awsRegion as aws.Region });
+  const githubToken = config.requireSecret("githubToken");
   const githubProvider = new github.Provider("github", {
     owner: settings.githubOrganization,
-    token: config.requireSecret("githubToken"),
+    token: githubToken,
+    baseUrl: settings.githubApiUrl,
   });
   const databricksProvider = new databricks.Provider("databricks", {
     host: settings.databricksHost,
@@ -146,6 +148,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
         accountId: identity.accountId,
         baseImageRef,
         droneToken,
+        githubToken,
         previousManagedFiles: previous[service.name]?.managedFiles,
       },
       { providers },

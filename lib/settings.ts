@@ -63,6 +63,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "enterprise",
   },
   {
+    key: "githubApiUrl",
+    type: "string",
+    description:
+      "Base URL of GitHub's REST API: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
+    pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/,
+    default: "https://api.github.com",
+  },
+  {
     key: "droneServer",
     type: "string",
     description: "Base URL of the Drone server (https).",
@@ -182,6 +190,7 @@ export interface StackSettings {
   accountTags: Record<string, string>;
   githubOrganization: string;
   githubPlan: "free" | "team" | "enterprise";
+  githubApiUrl: string;
   droneServer: string;
   droneRunnerRoleArn: string;
   databricksHost: string;

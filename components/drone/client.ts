@@ -12,6 +12,8 @@
  * `redact` with the values the caller names, and the token is always among them.
  */
 
+import { exchangeJson, HttpReply } from "../http-exchange";
+
 /** Retry and timeout limits of every Drone call. */
 export interface DroneRetryPolicy {
   /** Attempts of one request, the first one included. */
@@ -162,82 +164,25 @@ export function apiPath(...segments: string[]): string {
   return `/api/${segments.map((s) => encodeURIComponent(s)).join("/")}`;
 }
 
-interface AttemptResult {
-  status: number;
-  body: unknown;
-}
-
-/** One HTTP exchange, failing after `timeoutMs` whatever the server does. */
+/** One HTTP exchange with Drone, failing after `timeoutMs` whatever the server does. */
 function attemptOnce(
   connection: DroneConnection,
   call: DroneCall,
   timeoutMs: number,
-): Promise<AttemptResult> {
-  const base = new URL(connection.server);
-  const transport: typeof import("https") =
-    // Required when called: this code also runs from its serialized form (see the file comment).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    base.protocol === "https:" ? require("https") : require("http");
-  const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
-  const headers: Record<string, string | number> = {
-    Authorization: `Bearer ${connection.token}`,
-    Accept: "application/json",
-    "User-Agent": "mlplatform-drone-provider",
-  };
-  if (payload) {
-    headers["Content-Type"] = "application/json";
-    headers["Content-Length"] = payload.length;
-  }
-  return new Promise<AttemptResult>((resolve, reject) => {
-    let settled = false;
-    // Declared before use: the closure serializer does not follow forward references.
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-    const finish = (error: Error | undefined, result?: AttemptResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(result as AttemptResult);
-    };
-    const request = transport.request(
-      {
-        protocol: base.protocol,
-        hostname: base.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: base.port || undefined,
-        path: `${base.pathname.replace(/\/+$/, "")}${call.path}`,
-        method: call.method,
-        headers,
-        agent: false,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          // Drone's answers are small; a huge body is kept only up to 1 MB.
-          if (size <= 1_048_576) chunks.push(chunk);
-        });
-        response.on("error", (e) => finish(e));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: unknown;
-          try {
-            body = text.length > 0 ? JSON.parse(text) : undefined;
-          } catch {
-            body = undefined;
-          }
-          finish(undefined, { status: response.statusCode ?? 0, body });
-        });
-      },
-    );
-    timer = setTimeout(() => {
-      const error = new Error(`no answer within ${timeoutMs} ms`);
-      request.destroy(error);
-      finish(error);
-    }, timeoutMs);
-    request.on("error", (e) => finish(e));
-    if (payload) request.write(payload);
-    request.end();
+): Promise<HttpReply> {
+  return exchangeJson({
+    baseUrl: connection.server,
+    method: call.method,
+    path: call.path,
+    headers: {
+      Authorization: `Bearer ${connection.token}`,
+      Accept: "application/json",
+      "User-Agent": "mlplatform-drone-provider",
+    },
+    body: call.body,
+    timeoutMs,
+    // Drone's answers are small; a huge body is kept only up to 1 MB.
+    maxBodyBytes: 1_048_576,
   });
 }
 

@@ -40,19 +40,19 @@ const PROVIDER = droneRepositoryProvider();
  * (build history stays in Drone). Identity (server, owner, name) changes replace it.
  */
 export class DroneRepository extends pulumi.dynamic.Resource {
-  public readonly server!: pulumi.Output<string>;
-  public readonly owner!: pulumi.Output<string>;
-  public readonly name!: pulumi.Output<string>;
+  declare public readonly server: pulumi.Output<string>;
+  declare public readonly owner: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
   /** "owner/name", known once the repository is active: pass it to DroneSecret's `repository`. */
-  public readonly slug!: pulumi.Output<string>;
-  public readonly active!: pulumi.Output<boolean>;
-  public readonly configPath!: pulumi.Output<string>;
-  public readonly protected!: pulumi.Output<boolean>;
-  public readonly ignoreForks!: pulumi.Output<boolean>;
-  public readonly ignorePullRequests!: pulumi.Output<boolean>;
-  public readonly autoCancelPullRequests!: pulumi.Output<boolean>;
-  public readonly autoCancelPushes!: pulumi.Output<boolean>;
-  public readonly timeoutMinutes!: pulumi.Output<number>;
+  declare public readonly slug: pulumi.Output<string>;
+  declare public readonly active: pulumi.Output<boolean>;
+  declare public readonly configPath: pulumi.Output<string>;
+  declare public readonly protected: pulumi.Output<boolean>;
+  declare public readonly ignoreForks: pulumi.Output<boolean>;
+  declare public readonly ignorePullRequests: pulumi.Output<boolean>;
+  declare public readonly autoCancelPullRequests: pulumi.Output<boolean>;
+  declare public readonly autoCancelPushes: pulumi.Output<boolean>;
+  declare public readonly timeoutMinutes: pulumi.Output<number>;
 
   constructor(name: string, args: DroneRepositoryArgs, opts: pulumi.CustomResourceOptions = {}) {
     // Plain values are checked now, so a mistake names this resource before anything runs.

@@ -28,14 +28,14 @@ const PROVIDER = droneSecretProvider();
  * state keeps a salted HMAC of the value (also secret) to notice a changed value.
  */
 export class DroneSecret extends pulumi.dynamic.Resource {
-  public readonly server!: pulumi.Output<string>;
-  public readonly repository!: pulumi.Output<string | undefined>;
-  public readonly namespace!: pulumi.Output<string | undefined>;
-  public readonly name!: pulumi.Output<string>;
-  public readonly pullRequest!: pulumi.Output<boolean>;
-  public readonly pullRequestPush!: pulumi.Output<boolean>;
+  declare public readonly server: pulumi.Output<string>;
+  declare public readonly repository: pulumi.Output<string | undefined>;
+  declare public readonly namespace: pulumi.Output<string | undefined>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly pullRequest: pulumi.Output<boolean>;
+  declare public readonly pullRequestPush: pulumi.Output<boolean>;
   /** HMAC-SHA256 of the value under a per-resource random key; secret. */
-  public readonly valueHash!: pulumi.Output<string>;
+  declare public readonly valueHash: pulumi.Output<string>;
 
   constructor(name: string, args: DroneSecretArgs, opts: pulumi.CustomResourceOptions = {}) {
     // Plain values are checked now, so a mistake names this resource before anything runs.

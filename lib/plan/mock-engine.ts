@@ -114,6 +114,27 @@ export function mockOutputs(
           repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"0".repeat(64)}`,
         },
       };
+    case "pulumi-nodejs:dynamic/github:Commit": {
+      // What the provider keeps: the target and the commit, no token, no contents.
+      const files = Array.isArray(inputs.files) ? (inputs.files as { path: string }[]) : [];
+      const commitSha = createHash("sha1")
+        .update(JSON.stringify([inputs.branch, inputs.files]))
+        .digest("hex");
+      const treeSha = createHash("sha1").update(JSON.stringify(inputs.files)).digest("hex");
+      return {
+        id: `${str("owner")}/${str("repository")}@${commitSha}`,
+        state: {
+          apiUrl: inputs.apiUrl,
+          owner: inputs.owner,
+          repository: inputs.repository,
+          branch: inputs.branch,
+          ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
+          commitSha,
+          treeSha,
+          paths: files.map((f) => f.path).sort(),
+        },
+      };
+    }
     case "pulumi:pulumi:StackReference":
       return {
         id: String(inputs.name ?? name),

@@ -45,7 +45,7 @@ describe("what one service gets", () => {
       "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": 1,
       "github:index/teamRepository:TeamRepository": 1,
       "github:index/repositoryRuleset:RepositoryRuleset": 1,
-      "github:index/repositoryFile:RepositoryFile": 24,
+      "pulumi-nodejs:dynamic/github:Commit": 1,
       "pulumi-nodejs:dynamic/drone:Repository": 1,
       "pulumi-nodejs:dynamic/drone:Secret": 8,
     });
@@ -346,16 +346,27 @@ describe("Drone CI and repository content", () => {
     ).toEqual([]);
   });
 
-  it("commits the rendered template to the default branch, and no sync branch on first deployment", () => {
+  it("commits the rendered template to the default branch in one commit, and no sync branch on first deployment", () => {
     const s = service(dev, "search-ranking");
-    const files = resources(s, "github:index/repositoryFile:RepositoryFile");
-    const paths = files.map((f) => f.inputs.file);
-    expect(paths).toEqual(
+    expect(resources(s, "github:index/repositoryFile:RepositoryFile")).toEqual([]);
+    const commit = one(s, "pulumi-nodejs:dynamic/github:Commit");
+    expect(commit.name).toBe("search-ranking-content-scaffold");
+    const files = commit.inputs.files as { path: string; content: string }[];
+    expect(files.map((f) => f.path)).toEqual(
       expect.arrayContaining([".drone.yml", "CODEOWNERS", "Dockerfile", "README.md"]),
     );
-    for (const f of files)
-      expect(f.inputs).toMatchObject({ repository: "search-ranking", branch: "main" });
-    expect(resources(s, "github:index/branch:Branch")).toEqual([]);
+    expect(files).toHaveLength(24);
+    expect(commit.inputs).toMatchObject({
+      apiUrl: "https://api.github.com",
+      owner: "acme-ml",
+      repository: "search-ranking",
+      branch: "main",
+      token: "[secret]",
+    });
+    expect(commit.inputs.fromBranch).toBeUndefined();
+    expect(commit.ignoreChanges).toEqual(["files", "message", "authorName", "authorEmail"]);
+    expect(resources(s, "pulumi-nodejs:dynamic/github:Commit")).toHaveLength(1);
+    expect(resources(s, "github:index/repositoryPullRequest:RepositoryPullRequest")).toEqual([]);
     expect(s.outputs.managedFiles).toEqual(
       expect.objectContaining({ ".drone.yml": expect.stringMatching(/^[0-9a-f]{64}$/) }),
     );

@@ -7,6 +7,7 @@ interface Registered {
   ignoreChanges: string[];
   retainOnDelete: boolean;
 }
+const COMMIT = "pulumi-nodejs:dynamic/github:Commit";
 const registered: Registered[] = [];
 /** Options of each registration, as the engine receives them (name -> options). */
 const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean }>();
@@ -19,7 +20,9 @@ pulumi.runtime.setMocks(
       const state =
         args.type === "github:index/repositoryPullRequest:RepositoryPullRequest"
           ? { ...args.inputs, number: 7 }
-          : args.inputs;
+          : args.type === COMMIT
+            ? { branch: args.inputs.branch, commitSha: "c".repeat(40) }
+            : args.inputs;
       return { id: `${args.name}-id`, state };
     },
     call: (args) => {
@@ -59,16 +62,23 @@ import { render, resolved, settingsOf } from "./fixtures";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RepositoryContent, SYNC_BRANCH_PREFIX } = require("../../components/repository-content") as typeof ContentModule;
 
-const FILE = "github:index/repositoryFile:RepositoryFile";
-const BRANCH = "github:index/branch:Branch";
 const PR = "github:index/repositoryPullRequest:RepositoryPullRequest";
+const TOKEN = "ghp_contenttest0123456789";
+const target = {
+  apiUrl: "https://api.github.com",
+  token: TOKEN,
+  owner: "acme-ml",
+};
 
 const files = render(resolved({}, "prod"), settingsOf("prod"));
 const deployed = managedFileDigests(files);
 
-/** Lets the mock engine finish the registrations of the component. */
+/** Lets the mock engine finish the registrations of the component and of its children. */
 async function settle(component: InstanceType<typeof RepositoryContent>): Promise<void> {
-  await new Promise<void>((resolve) => component.urn.apply(() => resolve()));
+  const children = [component, component.scaffold, component.syncCommit, component.pullRequest];
+  for (const child of children) {
+    if (child) await new Promise<void>((resolve) => child.urn.apply(() => resolve()));
+  }
   await new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -76,90 +86,100 @@ function edit(list: RenderedFile[], path: string, content: string): RenderedFile
   return list.map((f) => (f.path === path ? { ...f, content, digest: "f".repeat(64) } : f));
 }
 
+type Files = { path: string; content: string }[];
+const commits = () => registered.filter((r) => r.type === COMMIT);
+const scaffolds = () => commits().filter((r) => r.inputs.fromBranch === undefined);
+const syncs = () => commits().filter((r) => r.inputs.fromBranch !== undefined);
+
 beforeEach(() => {
   registered.length = 0;
 });
 
 describe("RepositoryContent", () => {
-  it("commits every file once to the default branch at creation, content never updated in place", async () => {
-    const content = new RepositoryContent("churn", { repository: "churn-model", files });
+  it("commits every file in one commit to the default branch at creation", async () => {
+    const content = new RepositoryContent("churn", { ...target, repository: "churn-model", files });
     await settle(content);
-    const commits = registered.filter((r) => r.type === FILE);
-    expect(commits).toHaveLength(files.length);
-    expect(registered.filter((r) => r.type === BRANCH || r.type === PR)).toEqual([]);
-    for (const commit of commits) {
-      expect(commit.inputs.branch).toBe("main");
-      expect(commit.inputs.repository).toBe("churn-model");
-      expect(commit.inputs.overwriteOnCreate).toBe(true);
-      expect(commit.name.startsWith("churn-")).toBe(true);
-    }
-    expect(commits.map((c) => c.inputs.file).sort()).toEqual(files.map((f) => f.path));
-    const docker = commits.find((c) => c.inputs.file === "Dockerfile")!;
-    expect(docker.inputs.content).toBe(files.find((f) => f.path === "Dockerfile")!.content);
+    expect(registered.map((r) => r.type).sort()).toEqual(
+      [COMMIT, "mlplatform:github:RepositoryContent"].sort(),
+    );
+    const [commit] = commits();
+    expect(commit.name).toBe("churn-scaffold");
+    expect(commit.inputs).toMatchObject({
+      apiUrl: "https://api.github.com",
+      owner: "acme-ml",
+      repository: "churn-model",
+      branch: "main",
+      message: "Scaffold the service from the ML platform template",
+      authorName: "ML platform",
+      authorEmail: "ml-platform@users.noreply.github.com",
+    });
+    expect(commit.inputs.fromBranch).toBeUndefined();
+    // Exactly the rendered files, path and content, nothing else (no kind, no digest).
+    expect(commit.inputs.files).toEqual(files.map((f) => ({ path: f.path, content: f.content })));
     expect(content.managedFiles).toEqual(deployed);
     expect(content.syncBranch).toBeUndefined();
     expect(content.pullRequest).toBeUndefined();
   });
 
-  it("ignores later content changes of the default-branch files", async () => {
-    await settle(new RepositoryContent("opts", { repository: "r", files }));
-    const commits = registered.filter((r) => r.type === FILE);
-    expect(commits).toHaveLength(files.length);
-    for (const commit of commits) {
-      expect(commit.ignoreChanges).toEqual(["content"]);
-      expect(commit.retainOnDelete).toBe(false);
-    }
+  it("keeps the token secret and never re-applies later changes of the files", async () => {
+    await settle(new RepositoryContent("opts", { ...target, repository: "r", files }));
+    const [commit] = commits();
+    expect(commit.ignoreChanges).toEqual(["files", "message", "authorName", "authorEmail"]);
+    expect(commit.retainOnDelete).toBe(false);
+    // Registered as a secret: the engine encrypts it in the state.
+    expect(commit.inputs.token).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: TOKEN,
+    });
   });
 
   it("declares no sync when the managed files match the last deployment", async () => {
     const content = new RepositoryContent("same", {
+      ...target,
       repository: "r",
       files,
       previousManagedFiles: deployed,
     });
     await settle(content);
-    expect(registered.filter((r) => r.type !== FILE).map((r) => r.type)).toEqual([
-      "mlplatform:github:RepositoryContent",
-    ]);
-    expect(registered.filter((r) => r.type === FILE)).toHaveLength(files.length);
+    expect(registered.map((r) => r.type).sort()).toEqual(
+      [COMMIT, "mlplatform:github:RepositoryContent"].sort(),
+    );
     expect(content.changedFiles).toEqual([]);
   });
 
-  it("opens one pull request with exactly the changed managed file when one changed", async () => {
+  it("opens one pull request from a branch made of one commit of exactly the changed managed file", async () => {
     const changed = edit(files, "Dockerfile", "FROM other\n");
     const content = new RepositoryContent("sync", {
+      ...target,
       repository: "churn-model",
       files: changed,
       previousManagedFiles: deployed,
     });
     await settle(content);
     const digest = managedDigest(changed).slice(0, 8);
-    const branches = registered.filter((r) => r.type === BRANCH);
-    expect(branches).toHaveLength(1);
-    expect(branches[0].inputs).toMatchObject({
+    expect(syncs()).toHaveLength(1);
+    const [sync] = syncs();
+    expect(sync.name).toBe(`sync-sync-${digest}`);
+    expect(sync.inputs).toMatchObject({
+      owner: "acme-ml",
       repository: "churn-model",
       branch: `${SYNC_BRANCH_PREFIX}${digest}`,
-      sourceBranch: "main",
+      fromBranch: "main",
+      message: "Update 1 managed file(s) from the ML platform template",
     });
-    const onBranch = registered.filter((r) => r.type === FILE && r.inputs.branch !== "main");
-    expect(onBranch).toHaveLength(1);
-    expect(onBranch[0].inputs).toMatchObject({
-      file: "Dockerfile",
-      content: "FROM other\n",
-      branch: `platform/template-sync-${digest}`,
-    });
+    expect(sync.inputs.files as Files).toEqual([{ path: "Dockerfile", content: "FROM other\n" }]);
     const prs = registered.filter((r) => r.type === PR);
     expect(prs).toHaveLength(1);
     expect(prs[0].inputs).toMatchObject({
       baseRepository: "churn-model",
       baseRef: "main",
       headRef: `platform/template-sync-${digest}`,
+      maintainerCanModify: true,
     });
     expect(prs[0].inputs.body).toContain("- `Dockerfile`");
     expect(prs[0].inputs.body).not.toContain(".drone.yml");
-    expect(registered.filter((r) => r.type === FILE && r.inputs.branch === "main")).toHaveLength(
-      files.length,
-    );
+    // The default branch still gets its one scaffold commit, unchanged by the sync.
+    expect(scaffolds()).toHaveLength(1);
     expect(content.changedFiles).toEqual(["Dockerfile"]);
     await new Promise<void>((resolve) =>
       content.pullRequestNumber!.apply((n) => {
@@ -169,28 +189,28 @@ describe("RepositoryContent", () => {
     );
   });
 
-  it("retains sync branch, files and pull request on delete, and ignores no change on them", async () => {
+  it("retains the sync commit and pull request on delete", async () => {
     await settle(
       new RepositoryContent("retain", {
+        ...target,
         repository: "r",
         files: edit(files, "CODEOWNERS", "* @acme-ml/other\n"),
         previousManagedFiles: deployed,
       }),
     );
     const sync = registered.filter(
-      (r) => r.type === BRANCH || r.type === PR || (r.type === FILE && r.inputs.branch !== "main"),
+      (r) => r.type === PR || (r.type === COMMIT && r.inputs.fromBranch !== undefined),
     );
-    expect(sync.map((r) => r.type).sort()).toEqual([BRANCH, FILE, PR].sort());
-    for (const resource of sync) {
-      expect(resource.retainOnDelete).toBe(true);
-      expect(resource.ignoreChanges).toEqual([]);
-    }
+    expect(sync.map((r) => r.type).sort()).toEqual([COMMIT, PR].sort());
+    for (const resource of sync) expect(resource.retainOnDelete).toBe(true);
+    expect(scaffolds()[0].retainOnDelete).toBe(false);
   });
 
   it("treats a managed file new since the last deployment as changed", async () => {
     const previous = { ...deployed };
     delete previous["catalog-info.yaml"];
     const content = new RepositoryContent("new", {
+      ...target,
       repository: "r",
       files,
       previousManagedFiles: previous,
@@ -198,18 +218,31 @@ describe("RepositoryContent", () => {
     await settle(content);
     expect(content.changedFiles).toEqual(["catalog-info.yaml"]);
     expect(registered.filter((r) => r.type === PR)).toHaveLength(1);
+    expect((syncs()[0].inputs.files as Files).map((f) => f.path)).toEqual(["catalog-info.yaml"]);
   });
 
   it("never syncs seed files, whatever changed in them", async () => {
     const changed = edit(edit(files, "README.md", "# mine\n"), "src/churn_model/model.py", "x = 1\n");
     const content = new RepositoryContent("seed", {
+      ...target,
       repository: "r",
       files: changed,
       previousManagedFiles: deployed,
     });
     await settle(content);
-    expect(registered.filter((r) => r.type === BRANCH || r.type === PR)).toEqual([]);
-    expect(registered.filter((r) => r.type === FILE && r.inputs.branch !== "main")).toEqual([]);
+    expect(registered.filter((r) => r.type === PR)).toEqual([]);
+    expect(syncs()).toEqual([]);
     expect(content.changedFiles).toEqual([]);
+  });
+
+  it("refuses a path given twice before declaring anything", () => {
+    expect(
+      () =>
+        new RepositoryContent("dup", {
+          ...target,
+          repository: "r",
+          files: [...files, files[0]],
+        }),
+    ).toThrow(`[files] path ${files[0].path} is given twice`);
   });
 });

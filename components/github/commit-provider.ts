@@ -1,0 +1,414 @@
+/**
+ * The dynamic provider behind GitCommit: writes a set of files to a GitHub repository as ONE
+ * commit through the Git data API (a tree with the contents inline, a commit, a ref update),
+ * instead of one commit per file through the contents API. Three writes per repository however
+ * many files, one CI build instead of one per file, and no 409s from parallel writes to a branch.
+ *
+ * A commit is history: it is made once. Changing the files later changes nothing (the component
+ * routes template changes through pull requests), and deleting the resource deletes nothing.
+ *
+ * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  callGitHub,
+  DEFAULT_GITHUB_RETRY_POLICY,
+  gitHubError,
+  GitHubConnection,
+  GitHubRetryPolicy,
+  headsPath,
+  repoPath,
+} from "./git-client";
+
+export interface GitCommitFile {
+  /** Path in the repository, e.g. src/churn/model.py. */
+  path: string;
+  /** UTF-8 text. */
+  content: string;
+}
+
+/** What the provider receives. */
+export interface GitCommitInputs {
+  /** Base URL of GitHub's REST API. */
+  apiUrl: string;
+  token: string;
+  /** Organisation (or user) that owns the repository. */
+  owner: string;
+  repository: string;
+  /** Branch that receives the commit. */
+  branch: string;
+  /** When set, `branch` is created by this commit, on top of `fromBranch`'s head. */
+  fromBranch?: string;
+  files: GitCommitFile[];
+  message: string;
+  authorName: string;
+  authorEmail: string;
+}
+
+/** What the state keeps: no token, no file contents (the inputs hold them, encrypted or not). */
+export interface GitCommitState {
+  apiUrl: string;
+  owner: string;
+  repository: string;
+  branch: string;
+  fromBranch?: string;
+  /** The commit that carries the files (an existing one when the branch already had them). */
+  commitSha: string;
+  treeSha: string;
+  paths: string[];
+}
+
+/** Inputs that name another target: changing one makes a new commit there (replace). */
+export const COMMIT_IDENTITY_FIELDS = [
+  "apiUrl",
+  "owner",
+  "repository",
+  "branch",
+  "fromBranch",
+] as const;
+
+/** Files one commit may carry, and the size of one file: keeps the tree request within GitHub's limits. */
+export const COMMIT_LIMITS = { files: 1000, fileBytes: 1_000_000, pathLength: 1024 } as const;
+
+export interface CommitProblem {
+  field: string;
+  reason: string;
+}
+
+function segmentProblems(field: string, value: unknown): CommitProblem[] {
+  if (typeof value !== "string" || value.length === 0) return [{ field, reason: "missing" }];
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(value) || value === "." || value === "..") {
+    return [{ field, reason: `"${value}" is not a GitHub name (letters, digits, . _ -)` }];
+  }
+  return [];
+}
+
+/** A branch name git and GitHub accept (the subset of `git check-ref-format` the platform uses). */
+export function branchProblems(field: string, value: unknown): CommitProblem[] {
+  if (typeof value !== "string" || value.length === 0) return [{ field, reason: "missing" }];
+  const bad =
+    !/^[A-Za-z0-9._/-]{1,200}$/.test(value) ||
+    /(^[-/.])|([/.]$)|\/\/|\.\.|\/\.|\.lock(\/|$)/.test(value);
+  return bad ? [{ field, reason: `"${value}" is not a valid branch name` }] : [];
+}
+
+/** Problems with one file path: relative, normalised, not inside .git. */
+export function pathProblems(path: unknown): string | undefined {
+  if (typeof path !== "string" || path.length === 0) return "a path is missing";
+  if (path.length > COMMIT_LIMITS.pathLength) return `path ${path.slice(0, 60)}... is too long`;
+  if (/[\u0000-\u001f\u007f\\]/.test(path))
+    return `path ${JSON.stringify(path)} has a control character or backslash`;
+  const segments = path.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    return `path ${JSON.stringify(path)} must be relative and normalised (no leading /, no empty, . or .. segment)`;
+  }
+  if (segments.some((s) => s.toLowerCase() === ".git"))
+    return `path ${JSON.stringify(path)} is inside .git`;
+  return undefined;
+}
+
+/** Every problem with the inputs; pure, exported for tests and the resource. */
+export function commitProblems(raw: Record<string, unknown>): CommitProblem[] {
+  const problems: CommitProblem[] = [];
+  const apiUrl = raw.apiUrl;
+  let url: URL | undefined;
+  try {
+    url = typeof apiUrl === "string" ? new URL(apiUrl) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  if (
+    url === undefined ||
+    !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
+    url.username !== "" ||
+    url.password !== "" ||
+    url.search !== "" ||
+    url.hash !== ""
+  ) {
+    problems.push({
+      field: "apiUrl",
+      reason: `${JSON.stringify(apiUrl)} is not an https URL without credentials (set mlplatform:githubApiUrl)`,
+    });
+  }
+  if (typeof raw.token !== "string" || raw.token.trim().length === 0) {
+    problems.push({
+      field: "token",
+      reason: "missing (set it with `pulumi config set --secret mlplatform:githubToken`)",
+    });
+  }
+  problems.push(
+    ...segmentProblems("owner", raw.owner),
+    ...segmentProblems("repository", raw.repository),
+  );
+  problems.push(...branchProblems("branch", raw.branch));
+  if (raw.fromBranch !== undefined) {
+    problems.push(...branchProblems("fromBranch", raw.fromBranch));
+    if (raw.fromBranch === raw.branch) {
+      problems.push({
+        field: "fromBranch",
+        reason: "must differ from branch (the branch is created from it)",
+      });
+    }
+  }
+  for (const field of ["message", "authorName"] as const) {
+    if (typeof raw[field] !== "string" || String(raw[field]).trim().length === 0) {
+      problems.push({ field, reason: "missing" });
+    }
+  }
+  if (typeof raw.authorEmail !== "string" || !/^[^\s@]+@[^\s@]+$/.test(raw.authorEmail)) {
+    problems.push({
+      field: "authorEmail",
+      reason: `${JSON.stringify(raw.authorEmail)} is not an e-mail address`,
+    });
+  }
+  const files = raw.files;
+  if (!Array.isArray(files) || files.length === 0) {
+    problems.push({ field: "files", reason: "at least one file is needed" });
+    return problems;
+  }
+  if (files.length > COMMIT_LIMITS.files) {
+    problems.push({
+      field: "files",
+      reason: `${files.length} files, at most ${COMMIT_LIMITS.files} in one commit`,
+    });
+  }
+  const seen = new Set<string>();
+  for (const file of files as unknown[]) {
+    const f = (typeof file === "object" && file !== null ? file : {}) as Record<string, unknown>;
+    const bad = pathProblems(f.path);
+    if (bad) {
+      problems.push({ field: "files", reason: bad });
+      continue;
+    }
+    const path = f.path as string;
+    if (seen.has(path)) problems.push({ field: "files", reason: `path ${path} is given twice` });
+    seen.add(path);
+    if (typeof f.content !== "string") {
+      problems.push({ field: "files", reason: `${path}: content must be text` });
+    } else if (Buffer.byteLength(f.content, "utf8") > COMMIT_LIMITS.fileBytes) {
+      problems.push({
+        field: "files",
+        reason: `${path}: larger than ${COMMIT_LIMITS.fileBytes} bytes`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** One line per problem, under a heading that names the resource. */
+export function describeCommitProblems(subject: string, problems: CommitProblem[]): string {
+  return [
+    `${subject}: invalid arguments:`,
+    ...problems.map((p) => `  ${p.field}: ${p.reason}`),
+  ].join("\n");
+}
+
+function unknownValue(v: unknown): boolean {
+  // The engine's placeholder for a value not known during preview.
+  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/**
+ * Replaces when the target changes; nothing else is a change: the files were committed once and
+ * belong to the repository now (a token rotation or a new message is recorded, not applied).
+ */
+export function diffCommit(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): pulumi.dynamic.DiffResult {
+  const replaces = COMMIT_IDENTITY_FIELDS.filter(
+    (k) => unknownValue(news[k]) || olds[k] !== news[k],
+  );
+  return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
+}
+
+function field(body: unknown, ...path: string[]): string {
+  let v: unknown = body;
+  for (const key of path)
+    v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  if (typeof v !== "string") {
+    throw gitHubError(`GitHub: unexpected answer: ${path.join(".")} is missing`, {
+      transient: false,
+      attempts: 1,
+    });
+  }
+  return v;
+}
+
+/** Makes the commit (see the file comment); idempotent when the branch already holds the files. */
+export async function makeCommit(
+  inputs: GitCommitInputs,
+  policy: GitHubRetryPolicy,
+): Promise<GitCommitState> {
+  const connection: GitHubConnection = { apiUrl: inputs.apiUrl, token: inputs.token };
+  const repo = repoPath(inputs.owner, inputs.repository);
+  const subject = `repository ${inputs.owner}/${inputs.repository}, branch ${inputs.branch}`;
+  const source = inputs.fromBranch ?? inputs.branch;
+  const paths = inputs.files.map((f) => f.path).sort();
+  const done = (commitSha: string, treeSha: string): GitCommitState => ({
+    apiUrl: inputs.apiUrl,
+    owner: inputs.owner,
+    repository: inputs.repository,
+    branch: inputs.branch,
+    ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
+    commitSha,
+    treeSha,
+    paths,
+  });
+  const headOf = async (branch: string, retryOn: number[]) => {
+    const ref = await callGitHub(
+      connection,
+      {
+        method: "GET",
+        path: `${repo}/git/ref/${headsPath(branch)}`,
+        operation: `read the head of ${branch}`,
+        subject,
+        retryOn,
+      },
+      policy,
+    );
+    const sha = field(ref.body, "object", "sha");
+    const commit = await callGitHub(
+      connection,
+      {
+        method: "GET",
+        path: `${repo}/git/commits/${sha}`,
+        operation: `read commit ${sha}`,
+        subject,
+      },
+      policy,
+    );
+    return { sha, tree: field(commit.body, "tree", "sha") };
+  };
+  for (let round = 1; ; round++) {
+    // A repository created a moment ago may answer 404 or 409 until its first commit is visible.
+    const head = await headOf(source, [404, 409]);
+    const tree = await callGitHub(
+      connection,
+      {
+        method: "POST",
+        path: `${repo}/git/trees`,
+        body: {
+          base_tree: head.tree,
+          tree: inputs.files.map((f) => ({
+            path: f.path,
+            mode: "100644",
+            type: "blob",
+            content: f.content,
+          })),
+        },
+        operation: `write a tree of ${inputs.files.length} files`,
+        subject,
+      },
+      policy,
+    );
+    const treeSha = field(tree.body, "sha");
+    // Already there (a retried create after a lost answer): nothing to commit.
+    if (inputs.fromBranch === undefined && treeSha === head.tree) return done(head.sha, treeSha);
+    const commit = await callGitHub(
+      connection,
+      {
+        method: "POST",
+        path: `${repo}/git/commits`,
+        body: {
+          message: inputs.message,
+          tree: treeSha,
+          parents: [head.sha],
+          author: { name: inputs.authorName, email: inputs.authorEmail },
+        },
+        operation: "create the commit",
+        subject,
+      },
+      policy,
+    );
+    const commitSha = field(commit.body, "sha");
+    if (inputs.fromBranch !== undefined) {
+      const created = await callGitHub(
+        connection,
+        {
+          method: "POST",
+          path: `${repo}/git/refs`,
+          body: { ref: `refs/heads/${inputs.branch}`, sha: commitSha },
+          operation: `create branch ${inputs.branch}`,
+          subject,
+          expect: [422],
+        },
+        policy,
+      );
+      if (created.status !== 422) return done(commitSha, treeSha);
+      // The branch exists: adopt it when it already holds exactly these files.
+      const existing = await headOf(inputs.branch, []);
+      if (existing.tree === treeSha) return done(existing.sha, treeSha);
+      throw gitHubError(
+        `GitHub: could not create branch ${inputs.branch} (${subject}): it already exists with other content. Merge or delete it on GitHub, then run \`pulumi up\` again.`,
+        { status: 422, transient: false, attempts: round },
+      );
+    }
+    const moved = await callGitHub(
+      connection,
+      {
+        method: "PATCH",
+        path: `${repo}/git/refs/${headsPath(inputs.branch)}`,
+        body: { sha: commitSha, force: false },
+        operation: `move ${inputs.branch} to the new commit`,
+        subject,
+        expect: [409, 422],
+      },
+      policy,
+    );
+    if (moved.status < 300) return done(commitSha, treeSha);
+    // Someone pushed meanwhile (not a fast-forward): build the commit again on the new head.
+    if (round >= policy.conflictAttempts) {
+      throw gitHubError(
+        `GitHub: could not move ${inputs.branch} to the new commit (${subject}): the branch kept moving during ${round} attempts (HTTP ${moved.status}). Run \`pulumi up\` again.`,
+        { status: moved.status, transient: true, attempts: round },
+      );
+    }
+  }
+}
+
+/**
+ * The provider object; `policy` bounds retries and timeouts (tests pass short ones). Create it
+ * once per process: Pulumi serializes each provider object once per resource that uses it.
+ */
+export function gitCommitProvider(
+  policy: GitHubRetryPolicy = DEFAULT_GITHUB_RETRY_POLICY,
+): pulumi.dynamic.ResourceProvider<GitCommitInputs, GitCommitState> {
+  return {
+    async check(_olds, news) {
+      const problems = commitProblems(news as unknown as Record<string, unknown>);
+      return {
+        inputs: news,
+        failures: problems.map((p) => ({ property: p.field, reason: p.reason })),
+      };
+    },
+    async diff(_id, olds, news) {
+      return diffCommit(
+        olds as unknown as Record<string, unknown>,
+        news as unknown as Record<string, unknown>,
+      );
+    },
+    async create(inputs) {
+      const problems = commitProblems(inputs as unknown as Record<string, unknown>);
+      if (problems.length > 0) {
+        throw gitHubError(
+          describeCommitProblems(
+            `GitCommit ${String(inputs.owner)}/${String(inputs.repository)}`,
+            problems,
+          ),
+          { transient: false, attempts: 0 },
+        );
+      }
+      const state = await makeCommit(inputs, policy);
+      return { id: `${state.owner}/${state.repository}@${state.commitSha}`, outs: state };
+    },
+    async update(_id, olds) {
+      // Only fields that change nothing on GitHub reach an update (see diffCommit).
+      return { outs: olds };
+    },
+    async delete() {
+      // A commit is history: the files stay with the repository (which is archived, not deleted).
+    },
+  };
+}

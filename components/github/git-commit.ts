@@ -1,0 +1,88 @@
+import * as pulumi from "@pulumi/pulumi";
+import { commitProblems, describeCommitProblems, gitCommitProvider } from "./commit-provider";
+import { gitHubError } from "./git-client";
+
+export interface GitCommitArgs {
+  /** Base URL of GitHub's REST API (the stack setting `githubApiUrl`). */
+  apiUrl: pulumi.Input<string>;
+  /** GitHub token with Contents write on the repository (`config.requireSecret("githubToken")`); kept secret. */
+  token: pulumi.Input<string>;
+  owner: pulumi.Input<string>;
+  repository: pulumi.Input<string>;
+  /** Branch that receives the commit. */
+  branch: pulumi.Input<string>;
+  /** When set, `branch` is created by the commit, from this branch's head. */
+  fromBranch?: pulumi.Input<string>;
+  /** The files, as known when the program runs. */
+  files: { path: string; content: string }[];
+  message: pulumi.Input<string>;
+  authorName: pulumi.Input<string>;
+  authorEmail: pulumi.Input<string>;
+}
+
+/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
+const PROVIDER = gitCommitProvider();
+
+/**
+ * Files written to a GitHub branch as one commit (Git data API). Made once: later changes to the
+ * files are not applied (`files` and `message` are ignoreChanges), deleting it deletes nothing,
+ * and a change of repository or branch makes a new commit there.
+ */
+export class GitCommit extends pulumi.dynamic.Resource {
+  declare public readonly owner: pulumi.Output<string>;
+  declare public readonly repository: pulumi.Output<string>;
+  declare public readonly branch: pulumi.Output<string>;
+  /** The commit that carries the files. */
+  declare public readonly commitSha: pulumi.Output<string>;
+  declare public readonly treeSha: pulumi.Output<string>;
+  /** The committed paths, sorted. */
+  declare public readonly paths: pulumi.Output<string[]>;
+
+  constructor(name: string, args: GitCommitArgs, opts: pulumi.CustomResourceOptions = {}) {
+    // Plain values are checked now, so a mistake names this resource before anything runs.
+    const plain = Object.fromEntries(
+      Object.entries(args).filter(([k, v]) => k !== "token" && !pulumi.Output.isInstance(v)),
+    );
+    const problems = commitProblems({
+      apiUrl: "https://api.github.com",
+      owner: "o",
+      repository: "r",
+      branch: "main",
+      message: "m",
+      authorName: "n",
+      authorEmail: "a@b",
+      ...plain,
+      token: "-",
+    }).filter((p) => p.field in plain);
+    if (problems.length > 0) {
+      throw gitHubError(describeCommitProblems(`GitCommit ${name}`, problems), {
+        transient: false,
+        attempts: 0,
+      });
+    }
+    super(
+      PROVIDER,
+      name,
+      {
+        apiUrl: args.apiUrl,
+        token: pulumi.secret(args.token),
+        owner: args.owner,
+        repository: args.repository,
+        branch: args.branch,
+        fromBranch: args.fromBranch,
+        files: args.files,
+        message: args.message,
+        authorName: args.authorName,
+        authorEmail: args.authorEmail,
+        commitSha: undefined,
+        treeSha: undefined,
+        paths: undefined,
+      },
+      pulumi.mergeOptions(opts, {
+        ignoreChanges: ["files", "message", "authorName", "authorEmail"],
+      }),
+      "github",
+      "Commit",
+    );
+  }
+}
