@@ -83,6 +83,8 @@ export interface ShardSpec {
   from: string;
   shardTeams?: string[];
   shardServices?: string[];
+  /** Whether this shard declares the environment's shared pieces (unset: the setting's default, true). */
+  ownsPlatformResources?: boolean;
 }
 
 /**
@@ -105,6 +107,9 @@ export function writeStacks(
     const doc = YAML.parseDocument(text);
     if (shard.shardTeams) doc.setIn(["config", "mlplatform:shardTeams"], shard.shardTeams);
     if (shard.shardServices) doc.setIn(["config", "mlplatform:shardServices"], shard.shardServices);
+    if (shard.ownsPlatformResources !== undefined) {
+      doc.setIn(["config", "mlplatform:ownsPlatformResources"], shard.ownsPlatformResources);
+    }
     fs.writeFileSync(path.join(dir, `Pulumi.${shard.stack}.yaml`), doc.toString());
   }
 }

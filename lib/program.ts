@@ -116,22 +116,25 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   // One identity look-up per stack, not per service.
   const identity = await aws.getCallerIdentity({}, { provider: awsProvider });
   const platform = platformNames(settings.environment, settings.namePrefix);
-  const baseImage = new BaseImage(
-    "base-image",
-    {
-      repositoryName: platform.baseImageRepository,
-      tag: baseImageTag(),
-      build: settings.buildBaseImage,
-      tags: serviceTags({
-        service: "platform",
-        team: "ml-platform",
-        environment: settings.environment,
-        accountTags: settings.accountTags,
-      }),
-      protect: settings.protectData,
-    },
-    { providers },
-  );
+  // Declared by one stack per environment and region (validated); the shards use it by name.
+  const baseImage = settings.ownsPlatformResources
+    ? new BaseImage(
+        "base-image",
+        {
+          repositoryName: platform.baseImageRepository,
+          tag: baseImageTag(),
+          build: settings.buildBaseImage,
+          tags: serviceTags({
+            service: "platform",
+            team: "ml-platform",
+            environment: settings.environment,
+            accountTags: settings.accountTags,
+          }),
+          protect: settings.protectData,
+        },
+        { providers },
+      )
+    : undefined;
   const baseImageRef = `${identity.accountId}.dkr.ecr.${settings.awsRegion}.amazonaws.com/${platform.baseImageRepository}:${baseImageTag()}`;
 
   const previous = await previousServiceOutputs(stack);
@@ -158,7 +161,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   return {
     environment: settings.environment,
     accountId: identity.accountId,
-    baseImage: baseImage.imageRef,
+    baseImage: baseImage?.imageRef ?? pulumi.output(baseImageRef),
     services: outputs,
   };
 }

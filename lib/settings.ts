@@ -161,6 +161,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: [],
   },
   {
+    key: "ownsPlatformResources",
+    type: "boolean",
+    description:
+      "This stack declares the environment's shared pieces (the base-image ECR repository and build). Exactly one stack per environment and region does: set it false on all shards but one.",
+    default: true,
+  },
+  {
     key: "githubToken",
     type: "string",
     secret: true,
@@ -204,6 +211,7 @@ export interface StackSettings {
   protectData: boolean;
   shardTeams: string[];
   shardServices: string[];
+  ownsPlatformResources: boolean;
 }
 
 export const CONFIG_NAMESPACE = "mlplatform";

@@ -101,6 +101,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
       `${displayPath(dir)}: ${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`,
     );
   }
+  problems.push(...platformOwnerProblems(stacks));
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {
       if (!byName.has(listed))
@@ -111,6 +112,38 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   }
   if (problems.length > 0) throw new CatalogError(problems);
   return entries;
+}
+
+/**
+ * Exactly one stack per environment and region declares the shared platform pieces (their
+ * physical names are per environment: two owners would collide, none would leave them missing).
+ */
+export function platformOwnerProblems(stacks: readonly StackInfo[]): string[] {
+  const groups = new Map<string, StackInfo[]>();
+  for (const stack of stacks) {
+    const key = `${stack.settings.environment}\u0000${stack.settings.awsRegion}`;
+    groups.set(key, [...(groups.get(key) ?? []), stack]);
+  }
+  const problems: string[] = [];
+  for (const group of groups.values()) {
+    const owners = group.filter((s) => s.settings.ownsPlatformResources);
+    if (owners.length === 1) continue;
+    const { environment, awsRegion } = group[0].settings;
+    const where = `environment "${environment}" in ${awsRegion}`;
+    const names = (list: StackInfo[]) => list.map((s) => s.stack).join(", ");
+    if (owners.length === 0) {
+      problems.push(
+        `${group[0].file}: mlplatform:ownsPlatformResources: no stack of ${where} declares the shared platform pieces (stacks: ${names(group)}); set it true on exactly one`,
+      );
+    } else {
+      for (const owner of owners) {
+        problems.push(
+          `${owner.file}: mlplatform:ownsPlatformResources: ${owners.length} stacks of ${where} declare the shared platform pieces (${names(owners)}); exactly one may: set it false on the others`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /** Whether a stack's shard settings select a service (empty filters select everything). */

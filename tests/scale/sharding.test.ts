@@ -54,7 +54,12 @@ describe("sharding an environment", () => {
     writeStacks(unshardedDir, ["dev", "prod"]);
     const shardedDir = stacks("sharded", [
       { stack: "prod-a", from: "prod", shardTeams: ["alpha", "beta"] },
-      { stack: "prod-b", from: "prod", shardTeams: ["gamma", "delta", "epsilon"] },
+      {
+        stack: "prod-b",
+        from: "prod",
+        ownsPlatformResources: false,
+        shardTeams: ["gamma", "delta", "epsilon"],
+      },
     ]);
     const whole = await runPlan({ stack: "prod", servicesDir, stacksDir: unshardedDir });
     const a = await runPlan({ stack: "prod-a", servicesDir, stacksDir: shardedDir });
@@ -82,17 +87,78 @@ describe("sharding an environment", () => {
       Object.fromEntries(outputs(whole)),
     );
     expect(a.summary.services + b.summary.services).toBe(whole.summary.services);
+
+    // The shared pieces: declared once, by the owning shard, exactly as the unsharded stack does.
+    const shared = (doc: PlanDocument) =>
+      doc.platform.resources
+        .filter((r) => !r.type.startsWith("pulumi:providers:"))
+        .map((r) => normalised(r, doc.stack))
+        .sort();
+    expect(shared(whole).length).toBeGreaterThan(0);
+    expect(shared(whole).some((r) => r.includes('"aws:ecr/repository:Repository"'))).toBe(true);
+    expect(shared(a)).toEqual(shared(whole));
+    expect(shared(b)).toEqual([]);
+    // Providers are per stack: every shard has its own three.
+    const providers = (doc: PlanDocument) =>
+      doc.platform.resources
+        .filter((r) => r.type.startsWith("pulumi:providers:"))
+        .map((r) => r.name);
+    expect(providers(b)).toEqual(providers(whole));
+  });
+
+  it("refuses an environment whose shards all declare the shared pieces, or none does", async () => {
+    const both = stacks("two-owners", [
+      { stack: "prod-a", from: "prod", shardTeams: ["alpha", "beta"] },
+      { stack: "prod-b", from: "prod", shardTeams: ["gamma", "delta", "epsilon"] },
+    ]);
+    const two = await runPlan({ stack: "prod-b", servicesDir, stacksDir: both }).catch(
+      (e: unknown) => e,
+    );
+    expect(two).toBeInstanceOf(CatalogError);
+    expect((two as CatalogError).problems).toEqual(
+      ["prod-a", "prod-b"].map(
+        (stack) =>
+          `${path.join(both, `Pulumi.${stack}.yaml`)}: mlplatform:ownsPlatformResources: 2 stacks of environment "prod" in eu-west-1 declare the shared platform pieces (prod-a, prod-b); exactly one may: set it false on the others`,
+      ),
+    );
+    const none = stacks("no-owner", [
+      {
+        stack: "prod-a",
+        from: "prod",
+        ownsPlatformResources: false,
+        shardTeams: ["alpha", "beta"],
+      },
+      {
+        stack: "prod-b",
+        from: "prod",
+        ownsPlatformResources: false,
+        shardTeams: ["gamma", "delta", "epsilon"],
+      },
+    ]);
+    const zero = await runPlan({ stack: "prod-a", servicesDir, stacksDir: none }).catch(
+      (e: unknown) => e,
+    );
+    expect(zero).toBeInstanceOf(CatalogError);
+    expect((zero as CatalogError).problems).toEqual([
+      `${path.join(none, "Pulumi.prod-a.yaml")}: mlplatform:ownsPlatformResources: no stack of environment "prod" in eu-west-1 declares the shared platform pieces (stacks: prod-a, prod-b); set it true on exactly one`,
+    ]);
   });
 
   it("splits by service list as well as by team", async () => {
     const listed = [generatedName(0), generatedName(10)];
     const dir = stacks("by-list", [
       { stack: "prod-a", from: "prod", shardServices: listed },
-      { stack: "prod-b", from: "prod", shardTeams: ["beta", "gamma", "delta", "epsilon"] },
+      {
+        stack: "prod-b",
+        from: "prod",
+        ownsPlatformResources: false,
+        shardTeams: ["beta", "gamma", "delta", "epsilon"],
+      },
       // alpha services other than the listed ones, by team and list together.
       {
         stack: "prod-c",
         from: "prod",
+        ownsPlatformResources: false,
         shardTeams: ["alpha"],
         shardServices: Array.from({ length: COUNT }, (_, i) => i)
           .filter((i) => generatedTeam(i) === "alpha" && i !== 0 && i !== 10)
@@ -106,7 +172,12 @@ describe("sharding an environment", () => {
   it("refuses a service that two shards of one environment select", async () => {
     const dir = stacks("overlap", [
       { stack: "prod-a", from: "prod", shardTeams: ["alpha", "beta"] },
-      { stack: "prod-b", from: "prod", shardTeams: ["beta", "gamma", "delta", "epsilon"] },
+      {
+        stack: "prod-b",
+        from: "prod",
+        ownsPlatformResources: false,
+        shardTeams: ["beta", "gamma", "delta", "epsilon"],
+      },
     ]);
     const error = await runPlan({ stack: "prod-a", servicesDir, stacksDir: dir }).catch(
       (e: unknown) => e,
@@ -126,7 +197,7 @@ describe("sharding an environment", () => {
   it("refuses a service that no shard of its environment selects", async () => {
     const dir = stacks("gap", [
       { stack: "prod-a", from: "prod", shardTeams: ["alpha", "beta", "gamma"] },
-      { stack: "prod-b", from: "prod", shardTeams: ["delta"] },
+      { stack: "prod-b", from: "prod", ownsPlatformResources: false, shardTeams: ["delta"] },
     ]);
     const error = await runPlan({ stack: "prod-b", servicesDir, stacksDir: dir }).catch(
       (e: unknown) => e,
