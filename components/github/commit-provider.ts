@@ -5,7 +5,9 @@
  * many files, one CI build instead of one per file, and no 409s from parallel writes to a branch.
  *
  * A commit is history: it is made once. Changing the files later changes nothing (the component
- * routes template changes through pull requests), and deleting the resource deletes nothing.
+ * routes template changes through pull requests), and deleting the resource deletes nothing. On
+ * a branch of its own (no fromBranch) it writes only onto the repository's initial commit: a
+ * branch that already has history is recorded as it is, never written over.
  *
  * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
  */
@@ -279,11 +281,24 @@ export async function makeCommit(
       },
       policy,
     );
-    return { sha, tree: field(commit.body, "tree", "sha") };
+    const parents = (commit.body as { parents?: unknown }).parents;
+    return {
+      sha,
+      tree: field(commit.body, "tree", "sha"),
+      initial: Array.isArray(parents) && parents.length === 0,
+    };
   };
   for (let round = 1; ; round++) {
     // A repository created a moment ago may answer 404 or 409 until its first commit is visible.
     const head = await headOf(source, [404, 409]);
+    // The platform writes onto a new repository's initial commit only: a branch with history of
+    // its own (a repository scaffolded before, or a retried create) is recorded, never written over.
+    if (inputs.fromBranch === undefined && round === 1 && !head.initial) {
+      console.warn(
+        `GitHub: ${subject} already has commits beyond its initial one: recorded its head ${head.sha}, wrote nothing.`,
+      );
+      return done(head.sha, head.tree);
+    }
     const tree = await callGitHub(
       connection,
       {
