@@ -213,6 +213,28 @@ describe("DroneRepository", () => {
     });
   });
 
+  test("its output properties are the engine's outputs (not class fields reset to undefined)", async () => {
+    const repo = new DroneRepository("svc-outputs", {
+      server: SERVER,
+      token: TOKEN,
+      owner: "acme-ml",
+      name: "churn-model",
+    });
+    expect(pulumi.Output.isInstance(repo.owner)).toBe(true);
+    expect(pulumi.Output.isInstance(repo.slug)).toBe(true);
+    const owner = await new Promise((resolve) => repo.owner.apply(resolve));
+    expect(owner).toBe("acme-ml");
+    const secret = new DroneSecret("svc-outputs-secret", {
+      server: SERVER,
+      token: TOKEN,
+      repository: "acme-ml/churn-model",
+      name: "some_secret",
+      value: VALUE,
+    });
+    expect(pulumi.Output.isInstance(secret.name)).toBe(true);
+    expect(await new Promise((resolve) => secret.name.apply(resolve))).toBe("some_secret");
+  });
+
   test("a timeout out of range is refused when declared", () => {
     expect(
       () =>
