@@ -13,7 +13,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
-import { SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
+import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
 import { tempDir, writeCatalog, writeStacks } from "./catalog-generator";
 import type { ChildResult } from "./plan-child";
 import { BenchRow, checkTargets, formatChecks, formatTable } from "./report";
@@ -32,7 +32,7 @@ function sizesFlag(value: string | undefined, fallback: number[], flag: string):
   return sizes;
 }
 
-/** Runs one plan in a fresh Node process, as `npm run plan` runs (ts-node, transpile only). */
+/** Runs one plan in a fresh Node process, as `npm run plan` runs (node flags, ts-node, transpile only). */
 function runChild(
   servicesDir: string,
   stacksDir: string,
@@ -46,7 +46,16 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", CHILD, servicesDir, stacksDir, stack],
+      [
+        // Tuned: node as `npm run plan` starts it; SDK defaults: a plain node.
+        ...(sdkDefaults ? [] : PLAN_NODE_FLAGS),
+        "-r",
+        "ts-node/register/transpile-only",
+        CHILD,
+        servicesDir,
+        stacksDir,
+        stack,
+      ],
       { env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

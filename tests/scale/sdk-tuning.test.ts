@@ -9,6 +9,7 @@ import { tempDir, writeCatalog, writeStacks } from "../../bench/catalog-generato
 import { ServiceEntry } from "../../lib/catalog/types";
 import { runPlan } from "../../lib/plan/run";
 import {
+  PLAN_NODE_FLAGS,
   SDK_DEFAULTS_ENV,
   sdkTuningActive,
   tuneSdkForOfflinePlan,
@@ -106,5 +107,17 @@ describe("SDK tuning of the offline plan", () => {
       runPlan({ stack: "dev", servicesDir, stacksDir, catalog: [broken] }),
     ).rejects.toThrow(TypeError);
     expectDefaults();
+  });
+});
+
+describe("node flags of the plan command", () => {
+  it("are the ones the benchmark's tuned runs use, given on node's command line", () => {
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
+    ) as { scripts: Record<string, string> };
+    expect(PLAN_NODE_FLAGS).toEqual(["--max-semi-space-size=128"]);
+    expect(pkg.scripts.plan).toBe(
+      `node ${PLAN_NODE_FLAGS.join(" ")} -r ts-node/register/transpile-only cli/plan.ts`,
+    );
   });
 });
