@@ -172,7 +172,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: "string",
     secret: true,
     description:
-      "GitHub token (fine-grained or GitHub App installation) with repository administration on the organisation.",
+      "GitHub token (fine-grained or GitHub App installation) on the organisation's repositories: Administration, Contents and Pull requests read and write.",
   },
   {
     key: "databricksClientSecret",

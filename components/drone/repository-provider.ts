@@ -3,6 +3,7 @@
  * repository list when Drone does not know it yet), applies its settings, reads them back, and
  * deactivates it on delete. Every operation is idempotent.
  */
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   apiPath,
@@ -175,18 +176,13 @@ async function applyRepository(
   return { ...inputs, ...got, slug, active: true };
 }
 
-function unknownValue(v: unknown): boolean {
-  // The engine's placeholder for a value not known during preview.
-  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /** Replaces for identity changes, updates for the rest; pure, exported for tests. */
 export function diffRepository(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): pulumi.dynamic.DiffResult {
   const resolved = resolveRepositoryInputs(news).inputs as unknown as Record<string, unknown>;
-  const differs = (k: string) => unknownValue(resolved[k]) || olds[k] !== resolved[k];
+  const differs = (k: string) => isUnknownValue(resolved[k]) || olds[k] !== resolved[k];
   const replaces = REPOSITORY_IDENTITY_FIELDS.filter(differs);
   const updates = REPOSITORY_UPDATE_FIELDS.filter(differs);
   return {

@@ -7,6 +7,7 @@
  * hold a plain hash that could be brute-forced; `diff` recomputes the HMAC of the new value to
  * tell whether it changed. The value itself is not an output at all.
  */
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   apiPath,
@@ -214,11 +215,6 @@ async function upsertSecret(
   }
 }
 
-function unknownValue(v: unknown): boolean {
-  // The engine's placeholder for a value not known during preview.
-  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /**
  * Replaces for identity changes, updates for the rest. The value is compared through the keyed
  * hash in the old state: Drone cannot be asked. Pure, exported for tests.
@@ -229,10 +225,10 @@ export function diffSecret(
 ): pulumi.dynamic.DiffResult {
   const resolved = resolveSecretInputs(news).inputs as unknown as Record<string, unknown>;
   const differs = (k: string) =>
-    unknownValue(resolved[k]) || (olds[k] ?? null) !== (resolved[k] ?? null);
+    isUnknownValue(resolved[k]) || (olds[k] ?? null) !== (resolved[k] ?? null);
   const replaces: string[] = SECRET_IDENTITY_FIELDS.filter(differs);
   const updates: string[] = SECRET_UPDATE_FIELDS.filter(differs);
-  if (unknownValue(resolved.value) || !sameValue(olds.hashSalt, olds.valueHash, resolved.value)) {
+  if (isUnknownValue(resolved.value) || !sameValue(olds.hashSalt, olds.valueHash, resolved.value)) {
     updates.push("value");
   }
   return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };

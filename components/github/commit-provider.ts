@@ -11,6 +11,7 @@
  *
  * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
  */
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   callGitHub,
@@ -206,11 +207,6 @@ export function describeCommitProblems(subject: string, problems: CommitProblem[
   ].join("\n");
 }
 
-function unknownValue(v: unknown): boolean {
-  // The engine's placeholder for a value not known during preview.
-  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /**
  * Replaces when the target changes; nothing else is a change: the files were committed once and
  * belong to the repository now (a token rotation or a new message is recorded, not applied).
@@ -220,7 +216,7 @@ export function diffCommit(
   news: Record<string, unknown>,
 ): pulumi.dynamic.DiffResult {
   const replaces = COMMIT_IDENTITY_FIELDS.filter(
-    (k) => unknownValue(news[k]) || olds[k] !== news[k],
+    (k) => isUnknownValue(news[k]) || olds[k] !== news[k],
   );
   return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
 }
@@ -238,6 +234,27 @@ function field(body: unknown, ...path: string[]): string {
   return v;
 }
 
+/** What the state keeps of a commit made (or found) for these inputs. */
+export function commitState(
+  inputs: Pick<
+    GitCommitInputs,
+    "apiUrl" | "owner" | "repository" | "branch" | "fromBranch" | "files"
+  >,
+  commitSha: string,
+  treeSha: string,
+): GitCommitState {
+  return {
+    apiUrl: inputs.apiUrl,
+    owner: inputs.owner,
+    repository: inputs.repository,
+    branch: inputs.branch,
+    ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
+    commitSha,
+    treeSha,
+    paths: inputs.files.map((f) => f.path).sort(),
+  };
+}
+
 /** Makes the commit (see the file comment); idempotent when the branch already holds the files. */
 export async function makeCommit(
   inputs: GitCommitInputs,
@@ -247,17 +264,7 @@ export async function makeCommit(
   const repo = repoPath(inputs.owner, inputs.repository);
   const subject = `repository ${inputs.owner}/${inputs.repository}, branch ${inputs.branch}`;
   const source = inputs.fromBranch ?? inputs.branch;
-  const paths = inputs.files.map((f) => f.path).sort();
-  const done = (commitSha: string, treeSha: string): GitCommitState => ({
-    apiUrl: inputs.apiUrl,
-    owner: inputs.owner,
-    repository: inputs.repository,
-    branch: inputs.branch,
-    ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
-    commitSha,
-    treeSha,
-    paths,
-  });
+  const done = (commitSha: string, treeSha: string) => commitState(inputs, commitSha, treeSha);
   const headOf = async (branch: string, retryOn: number[]) => {
     const ref = await callGitHub(
       connection,

@@ -6,6 +6,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { commitState, GitCommitInputs } from "../../components/github/commit-provider";
 import { PlanResource } from "./types";
 
 /** The account id offline plans and renders use in place of the real one. */
@@ -116,23 +117,14 @@ export function mockOutputs(
       };
     case "pulumi-nodejs:dynamic/github:Commit": {
       // What the provider keeps: the target and the commit, no token, no contents.
-      const files = Array.isArray(inputs.files) ? (inputs.files as { path: string }[]) : [];
+      const commit = inputs as unknown as GitCommitInputs;
       const commitSha = createHash("sha1")
-        .update(JSON.stringify([inputs.branch, inputs.files]))
+        .update(JSON.stringify([commit.branch, commit.files]))
         .digest("hex");
-      const treeSha = createHash("sha1").update(JSON.stringify(inputs.files)).digest("hex");
+      const treeSha = createHash("sha1").update(JSON.stringify(commit.files)).digest("hex");
       return {
         id: `${str("owner")}/${str("repository")}@${commitSha}`,
-        state: {
-          apiUrl: inputs.apiUrl,
-          owner: inputs.owner,
-          repository: inputs.repository,
-          branch: inputs.branch,
-          ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
-          commitSha,
-          treeSha,
-          paths: files.map((f) => f.path).sort(),
-        },
+        state: { ...commitState(commit, commitSha, treeSha) },
       };
     }
     case "pulumi:pulumi:StackReference":

@@ -10,19 +10,11 @@ import {
   GitCommitInputs,
   GitCommitState,
 } from "../../components/github/commit-provider";
-import { GitHubRetryPolicy, rateLimitWait } from "../../components/github/git-client";
-import { captureOutput, rejection } from "../drone/helpers";
+import { rateLimitWait } from "../../components/github/git-client";
+import { rejection } from "../drone/helpers";
+import { FAST, quietly, TOKEN } from "./helpers";
 import { FakeGitServer } from "./fake-git-server";
 
-const TOKEN = "ghp_test7f3a9c1e5b2d4f60aa";
-const FAST: GitHubRetryPolicy = {
-  maxAttempts: 4,
-  maxElapsedMs: 2_000,
-  initialDelayMs: 5,
-  maxDelayMs: 20,
-  requestTimeoutMs: 1_000,
-  conflictAttempts: 3,
-};
 const SLUG = "acme-ml/churn-model";
 const INITIAL = { "README.md": "# churn-model\n" };
 const FILES = [
@@ -117,16 +109,11 @@ describe("create on the default branch", () => {
       status: 409,
       message: "Git Repository is empty.",
     });
-    const out = captureOutput();
-    try {
-      await create(inputs());
-    } finally {
-      out.restore();
-    }
+    const { printed } = await quietly(() => create(inputs()));
     expect(git.files(SLUG, "main")).toEqual({ ...INITIAL, ...asMap(FILES) });
     expect(git.requests.slice(0, 4).map((r) => r.status)).toEqual([409, 404, 404, 200]);
-    expect(out.text()).toContain("retrying");
-    expect(out.text()).not.toContain(TOKEN);
+    expect(printed).toContain("retrying");
+    expect(printed).not.toContain(TOKEN);
   });
 
   test("writes nothing on a branch with history of its own (a retried create, a repository scaffolded before)", async () => {
@@ -134,18 +121,14 @@ describe("create on the default branch", () => {
     await create(inputs());
     const head = git.head(SLUG, "main")!;
     git.requests.length = 0;
-    const out = captureOutput();
-    let again;
-    try {
-      again = await create(inputs({ files: [{ path: "README.md", content: "other\n" }] }));
-    } finally {
-      out.restore();
-    }
+    const { result: again, printed } = await quietly(() =>
+      create(inputs({ files: [{ path: "README.md", content: "other\n" }] })),
+    );
     expect(git.head(SLUG, "main")).toBe(head);
     expect(git.files(SLUG, "main")["README.md"]).toBe("# Churn model\nscaffolded\n");
     expect(again.outs.commitSha).toBe(head);
     expect(git.requests.map((r) => r.method)).toEqual(["GET", "GET"]);
-    expect(out.text()).toContain("already has commits beyond its initial one");
+    expect(printed).toContain("already has commits beyond its initial one");
   });
 
   test("rebuilds the commit on the new head when someone pushed meanwhile", async () => {
@@ -230,18 +213,14 @@ describe("failures", () => {
   test("a wrong token fails at once with advice, and never shows a token", async () => {
     git.addRepository(SLUG, INITIAL);
     const wrong = "ghp_wrongtoken99887766";
-    const out = captureOutput();
-    let error: Error;
-    try {
-      error = await rejection(create(inputs({ token: wrong })));
-    } finally {
-      out.restore();
-    }
+    const { result: error, printed } = await quietly(() =>
+      rejection(create(inputs({ token: wrong }))),
+    );
     expect(error.message).toBe(
       `GitHub: could not read the head of main (repository ${SLUG}, branch main): HTTP 401 (GitHub says: "Bad credentials"). GitHub refused the token: set a valid one with \`pulumi config set --secret mlplatform:githubToken\`, then run \`pulumi up\` again.`,
     );
     expect(git.requests).toHaveLength(1);
-    expect(`${error.message}${error.stack}${out.text()}`).not.toContain(wrong);
+    expect(`${error.message}${error.stack}${printed}`).not.toContain(wrong);
   });
 
   test("a 403 without rate-limit headers is a permission problem: no retry", async () => {
@@ -281,12 +260,7 @@ describe("failures", () => {
         "x-ratelimit-reset": String(Math.floor(Date.now() / 1000)),
       },
     });
-    const out = captureOutput();
-    try {
-      await create(inputs());
-    } finally {
-      out.restore();
-    }
+    await quietly(() => create(inputs()));
     expect(git.files(SLUG, "main")).toEqual({ ...INITIAL, ...asMap(FILES) });
     expect(git.requests.filter((r) => r.status === 403 || r.status === 429)).toHaveLength(2);
   });
@@ -310,19 +284,14 @@ describe("failures", () => {
   test("5xx are retried; a persistent one fails after maxAttempts", async () => {
     git.addRepository(SLUG, INITIAL);
     git.fault({ method: "POST", pathIncludes: "/git/commits", count: 2, status: 502 });
-    const out = captureOutput();
-    try {
-      await create(inputs());
-      expect(git.files(SLUG, "main")).toEqual({ ...INITIAL, ...asMap(FILES) });
-      git.reset();
-      git.addRepository(SLUG, INITIAL);
-      git.fault({ method: "POST", pathIncludes: "/git/trees", count: 10, status: 500 });
-      const error = await rejection(create(inputs()));
-      expect(error.message).toMatch(/HTTP 500 .*after 4 attempt\(s\)/);
-      expect(git.requests.filter((r) => r.path.endsWith("/git/trees"))).toHaveLength(4);
-    } finally {
-      out.restore();
-    }
+    await quietly(() => create(inputs()));
+    expect(git.files(SLUG, "main")).toEqual({ ...INITIAL, ...asMap(FILES) });
+    git.reset();
+    git.addRepository(SLUG, INITIAL);
+    git.fault({ method: "POST", pathIncludes: "/git/trees", count: 10, status: 500 });
+    const { result: error } = await quietly(() => rejection(create(inputs())));
+    expect(error.message).toMatch(/HTTP 500 .*after 4 attempt\(s\)/);
+    expect(git.requests.filter((r) => r.path.endsWith("/git/trees"))).toHaveLength(4);
   });
 
   test("invalid inputs are refused before any request, every problem named", async () => {

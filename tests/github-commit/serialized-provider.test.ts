@@ -9,18 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { gitCommitProvider } from "../../components/github/commit-provider";
-import { GitHubRetryPolicy } from "../../components/github/git-client";
 import { FakeGitServer } from "./fake-git-server";
-
-const TOKEN = "ghp_serialized1234567890abc";
-const FAST: GitHubRetryPolicy = {
-  maxAttempts: 4,
-  maxElapsedMs: 2_000,
-  initialDelayMs: 5,
-  maxDelayMs: 20,
-  requestTimeoutMs: 1_000,
-  conflictAttempts: 3,
-};
+import { FAST, TOKEN } from "./helpers";
 
 function runCreate(file: string, inputs: unknown): Promise<{ stdout: string; stderr: string }> {
   const script = `
