@@ -2,6 +2,8 @@
 export { DroneRepository } from "./drone-repository";
 export type { DroneConnectionArgs, DroneRepositoryArgs } from "./drone-repository";
 export { DroneSecret } from "./drone-secret";
+export { DroneRepositorySecrets } from "./drone-repository-secrets";
+export type { DroneRepositorySecretsArgs, DroneSecretEntryArgs } from "./drone-repository-secrets";
 export type { DroneSecretArgs } from "./drone-secret";
 export { DroneServicePipeline } from "./service-pipeline";
 export type { DroneServicePipelineArgs } from "./service-pipeline";

@@ -118,7 +118,9 @@ interface SecretLocation {
   id: string;
 }
 
-function locate(s: Pick<DroneSecretInputs, "repository" | "namespace" | "name">): SecretLocation {
+export function locate(
+  s: Pick<DroneSecretInputs, "repository" | "namespace" | "name">,
+): SecretLocation {
   if (s.repository !== undefined && s.repository !== null) {
     const [owner, repo] = s.repository.split("/");
     return {
@@ -141,7 +143,7 @@ function locate(s: Pick<DroneSecretInputs, "repository" | "namespace" | "name">)
  * Creates the secret, or updates it when it exists (Drone answers a duplicate create with a 500).
  * The body always carries every field: `pull_request: false` must be sent to turn it off.
  */
-async function upsertSecret(
+export async function upsertSecret(
   inputs: DroneSecretInputs,
   policy: DroneRetryPolicy,
 ): Promise<"created" | "updated"> {

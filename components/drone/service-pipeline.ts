@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PIPELINE_SECRETS, PipelineSecretKey } from "../../lib/pipeline-secrets";
 import { DroneConnectionArgs, DroneRepository, DroneRepositoryArgs } from "./drone-repository";
-import { DroneSecret } from "./drone-secret";
+import { DroneRepositorySecrets } from "./drone-repository-secrets";
 
 export interface DroneServicePipelineArgs extends DroneConnectionArgs {
   /** GitHub organisation that owns the service repository (the stack's githubOrganization). */
@@ -20,7 +20,8 @@ export interface DroneServicePipelineArgs extends DroneConnectionArgs {
  */
 export class DroneServicePipeline extends pulumi.ComponentResource {
   public readonly repository: DroneRepository;
-  public readonly secrets: Record<PipelineSecretKey, DroneSecret>;
+  /** Every pipeline secret, in one resource (see DroneRepositorySecrets). */
+  public readonly secrets: DroneRepositorySecrets;
   /** "owner/name" of the activated repository. */
   public readonly slug: pulumi.Output<string>;
 
@@ -37,25 +38,23 @@ export class DroneServicePipeline extends pulumi.ComponentResource {
       { parent: this },
     );
     const slug = pulumi.all([owner, repositoryName]).apply(([o, n]) => `${o}/${n}`);
-    const entries = (Object.keys(PIPELINE_SECRETS) as PipelineSecretKey[]).map((key) => {
-      const secretName = PIPELINE_SECRETS[key].name;
-      const secret = new DroneSecret(
-        `${name}-${secretName}`,
-        {
-          server,
-          token,
-          repository: slug,
-          name: secretName,
-          value: secrets[key],
-          pullRequest: false,
-          pullRequestPush: false,
-        },
-        // Secrets of a repository Drone has not activated (or even synced) would be refused.
-        { parent: this, dependsOn: [this.repository] },
-      );
-      return [key, secret] as const;
-    });
-    this.secrets = Object.fromEntries(entries) as Record<PipelineSecretKey, DroneSecret>;
+    const keys = Object.keys(PIPELINE_SECRETS) as PipelineSecretKey[];
+    this.secrets = new DroneRepositorySecrets(
+      `${name}-secrets`,
+      {
+        server,
+        token,
+        repository: slug,
+        secrets: Object.fromEntries(
+          keys.map((key) => [
+            PIPELINE_SECRETS[key].name,
+            { value: secrets[key], pullRequest: false, pullRequestPush: false },
+          ]),
+        ),
+      },
+      // Secrets of a repository Drone has not activated (or even synced) would be refused.
+      { parent: this, dependsOn: [this.repository] },
+    );
     this.slug = slug;
     this.registerOutputs({ slug: this.slug });
   }

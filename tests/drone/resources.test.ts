@@ -264,25 +264,38 @@ describe("DroneServicePipeline", () => {
       secrets: values,
     });
     await settled(pipeline.slug);
-    await Promise.all(Object.values(pipeline.secrets).map((s) => settled(s.urn)));
+    await settled(pipeline.secrets.urn);
     const types = registered.map((r) => r.type).sort();
     expect(types).toEqual([
       "mlplatform:drone:ServicePipeline",
       "pulumi-nodejs:dynamic/drone:Repository",
-      ...Object.keys(PIPELINE_SECRETS).map(() => "pulumi-nodejs:dynamic/drone:Secret"),
+      "pulumi-nodejs:dynamic/drone:RepositorySecrets",
     ]);
     expect(
       only("pulumi-nodejs:dynamic/drone:Repository", "churn-model-dev-ci-repository").inputs,
     ).toMatchObject({ owner: "acme-ml", name: "churn-model" });
-    for (const [key, spec] of Object.entries(PIPELINE_SECRETS)) {
-      const r = only("pulumi-nodejs:dynamic/drone:Secret", `churn-model-dev-ci-${spec.name}`);
-      expect(r.inputs.name).toBe(spec.name);
-      expect(r.inputs.repository).toBe("acme-ml/churn-model");
-      expect(isSecretWrapper(r.inputs.value)).toBe(true);
-      expect(unwrap(r.inputs.value)).toBe(`${VALUE}-${key}`);
-      expect(r.inputs.pullRequest).toBe(false);
-      expect(r.inputs.pullRequestPush).toBe(false);
-    }
+    const set = only("pulumi-nodejs:dynamic/drone:RepositorySecrets", "churn-model-dev-ci-secrets");
+    expect(set.inputs.repository).toBe("acme-ml/churn-model");
+    expect(isSecretWrapper(set.inputs.token)).toBe(true);
+    expect(set.inputs.exposure).toEqual(
+      Object.fromEntries(
+        Object.values(PIPELINE_SECRETS).map((spec) => [
+          spec.name,
+          { pullRequest: false, pullRequestPush: false },
+        ]),
+      ),
+    );
+    // The values travel as one secret: the engine encrypts them, plans show "[secret]".
+    expect(isSecretWrapper(set.inputs.values)).toBe(true);
+    expect(unwrap(set.inputs.values)).toEqual(
+      Object.fromEntries(
+        Object.entries(PIPELINE_SECRETS).map(([key, spec]) => [spec.name, `${VALUE}-${key}`]),
+      ),
+    );
+    expect(engineOptions.get("churn-model-dev-ci-secrets")).toEqual({
+      deleteBeforeReplace: true,
+      additionalSecretOutputs: ["token", "records", "hashSalt"],
+    });
     expect(await settled(pipeline.slug)).toBe("acme-ml/churn-model");
   });
 });

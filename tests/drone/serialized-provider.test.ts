@@ -11,6 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { droneRepositoryProvider } from "../../components/drone/repository-provider";
 import { droneSecretProvider } from "../../components/drone/secret-provider";
+import { droneSecretSetProvider } from "../../components/drone/secret-set-provider";
 import { FakeDroneServer } from "./fake-drone-server";
 import { FAST, TOKEN, VALUE } from "./helpers";
 
@@ -99,6 +100,36 @@ test("the serialized secret provider creates and deletes a secret from plain nod
   const deleted = await runSerialized(file, "delete", ["id", result.ok.outs]);
   expect(JSON.parse(deleted.stdout)).toEqual({ ok: null });
   expect(drone.secretsOf("acme-ml/churn-model").has("mlflow_tracking_uri")).toBe(false);
+});
+
+test("the serialized secret-set provider creates a repository's secrets from plain node", async () => {
+  drone.addRepository("acme-ml/search-ranking", { active: true });
+  const file = await serialized(droneSecretSetProvider(FAST), "secret-set-provider.js");
+  const text = fs.readFileSync(file, "utf8");
+  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  expect([...new Set(required)].sort()).toEqual(["crypto", "http", "https"]);
+  expect(text).not.toContain(TOKEN);
+  const created = await runSerialized(file, "create", [
+    {
+      server: drone.url,
+      token: TOKEN,
+      repository: "acme-ml/search-ranking",
+      exposure: {
+        a_secret: { pullRequest: false, pullRequestPush: false },
+        b_secret: { pullRequest: false, pullRequestPush: false },
+      },
+      values: { a_secret: VALUE, b_secret: `${VALUE}-b` },
+    },
+  ]);
+  expect(created.stderr).toBe("");
+  const result = JSON.parse(created.stdout) as { ok: { id: string; outs: { names: string[] } } };
+  expect(result.ok.id).toBe("acme-ml/search-ranking/secrets");
+  expect(result.ok.outs.names).toEqual(["a_secret", "b_secret"]);
+  expect(created.stdout).not.toContain(VALUE);
+  expect(drone.secretsOf("acme-ml/search-ranking").get("b_secret")?.data).toBe(`${VALUE}-b`);
+  const deleted = await runSerialized(file, "delete", ["id", result.ok.outs]);
+  expect(JSON.parse(deleted.stdout)).toEqual({ ok: null });
+  expect(drone.secretsOf("acme-ml/search-ranking").size).toBe(0);
 });
 
 test("the serialized repository provider activates a repository from plain node", async () => {

@@ -47,7 +47,7 @@ describe("what one service gets", () => {
       "github:index/repositoryRuleset:RepositoryRuleset": 1,
       "pulumi-nodejs:dynamic/github:Commit": 1,
       "pulumi-nodejs:dynamic/drone:Repository": 1,
-      "pulumi-nodejs:dynamic/drone:Secret": 8,
+      "pulumi-nodejs:dynamic/drone:RepositorySecrets": 1,
     });
   });
 
@@ -329,20 +329,28 @@ describe("Drone CI and repository content", () => {
       name: "product-recommender",
       token: "[secret]",
     });
-    const secrets = resources(s, "pulumi-nodejs:dynamic/drone:Secret");
-    expect(secrets.map((r) => r.inputs.name).sort()).toEqual(
-      Object.values(PIPELINE_SECRETS)
-        .map((p) => p.name)
-        .sort(),
-    );
-    for (const secret of secrets) {
-      expect(secret.inputs.value).toBe("[secret]");
-      expect(secret.inputs.token).toBe("[secret]");
-      expect(secret.inputs.pullRequest).toBe(false);
-      expect(secret.inputs.pullRequestPush).toBe(false);
-    }
+    expect(resources(s, "pulumi-nodejs:dynamic/drone:Secret")).toEqual([]);
+    const set = one(s, "pulumi-nodejs:dynamic/drone:RepositorySecrets");
+    expect(set.name).toBe("product-recommender-ci-secrets");
+    expect(set.inputs).toEqual({
+      __provider: "[dynamic provider code]",
+      server: "https://drone.acme-ml.example",
+      token: "[secret]",
+      repository: "acme-ml/product-recommender",
+      // Every pipeline secret by name, none readable by pull-request builds; values masked.
+      exposure: Object.fromEntries(
+        Object.values(PIPELINE_SECRETS).map((p) => [
+          p.name,
+          { pullRequest: false, pullRequestPush: false },
+        ]),
+      ),
+      values: "[secret]",
+    });
     expect(
-      resources(service(prod, "product-recommender"), "pulumi-nodejs:dynamic/drone:Secret"),
+      resources(
+        service(prod, "product-recommender"),
+        "pulumi-nodejs:dynamic/drone:RepositorySecrets",
+      ),
     ).toEqual([]);
   });
 

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import { droneError } from "./client";
+import { DroneConnectionArgs } from "./drone-repository";
+import {
+  droneSecretSetProvider,
+  resolveSecretSetInputs,
+  SECRET_SET_OUTPUTS,
+} from "./secret-set-provider";
+import { describeProblems } from "./validation";
+
+/** One secret of a DroneRepositorySecrets. */
+export interface DroneSecretEntryArgs {
+  /** The secret value; kept secret in the state, and never returned by Drone. */
+  value: pulumi.Input<string>;
+  /** Expose the secret to pull-request builds (forks can read it). Defaults to false. */
+  pullRequest?: boolean;
+  /** Expose the secret to push builds of pull-request branches. Defaults to false. */
+  pullRequestPush?: boolean;
+}
+
+export interface DroneRepositorySecretsArgs extends DroneConnectionArgs {
+  /** "owner/name" of the repository that holds the secrets. */
+  repository: pulumi.Input<string>;
+  /** Secret name pipelines reference (`from_secret`) -> value and flags. */
+  secrets: Record<string, DroneSecretEntryArgs>;
+}
+
+/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
+const PROVIDER = droneSecretSetProvider();
+
+/**
+ * Every secret of one repository's pipeline, as one resource: created or updated each, only the
+ * changed ones rewritten, names no longer declared deleted. Values and token are Pulumi secrets;
+ * the state keeps a salted HMAC per value (secret too) to notice a changed value.
+ */
+export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
+  declare public readonly server: pulumi.Output<string>;
+  declare public readonly repository: pulumi.Output<string>;
+  /** The secret names, sorted. */
+  declare public readonly names: pulumi.Output<string[]>;
+
+  constructor(
+    name: string,
+    args: DroneRepositorySecretsArgs,
+    opts: pulumi.CustomResourceOptions = {},
+  ) {
+    // Names and flags are plain: checked now, so a mistake names this resource before anything runs.
+    const { problems } = resolveSecretSetInputs({
+      server: pulumi.Output.isInstance(args.server) ? "https://drone.invalid" : args.server,
+      token: "-",
+      repository: pulumi.Output.isInstance(args.repository) ? "owner/name" : args.repository,
+      exposure: args.secrets,
+      values: Object.fromEntries(Object.keys(args.secrets).map((k) => [k, "-"])),
+    });
+    if (problems.length > 0) {
+      throw droneError(describeProblems(`DroneRepositorySecrets ${name}`, problems), {
+        transient: false,
+        attempts: 0,
+      });
+    }
+    super(
+      PROVIDER,
+      name,
+      {
+        server: args.server,
+        token: pulumi.secret(args.token),
+        repository: args.repository,
+        // Names and flags in the open (plans and diffs show who may read what), values secret.
+        exposure: Object.fromEntries(
+          Object.entries(args.secrets).map(([key, entry]) => [
+            key,
+            {
+              pullRequest: entry.pullRequest ?? false,
+              pullRequestPush: entry.pullRequestPush ?? false,
+            },
+          ]),
+        ),
+        values: pulumi.secret(
+          pulumi.all(
+            Object.fromEntries(Object.entries(args.secrets).map(([key, e]) => [key, e.value])),
+          ),
+        ),
+        names: undefined,
+        hashSalt: undefined,
+      },
+      // Delete before create on a replacement: a forced replacement keeps the names, and
+      // create-then-delete would remove what it just created.
+      pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
+        additionalSecretOutputs: SECRET_SET_OUTPUTS,
+      }),
+      "drone",
+      "RepositorySecrets",
+    );
+  }
+}
