@@ -42,6 +42,21 @@ export function perResource(run: ChildResult): number {
   return run.planMs / Math.max(1, run.resources);
 }
 
+/**
+ * What each further service costs: plan time added since the next smaller catalog, per service
+ * added. Undefined for the smallest catalog. Flat when no step grows faster than the catalog.
+ */
+export function addedPerService(rows: BenchRow[]): (number | undefined)[] {
+  const bySize = [...rows].sort((a, b) => a.size - b.size);
+  return rows.map((r) => {
+    const i = bySize.indexOf(r);
+    if (i === 0) return undefined;
+    const prev = bySize[i - 1].tuned;
+    const added = r.tuned.services - prev.services;
+    return added > 0 ? (r.tuned.planMs - prev.planMs) / added : undefined;
+  });
+}
+
 /** Plan time of the SDK-defaults run over the tuned run's. */
 export function speedup(row: BenchRow): number | undefined {
   return row.defaults && row.defaults.planMs / row.tuned.planMs;
@@ -59,6 +74,7 @@ export function formatTable(rows: BenchRow[]): string {
     "wall s",
     "plan s",
     "ms/service",
+    "added ms/svc",
     "ms/resource",
     "validate ms/svc",
     "diff+format ms/svc",
@@ -67,7 +83,8 @@ export function formatTable(rows: BenchRow[]): string {
     "defaults peak MB",
     "speed-up",
   ];
-  const lines = rows.map((r) => {
+  const added = addedPerService(rows);
+  const lines = rows.map((r, i) => {
     const t = r.tuned;
     const d = r.defaults;
     const s = speedup(r);
@@ -77,6 +94,7 @@ export function formatTable(rows: BenchRow[]): string {
       (t.wallMs / 1000).toFixed(1),
       (t.planMs / 1000).toFixed(2),
       perService(t).toFixed(1),
+      added[i] === undefined ? "-" : added[i]!.toFixed(1),
       perResource(t).toFixed(2),
       (t.validateMs / Math.max(1, t.catalog)).toFixed(2),
       ((t.diffMs + t.formatMs) / Math.max(1, t.services)).toFixed(2),
@@ -120,6 +138,19 @@ export function checkTargets(rows: BenchRow[], targets: Targets = TARGETS): Targ
       measured: `${per.map((p) => p.toFixed(1)).join(" / ")} ms (largest ${growth > 0 ? "+" : ""}${(growth * 100).toFixed(0)} %)`,
       ok: growth <= targets.maxPerServiceSpread,
     });
+    // Marginal cost: what the services added between two sizes cost, each; flat means linear.
+    const marginal = addedPerService(bySize).filter((m): m is number => m !== undefined);
+    if (marginal.length > 1) {
+      const spread = Math.max(...marginal) / Math.min(...marginal) - 1;
+      checks.push({
+        target: `added ms per service flat within ${(targets.maxPerServiceSpread * 100).toFixed(0)} % from step to step`,
+        measured: `${bySize
+          .slice(1)
+          .map((r, i) => `${bySize[i].size}->${r.size}: ${marginal[i].toFixed(1)}`)
+          .join(", ")} ms (spread ${(spread * 100).toFixed(0)} %)`,
+        ok: spread <= targets.maxPerServiceSpread,
+      });
+    }
   }
   const compared = rows.filter((r) => r.defaults);
   if (compared.length > 0) {

@@ -93,6 +93,12 @@ describe("the benchmark's targets", () => {
         ok: true,
       },
       {
+        // (2500 - 300) / 90 and (14000 - 2500) / 400.
+        target: "added ms per service flat within 25 % from step to step",
+        measured: "10->100: 24.4, 100->500: 28.8 ms (spread 18 %)",
+        ok: true,
+      },
+      {
         target: "at least 3x faster than the SDK defaults",
         measured: "10: 6.7x, 100: 8.0x",
         ok: true,
@@ -113,6 +119,19 @@ describe("the benchmark's targets", () => {
     ]);
   });
 
+  it("misses a step whose added cost per service grows faster than the catalog", () => {
+    const superlinear: BenchRow[] = [
+      { size: 10, tuned: run(10, 300, 200) },
+      { size: 100, tuned: run(100, 2100, 600) },
+      { size: 500, tuned: run(500, 15000, 1500) },
+    ];
+    expect(checkTargets(superlinear)[3]).toEqual({
+      target: "added ms per service flat within 25 % from step to step",
+      measured: "10->100: 20.0, 100->500: 32.3 ms (spread 61 %)",
+      ok: false,
+    });
+  });
+
   it("prints one Markdown row per catalog size", () => {
     const lines = formatTable(rows).split("\n");
     expect(lines).toHaveLength(5);
@@ -123,6 +142,7 @@ describe("the benchmark's targets", () => {
       "wall s",
       "plan s",
       "ms/service",
+      "added ms/svc",
       "ms/resource",
       "validate ms/svc",
       "diff+format ms/svc",
@@ -139,6 +159,7 @@ describe("the benchmark's targets", () => {
       "15.0",
       "14.00",
       "28.0",
+      "28.8",
       "0.70",
       "1.00",
       "0.00",
