@@ -15,6 +15,7 @@ import { formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
 import { PlanDocument, runPlan, stacksOrThrow } from "../lib/plan/run";
 import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
 import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
+import { counted } from "../lib/plural";
 
 const USAGE =
   "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--allow-removal a,b] [--quiet]";
@@ -97,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
   const markdownFile = stringFlag(args, "markdown");
   if (markdownFile) write(markdownFile, `${formatMarkdown(doc, diff)}\n`);
   process.stderr.write(
-    `planned ${doc.summary.services} services, ${doc.summary.resources} resources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    `planned ${counted(doc.summary.services, "service")}, ${counted(doc.summary.resources, "resource")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
   let removalProblems = 0;
   if (base && diff) {

@@ -8,6 +8,7 @@ import { parseArgs } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
 import { loadCatalogFromFlags } from "../lib/cli-catalog";
 import { displayPath } from "../lib/stacks";
+import { counted } from "../lib/plural";
 
 const USAGE = "usage: npm run validate -- [--services DIR] [--stacks DIR]";
 
@@ -21,7 +22,7 @@ export function main(argv: string[]): number {
     return `${s.stack} (${s.settings.environment}): ${count}`;
   });
   process.stdout.write(
-    `catalog valid: ${catalog.length} services in ${displayPath(servicesDir)}; services per stack: ${perStack.join(", ")}\n`,
+    `catalog valid: ${counted(catalog.length, "service")} in ${displayPath(servicesDir)}; services per stack: ${perStack.join(", ")}\n`,
   );
   return 0;
 }

@@ -14,6 +14,7 @@ import { CatalogFile } from "../catalog/types";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../stacks";
 import { stacksOrThrow } from "./run";
 import { PlanDocument } from "./types";
+import { counted } from "../plural";
 
 /** Paths (relative to the project root) whose change affects every service. */
 export const SHARED_PATHS = [
@@ -200,7 +201,7 @@ export function describeSelection(selection: ChangeSelection, total: number): st
   const removed = selection.changedEntries.length - selection.selected.length;
   const removedNote =
     removed > 0 ? `; ${removed} changed entr${removed === 1 ? "y was" : "ies were"} removed` : "";
-  return `changed since ${selection.ref}: planning ${selection.selected.length} of ${total} services, ${selection.skipped} skipped (their entry files did not change and no shared file did${removedNote})`;
+  return `changed since ${selection.ref}: planning ${selection.selected.length} of ${counted(total, "service")}, ${selection.skipped} skipped (their entry files did not change and no shared file did${removedNote})`;
 }
 
 /**

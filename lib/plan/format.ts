@@ -1,6 +1,7 @@
 /** Human-readable forms of a plan: the terminal tree, the diff, and the pull-request comment. */
 import { GroupDiff, PlanDiff } from "./diff";
 import { PlanDocument, PlanFinding, PlanResource } from "./types";
+import { counted } from "../plural";
 
 function flags(r: PlanResource): string {
   const marks = [r.protect ? "protect" : "", r.retainOnDelete ? "retain" : ""].filter(Boolean);
@@ -49,7 +50,9 @@ export function formatPlan(doc: PlanDocument): string {
     lines.push(...treeLines(s.resources), "");
   }
   lines.push(...formatFindings(doc.findings));
-  lines.push(`Total: ${doc.summary.services} services, ${doc.summary.resources} resources`);
+  lines.push(
+    `Total: ${counted(doc.summary.services, "service")}, ${counted(doc.summary.resources, "resource")}`,
+  );
   return lines.join("\n");
 }
 
@@ -91,7 +94,7 @@ function escapeMarkdown(text: string): string {
 export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
   const lines = [`### Infrastructure plan: stack \`${doc.stack}\``, ""];
   lines.push(
-    `${doc.summary.services} services, ${doc.summary.resources} resources (offline plan, mock engine).`,
+    `${counted(doc.summary.services, "service")}, ${counted(doc.summary.resources, "resource")} (offline plan, mock engine).`,
     "",
   );
   const byName = new Map(diff?.groups.map((g) => [g.name, g]) ?? []);

@@ -2,6 +2,7 @@ import { parseCron, toQuartz } from "../../lib/catalog/cron";
 import { maxServiceNameLength, nameProblems, physicalNames } from "../../lib/names";
 import { parseSettings, SettingsError } from "../../lib/settings";
 import { diffGroup } from "../../lib/plan/diff";
+import { counted } from "../../lib/plural";
 
 describe("cron to Quartz", () => {
   it.each([
@@ -146,5 +147,17 @@ describe("plan diff and ignoreChanges", () => {
     expect(
       diffGroup("g", [before], [{ ...after, ignoreChanges: undefined }]).changed[0].paths,
     ).toEqual(["b", "content", "contentType", "tasks[0].a", "tasks[1].a"]);
+  });
+});
+
+describe("counted", () => {
+  it("uses the singular for one and the plural otherwise", () => {
+    expect([0, 1, 2].map((n) => counted(n, "service"))).toEqual([
+      "0 services",
+      "1 service",
+      "2 services",
+    ]);
+    expect(counted(1, "entry", "entries")).toBe("1 entry");
+    expect(counted(3, "entry", "entries")).toBe("3 entries");
   });
 });
