@@ -20,6 +20,8 @@ export interface MockEngineOptions {
   githubOrganization: string;
   /** Outputs a StackReference to the stack itself returns (the previous deployment's outputs). */
   previousOutputs?: Record<string, unknown>;
+  /** Record dynamic providers' serialized code as is (for tests that inspect it); a marker otherwise. */
+  keepProviderCode?: boolean;
 }
 
 /** Deterministic number from a name (ids of Databricks objects are numeric). */
@@ -228,7 +230,9 @@ export function installMockEngine(
       const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as State;
       // A dynamic resource carries its provider's serialized code (tens of KB, the same for every
       // resource of that provider): keep a marker, not one copy per resource, in records and state.
-      if (typeof inputs.__provider === "string") inputs.__provider = SERIALIZED_PROVIDER;
+      if (typeof inputs.__provider === "string" && !options.keepProviderCode) {
+        inputs.__provider = SERIALIZED_PROVIDER;
+      }
       const internals = monitor as unknown as MonitorInternals;
       const result = await internals.mocks.newResource({
         type: req.getType(),

@@ -110,11 +110,22 @@ describe("the mock engine", () => {
     return { plain, wrapped };
   }
 
+  /** Where the dynamic resources carry a token: each must reach the engine wrapped. */
+  function dynamicTokenPaths(recorded: RecordedResource[]): string[] {
+    return recorded
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+      .map((r) => {
+        const seed = r.type.includes("/github:") ? SEEDS.githubToken : SEEDS.droneToken;
+        return `${r.type} ${r.name}.token.value: ${seed}`;
+      });
+  }
+
   it.each(["dev", "prod"])("receives the tokens of %s only wrapped as secrets", async (stack) => {
     const info = projectStacks().find((s) => s.stack === stack)!;
     const recorded = installMockEngine(PROJECT, stack, {
       region: info.settings.awsRegion,
       githubOrganization: info.settings.githubOrganization,
+      keepProviderCode: true,
     });
     const { config, secretKeys } = offlineConfig(info);
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -127,11 +138,28 @@ describe("the mock engine", () => {
       expect.arrayContaining([
         `pulumi:providers:github github.token.value: ${SEEDS.githubToken}`,
         `pulumi:providers:databricks databricks.clientSecret.value: ${SEEDS.databricksClientSecret}`,
+        ...dynamicTokenPaths(recorded),
       ]),
     );
     // Serialized dynamic-provider code would be stored in plain text in the state.
-    const providerCode = recorded.map((r) => String(r.inputs.__provider ?? "")).join("\n");
-    expect(leaks(providerCode)).toEqual([]);
+    const dynamic = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    // Repository, content and CI live in each service's first environment: dev in the examples.
+    expect(new Set(dynamic.map((r) => r.type))).toEqual(
+      new Set(
+        stack === "dev"
+          ? [
+              "pulumi-nodejs:dynamic/drone:Repository",
+              "pulumi-nodejs:dynamic/drone:RepositorySecrets",
+              "pulumi-nodejs:dynamic/github:Commit",
+            ]
+          : [],
+      ),
+    );
+    for (const r of dynamic) {
+      // The real serialized code, not the plan's marker.
+      expect(String(r.inputs.__provider)).toContain("exports.handler");
+      expect(leaks(String(r.inputs.__provider))).toEqual([]);
+    }
     expect(leaks(captured)).toEqual([]);
   });
 });
