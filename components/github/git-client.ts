@@ -225,10 +225,13 @@ export async function callGitHub(
     const delay = Math.max(wait, backoff(attempt, policy));
     if (attempt >= policy.maxAttempts || Date.now() + delay >= deadline) {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const waited = (call.retryOn ?? []).includes(status ?? 0);
       const advice =
         wait > 0
           ? `GitHub's rate limit asks for ${Math.ceil(wait / 1000)} s more; run \`pulumi up\` again later (it resumes where it stopped).`
-          : `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`;
+          : waited
+            ? gitHubAdvice(status!)
+            : `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`;
       throw gitHubError(
         redactText(
           `${what}: ${failure}, after ${attempt} attempt(s) in ${seconds} s. ${advice}`,

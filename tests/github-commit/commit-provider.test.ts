@@ -453,3 +453,14 @@ describe("rateLimitWait", () => {
     expect(rateLimitWait(404, { "retry-after": "7" }, now)).toBeUndefined();
   });
 });
+
+describe("a branch that never appears", () => {
+  test("gives up after the retries with the advice for its status, not a network hint", async () => {
+    git.addRepository(SLUG, INITIAL);
+    const { result: error } = await quietly(() => rejection(create(inputs({ branch: "trunk" }))));
+    expect(error.message).toMatch(
+      /^GitHub: could not read the head of trunk \(repository acme-ml\/churn-model, branch trunk\): HTTP 404 \(GitHub says: "Not Found"\), after 4 attempt\(s\) in [0-9.]+ s\. GitHub does not show it to this token: check the organisation, the repository name and the token's repository access\.$/,
+    );
+    expect(git.requests).toHaveLength(4);
+  });
+});
