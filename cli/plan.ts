@@ -16,6 +16,7 @@ import { PlanDocument, runPlan, stacksOrThrow } from "../lib/plan/run";
 import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
 import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
 import { counted } from "../lib/plural";
+import { progressReporter } from "../lib/plan/progress";
 
 const USAGE =
   "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--allow-removal a,b] [--quiet]";
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     servicesDir: servicesDir && path.resolve(servicesDir),
     previousOutputs: previousOutputsOf(base),
     catalog: changes?.selection.selected,
+    onProgress: progressReporter((line) => process.stderr.write(line), started),
   });
   const diff = base
     ? diffPlans(changes ? restrictBase(base, changes.selection) : base, doc)

@@ -32,6 +32,8 @@ export interface ProgramOptions {
   stacksDir?: string;
   /** An already loaded catalog (the plan reuses one load across stacks). */
   catalog?: CatalogFile[];
+  /** Called after each service is declared, with how many of how many (progress of long plans). */
+  onProgress?: (declared: number, total: number) => void;
 }
 
 /** Identifiers of one service, exported per service as stack outputs. */
@@ -157,6 +159,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
       { providers },
     );
     outputs[service.name] = ml.outputs;
+    options.onProgress?.(index + 1, services.length);
   }
   return {
     environment: settings.environment,

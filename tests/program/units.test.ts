@@ -3,6 +3,7 @@ import { maxServiceNameLength, nameProblems, physicalNames } from "../../lib/nam
 import { parseSettings, SettingsError } from "../../lib/settings";
 import { diffGroup } from "../../lib/plan/diff";
 import { counted } from "../../lib/plural";
+import { progressReporter } from "../../lib/plan/progress";
 
 describe("cron to Quartz", () => {
   it.each([
@@ -159,5 +160,22 @@ describe("counted", () => {
     ]);
     expect(counted(1, "entry", "entries")).toBe("1 entry");
     expect(counted(3, "entry", "entries")).toBe("3 entries");
+  });
+});
+
+describe("progressReporter", () => {
+  it("writes one line per tenth of a catalog of 100 or more, and nothing for smaller ones", () => {
+    const lines: string[] = [];
+    const report = progressReporter((l) => lines.push(l), Date.now());
+    for (let i = 1; i <= 250; i++) report(i, 250);
+    expect(lines.map((l) => l.replace(/\(\d+\.\d s\)/, "(T)"))).toEqual(
+      [25, 50, 75, 100, 125, 150, 175, 200, 225, 250].map(
+        (n) => `declared ${n} of 250 services (T)\n`,
+      ),
+    );
+    const quiet: string[] = [];
+    const small = progressReporter((l) => quiet.push(l));
+    for (let i = 1; i <= 99; i++) small(i, 99);
+    expect(quiet).toEqual([]);
   });
 });
