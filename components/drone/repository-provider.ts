@@ -3,7 +3,7 @@
  * repository list when Drone does not know it yet), applies its settings, reads them back, and
  * deactivates it on delete. Every operation is idempotent.
  */
-import { isUnknownValue } from "../unknown-value";
+import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   apiPath,
@@ -211,7 +211,7 @@ export function droneRepositoryProvider(
       );
       return {
         inputs,
-        failures: problems.map((p) => ({ property: p.field, reason: p.reason })),
+        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
       };
     },
     async diff(_id, olds, news) {

@@ -7,7 +7,7 @@
  * hold a plain hash that could be brute-forced; `diff` recomputes the HMAC of the new value to
  * tell whether it changed. The value itself is not an output at all.
  */
-import { isUnknownValue } from "../unknown-value";
+import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   apiPath,
@@ -258,7 +258,10 @@ export function droneSecretProvider(
   return {
     async check(_olds, news) {
       const { inputs, problems } = resolveSecretInputs(news as unknown as Record<string, unknown>);
-      return { inputs, failures: problems.map((p) => ({ property: p.field, reason: p.reason })) };
+      return {
+        inputs,
+        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
+      };
     },
     async diff(_id, olds, news) {
       return diffSecret(

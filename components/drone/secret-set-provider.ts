@@ -9,7 +9,7 @@
  * code (about 30 KB) in its state inputs and outputs, so eight secret resources per service cost
  * about 480 KB of state per service; this costs 60 KB.
  */
-import { isUnknownValue } from "../unknown-value";
+import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import { callDrone, DEFAULT_RETRY_POLICY, DroneRetryPolicy, droneError } from "./client";
 import { locate, newSalt, sameValue, upsertSecret, valueHash } from "./secret-provider";
@@ -259,7 +259,10 @@ export function droneSecretSetProvider(
       const { inputs, problems } = resolveSecretSetInputs(
         news as unknown as Record<string, unknown>,
       );
-      return { inputs, failures: problems.map((p) => ({ property: p.field, reason: p.reason })) };
+      return {
+        inputs,
+        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
+      };
     },
     async diff(_id, olds, news) {
       return diffSecretSet(

@@ -11,7 +11,7 @@
  *
  * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
  */
-import { isUnknownValue } from "../unknown-value";
+import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   callGitHub,
@@ -402,7 +402,7 @@ export function gitCommitProvider(
       const problems = commitProblems(news as unknown as Record<string, unknown>);
       return {
         inputs: news,
-        failures: problems.map((p) => ({ property: p.field, reason: p.reason })),
+        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
       };
     },
     async diff(_id, olds, news) {

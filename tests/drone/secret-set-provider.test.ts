@@ -249,3 +249,37 @@ describe("check", () => {
     expect(problems).toEqual([{ field: "exposure", reason: "at least one secret is needed" }]);
   });
 });
+
+describe("check during a preview (values not known yet)", () => {
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+  test("passes when the values (or one of them) are unknown, and still refuses what is known and wrong", async () => {
+    const whole = await provider.check!(inputs(), {
+      ...inputs(),
+      values: UNKNOWN,
+    } as unknown as DroneSecretSetInputs);
+    expect(whole.failures).toEqual([]);
+    const one = await provider.check!(inputs(), {
+      ...inputs(),
+      values: { ...inputs().values, aws_ci_role_arn: UNKNOWN },
+    });
+    expect(one.failures).toEqual([]);
+    const bad = await provider.check!(inputs(), {
+      ...inputs(),
+      repository: "no-slash",
+      values: UNKNOWN,
+    } as unknown as DroneSecretSetInputs);
+    expect(bad.failures.map((f) => f.property)).toEqual(["repository"]);
+  });
+
+  test("create still refuses values that are missing once known", async () => {
+    const error = await rejection(
+      provider.create({ ...inputs(), values: {} } as DroneSecretSetInputs),
+    );
+    errors.push(error.message);
+    expect(error.message).toBe(
+      "Drone secrets of acme-ml/churn-model: [values.aws_ci_role_arn] missing: a secret needs a string value; [values.databricks_client_secret] missing: a secret needs a string value; [values.mlflow_tracking_uri] missing: a secret needs a string value",
+    );
+    expect(drone.requests).toEqual([]);
+  });
+});

@@ -464,3 +464,14 @@ describe("a branch that never appears", () => {
     expect(git.requests).toHaveLength(4);
   });
 });
+
+describe("check during a preview", () => {
+  test("an unknown repository name is not a failure; a known bad one is", async () => {
+    const unknown = { ...inputs(), repository: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
+    expect((await provider.check!(inputs(), unknown)).failures).toEqual([]);
+    const bad = { ...inputs(), repository: "a b" };
+    expect((await provider.check!(inputs(), bad)).failures.map((f) => f.property)).toEqual([
+      "repository",
+    ]);
+  });
+});
