@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { droneError } from "./client";
+import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
 import {
   droneSecretSetProvider,
   resolveSecretSetInputs,
   SECRET_SET_OUTPUTS,
 } from "./secret-set-provider";
-import { describeProblems } from "./validation";
 
 /** One secret of a DroneRepositorySecrets. */
 export interface DroneSecretEntryArgs {
@@ -52,12 +51,7 @@ export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
       exposure: args.secrets,
       values: Object.fromEntries(Object.keys(args.secrets).map((k) => [k, "-"])),
     });
-    if (problems.length > 0) {
-      throw droneError(describeProblems(`DroneRepositorySecrets ${name}`, problems), {
-        transient: false,
-        attempts: 0,
-      });
-    }
+    refuseWhenDeclared(`DroneRepositorySecrets ${name}`, problems);
     super(
       PROVIDER,
       name,

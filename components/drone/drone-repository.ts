@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { droneError } from "./client";
+import { refuseWhenDeclared } from "./declared";
 import { droneRepositoryProvider, resolveRepositoryInputs } from "./repository-provider";
-import { describeProblems } from "./validation";
 
 /** Where Drone is and how the platform authenticates to it. */
 export interface DroneConnectionArgs {
@@ -61,12 +60,7 @@ export class DroneRepository extends pulumi.dynamic.Resource {
     );
     const { problems } = resolveRepositoryInputs({ ...plain, token: "-" });
     const known = problems.filter((p) => p.field in plain);
-    if (known.length > 0) {
-      throw droneError(describeProblems(`DroneRepository ${name}`, known), {
-        transient: false,
-        attempts: 0,
-      });
-    }
+    refuseWhenDeclared(`DroneRepository ${name}`, known);
     super(
       PROVIDER,
       name,

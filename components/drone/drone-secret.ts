@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { droneError } from "./client";
+import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
 import { droneSecretProvider, resolveSecretInputs, SECRET_OUTPUTS } from "./secret-provider";
-import { describeProblems } from "./validation";
 
 export interface DroneSecretArgs extends DroneConnectionArgs {
   /** "owner/name" of the repository that holds the secret; unset for an organisation secret. */
@@ -54,12 +53,7 @@ export class DroneSecret extends pulumi.dynamic.Resource {
       token: "-",
       value: "-",
     });
-    if (problems.length > 0) {
-      throw droneError(describeProblems(`DroneSecret ${name}`, problems), {
-        transient: false,
-        attempts: 0,
-      });
-    }
+    refuseWhenDeclared(`DroneSecret ${name}`, problems);
     super(
       PROVIDER,
       name,

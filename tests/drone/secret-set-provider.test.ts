@@ -269,7 +269,7 @@ describe("check during a preview (values not known yet)", () => {
       repository: "no-slash",
       values: UNKNOWN,
     } as unknown as DroneSecretSetInputs);
-    expect(bad.failures.map((f) => f.property)).toEqual(["repository"]);
+    expect((bad.failures ?? []).map((f) => f.property)).toEqual(["repository"]);
   });
 
   test("create still refuses values that are missing once known", async () => {

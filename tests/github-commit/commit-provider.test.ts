@@ -470,7 +470,7 @@ describe("check during a preview", () => {
     const unknown = { ...inputs(), repository: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
     expect((await provider.check!(inputs(), unknown)).failures).toEqual([]);
     const bad = { ...inputs(), repository: "a b" };
-    expect((await provider.check!(inputs(), bad)).failures.map((f) => f.property)).toEqual([
+    expect(((await provider.check!(inputs(), bad)).failures ?? []).map((f) => f.property)).toEqual([
       "repository",
     ]);
   });
