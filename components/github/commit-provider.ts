@@ -17,6 +17,7 @@ import {
   callGitHub,
   DEFAULT_GITHUB_RETRY_POLICY,
   gitHubError,
+  gitHubMessage,
   GitHubConnection,
   GitHubRetryPolicy,
   headsPath,
@@ -380,6 +381,14 @@ export async function makeCommit(
       policy,
     );
     if (moved.status < 300) return done(commitSha, treeSha);
+    const said = gitHubMessage(moved.body) ?? "";
+    if (!/fast.?forward/i.test(said)) {
+      // Not a race: a ruleset or branch protection refusing direct pushes, say. Retrying won't help.
+      throw gitHubError(
+        `GitHub: could not move ${inputs.branch} to the new commit (${subject}): HTTP ${moved.status}${said ? ` (GitHub says: "${said}")` : ""}. The branch must accept direct pushes from the platform's token while the repository is scaffolded: the platform adds its ruleset only after this commit.`,
+        { status: moved.status, transient: false, attempts: round },
+      );
+    }
     // Someone pushed meanwhile (not a fast-forward): build the commit again on the new head.
     if (round >= policy.conflictAttempts) {
       throw gitHubError(

@@ -475,3 +475,21 @@ describe("check during a preview", () => {
     ]);
   });
 });
+
+describe("a branch that refuses direct pushes", () => {
+  test("fails at once with GitHub's reason instead of retrying as a race", async () => {
+    git.addRepository(SLUG, INITIAL);
+    git.fault({
+      method: "PATCH",
+      pathIncludes: "/git/refs/heads/main",
+      count: 5,
+      status: 422,
+      message: "Repository rule violations found",
+    });
+    const error = await rejection(create(inputs()));
+    expect(error.message).toBe(
+      `GitHub: could not move main to the new commit (repository ${SLUG}, branch main): HTTP 422 (GitHub says: "Repository rule violations found"). The branch must accept direct pushes from the platform's token while the repository is scaffolded: the platform adds its ruleset only after this commit.`,
+    );
+    expect(git.requests.filter((r) => r.method === "PATCH")).toHaveLength(1);
+  });
+});
