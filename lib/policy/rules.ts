@@ -68,6 +68,8 @@ export const TYPES = {
   iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
   iamInstanceProfile: "aws:iam/instanceProfile:InstanceProfile",
   githubRepository: "github:index/repository:Repository",
+  droneSecret: "pulumi-nodejs:dynamic/drone:Secret",
+  droneRepositorySecrets: "pulumi-nodejs:dynamic/drone:RepositorySecrets",
   githubVulnerabilityAlerts:
     "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts",
   githubRuleset: "github:index/repositoryRuleset:RepositoryRuleset",
@@ -638,6 +640,30 @@ const noPlaintextSecrets: ResourceRule = {
   },
 };
 
+/** The flags that hand a Drone secret to pull-request builds. */
+const PULL_REQUEST_FLAGS = ["pullRequest", "pullRequestPush"] as const;
+
+const droneSecretsNotForPullRequests: ResourceRule = {
+  scope: "resource",
+  id: "drone-secrets-not-for-pull-requests",
+  description:
+    "Drone secrets (a DroneSecret, and every entry of a DroneRepositorySecrets' exposure) set neither pullRequest nor pullRequestPush.",
+  why: "A pull request's pipeline runs the code of its branch: a secret it can read is a secret anyone who can open a pull request can print.",
+  severity: "mandatory",
+  types: [TYPES.droneSecret, TYPES.droneRepositorySecrets],
+  check(r) {
+    const exposed = (where: string, flags: Record<string, unknown> | undefined) =>
+      PULL_REQUEST_FLAGS.filter((k) => flags?.[k] === true).map(
+        (k) => `${where}${k} is true: pull-request builds could read the secret`,
+      );
+    if (r.type === TYPES.droneSecret) return exposed("", r.inputs);
+    const exposure = record(r.inputs.exposure) ?? {};
+    return Object.keys(exposure)
+      .sort()
+      .flatMap((name) => exposed(`exposure.${name}.`, record(exposure[name])));
+  },
+};
+
 const databricksJobPermissions: StackRule = {
   scope: "stack",
   id: "databricks-job-permissions",
@@ -798,6 +824,7 @@ export const RULES: readonly Rule[] = [
   githubVulnerabilityAlerts,
   githubDefaultBranchProtected,
   noPlaintextSecrets,
+  droneSecretsNotForPullRequests,
   databricksJobPermissions,
   databricksNoPlainSecrets,
   requiredTags,

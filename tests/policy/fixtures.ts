@@ -165,6 +165,27 @@ export function compliantService(): PlanResource[] {
       key: "databricks-client-secret",
       stringValue: "[secret]",
     }),
+    resource(TYPES.droneRepositorySecrets, "svc-ci-secrets", {
+      __provider: "[dynamic provider code]",
+      server: "https://drone.example.com",
+      token: "[secret]",
+      repository: "acme-ml/svc",
+      exposure: {
+        aws_ci_role_arn: { pullRequest: false, pullRequestPush: false },
+        databricks_client_secret: { pullRequest: false, pullRequestPush: false },
+      },
+      values: "[secret]",
+    }),
+    resource(TYPES.droneSecret, "svc-org-secret", {
+      __provider: "[dynamic provider code]",
+      server: "https://drone.example.com",
+      token: "[secret]",
+      namespace: "acme-ml",
+      name: "docker_password",
+      value: "[secret]",
+      pullRequest: false,
+      pullRequestPush: false,
+    }),
     resource("pulumi-nodejs:dynamic:Resource", "svc-drone-secret", {
       __provider: "[dynamic provider code]",
       repo: "acme-ml/svc",

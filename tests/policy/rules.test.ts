@@ -657,6 +657,46 @@ describe("no-plaintext-secrets", () => {
   });
 });
 
+describe("drone-secrets-not-for-pull-requests", () => {
+  test("an exposure entry open to pull requests is a finding, naming the secret and the flag", () => {
+    const found = findingsAfter((rs) => {
+      const exposure = inputs(rs, TYPES.droneRepositorySecrets).exposure as Record<
+        string,
+        Record<string, boolean>
+      >;
+      exposure.databricks_client_secret.pullRequest = true;
+      exposure.aws_ci_role_arn.pullRequestPush = true;
+    });
+    const urn = urnOf(TYPES.droneRepositorySecrets, "svc-ci-secrets");
+    expect(found).toEqual([
+      finding(
+        "drone-secrets-not-for-pull-requests",
+        "mandatory",
+        urn,
+        "exposure.aws_ci_role_arn.pullRequestPush is true: pull-request builds could read the secret",
+      ),
+      finding(
+        "drone-secrets-not-for-pull-requests",
+        "mandatory",
+        urn,
+        "exposure.databricks_client_secret.pullRequest is true: pull-request builds could read the secret",
+      ),
+    ]);
+  });
+
+  test("a single DroneSecret open to pull requests is a finding", () => {
+    const found = findingsAfter((rs) => (inputs(rs, TYPES.droneSecret).pullRequest = true));
+    expect(found).toEqual([
+      finding(
+        "drone-secrets-not-for-pull-requests",
+        "mandatory",
+        urnOf(TYPES.droneSecret, "svc-org-secret"),
+        "pullRequest is true: pull-request builds could read the secret",
+      ),
+    ]);
+  });
+});
+
 describe("databricks-job-permissions", () => {
   const message = "job has no Permissions resource with its jobId";
 
