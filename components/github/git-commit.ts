@@ -53,7 +53,8 @@ export class GitCommit extends pulumi.dynamic.Resource {
       authorEmail: "a@b",
       ...plain,
       token: "-",
-    }).filter((p) => p.field in plain);
+      // Compared with a branch only when both are plain (never with the placeholder above).
+    }).filter((p) => p.field in plain && !(p.field === "fromBranch" && !("branch" in plain)));
     if (problems.length > 0) {
       throw gitHubError(describeCommitProblems(`GitCommit ${name}`, problems), {
         transient: false,
