@@ -17,9 +17,10 @@ import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/pla
 import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
 import { counted } from "../lib/plural";
 import { progressReporter } from "../lib/plan/progress";
+import { previewScope } from "../lib/plan/scope";
 
 const USAGE =
-  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--allow-removal a,b] [--quiet]";
+  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--scope FILE] [--allow-removal a,b] [--quiet]";
 
 function readBase(file: string): PlanDocument {
   let parsed: unknown;
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     diff: { value: true },
     quiet: { value: false },
     "changed-since": { value: true },
+    scope: { value: true },
     [ALLOW_REMOVAL_FLAG]: { value: true },
   });
   const stack = stringFlag(args, "stack") ?? "dev";
@@ -99,6 +101,17 @@ export async function main(argv: string[]): Promise<number> {
   if (jsonFile) write(jsonFile, `${JSON.stringify(doc, null, 2)}\n`);
   const markdownFile = stringFlag(args, "markdown");
   if (markdownFile) write(markdownFile, `${formatMarkdown(doc, diff)}\n`);
+  const scopeFile = stringFlag(args, "scope");
+  if (scopeFile) {
+    const scope = previewScope({
+      plan: doc,
+      diff,
+      base,
+      sharedChanges: changes?.selection.all ? changes.selection.sharedChanges : [],
+    });
+    write(scopeFile, `${JSON.stringify(scope, null, 2)}\n`);
+    process.stderr.write(`preview scope of stack ${stack}: ${scope.preview} (${scope.reason})\n`);
+  }
   process.stderr.write(
     `planned ${counted(doc.summary.services, "service")}, ${counted(doc.summary.resources, "resource")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );

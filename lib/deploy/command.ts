@@ -149,13 +149,16 @@ export async function deploy(
 
   const service = stringFlag(args, "service");
   let target: string[] | undefined;
+  let names: string[] = [];
   if (service !== undefined) {
+    // One name, or several separated by commas (service names never contain one).
+    names = [...new Set(service.split(",").map((n) => n.trim()))];
+    if (names.some((n) => n === "")) {
+      throw new UsageError(`--service ${service}: an empty name (expected name or name,name)`);
+    }
     const plan = await ctx.plan({ stack, servicesDir: ctx.servicesDir, stacksDir: ctx.stacksDir });
-    target = serviceTargets(
-      plan,
-      service,
-      catalog.map((f) => ({ name: f.entry.name, environments: f.entry.environments })),
-    );
+    const known = catalog.map((f) => ({ name: f.entry.name, environments: f.entry.environments }));
+    target = [...new Set(names.flatMap((n) => serviceTargets(plan, n, known)))];
   }
 
   const location: StackLocation = {
@@ -164,7 +167,9 @@ export async function deploy(
     envVars: { PULUMI_BACKEND_URL: backend.url },
   };
   const selected = await selectForOperation(operation, ctx, location, backend);
-  const scope = service ? ` (service ${service}: ${target!.length} resources)` : "";
+  const scope = service
+    ? ` (${names.length === 1 ? "service" : "services"} ${names.join(", ")}: ${target!.length} resources)`
+    : "";
   ctx.err(`${operation} stack ${stack}${scope}, state in ${backend.shown}`);
 
   const progress = new ProgressTracker(ctx.out);

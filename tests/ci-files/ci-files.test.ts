@@ -159,9 +159,33 @@ describe(".drone.yml", () => {
     for (const stack of ["dev", "prod"]) {
       const step = steps("pull-request").find((s) => s.name === `preview-${stack}`)!;
       expect(step.commands![0]).toContain("exit 78");
-      expect(step.commands![step.commands!.length - 1]).toBe(
+      expect(step.commands![step.commands!.length - 1]).toContain(
         `npm run preview -- --stack ${stack} --json out/preview-${stack}.json`,
       );
+    }
+  });
+
+  it("the offline plan writes each stack's preview scope, and the real preview covers only it", () => {
+    const plan = steps("pull-request").find((s) => s.name === "offline-plan")!;
+    expect(plan.commands!.join("\n")).toContain('--scope "out/scope-$stack.json"');
+    for (const stack of ["dev", "prod"]) {
+      const step = steps("pull-request").find((s) => s.name === `preview-${stack}`)!;
+      const [, decide, install, , run] = step.commands!;
+      // Nothing changes in the stack: no preview, and nothing installed for it.
+      expect(decide).toContain(`scope=$(node -p 'require("./out/scope-${stack}.json").preview')`);
+      expect(decide).toContain('if [ "$scope" = "none" ]');
+      expect(decide).toContain("exit 0");
+      expect(install).toContain("get.pulumi.com");
+      // Only services change: exactly their resources; otherwise the whole stack.
+      expect(run).toContain('if [ "$scope" = "services" ]');
+      expect(run).toContain(
+        `--service "$(node -p 'require("./out/scope-${stack}.json").services.join(",")')"`,
+      );
+      expect(run).toContain(
+        `else\n  npm run preview -- --stack ${stack} --json out/preview-${stack}.json\nfi`,
+      );
+      // Drone substitutes ${...} only: the shell variables here are plain $name.
+      expect(step.commands!.join("\n")).not.toMatch(/\$\{(?!\{)/);
     }
   });
 
@@ -247,6 +271,29 @@ describe("GitHub Actions workflows", () => {
     expect(jobs.preview.if).toContain(
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
+  });
+
+  it("previews only what the offline plan's scope names: nothing, the changed services' URNs, or all", () => {
+    const plan = jobs.checks.steps.find((s) => String(s.run ?? "").includes("--changed-since"))!;
+    expect(plan.run).toContain('--scope "out/scope-$stack.json"');
+    const keep = jobs.checks.steps.find((s) => s.uses === "actions/upload-artifact@v4")!;
+    expect(keep.with).toMatchObject({ name: "preview-scope", path: "out/scope-*.json" });
+    const steps = jobs.preview.steps;
+    const fetch = steps.findIndex((s) => s.uses === "actions/download-artifact@v4");
+    const scope = steps.findIndex((s) => s.id === "scope");
+    const action = steps.findIndex((s) => s.uses === "pulumi/actions@v6");
+    expect(fetch).toBeGreaterThanOrEqual(0);
+    expect(fetch).toBeLessThan(scope);
+    expect(scope).toBeLessThan(action);
+    expect(steps[scope].run).toContain("out/scope-${process.env.STACK}.json");
+    expect(steps[scope].run).toContain("GITHUB_OUTPUT");
+    expect(steps[action].if).toBe("steps.scope.outputs.preview != 'none'");
+    expect((steps[action].with as Record<string, unknown>).target).toBe(
+      "${{ steps.scope.outputs.targets }}",
+    );
+    // Nothing is installed or assumed for a stack the change does not touch.
+    for (const s of steps.slice(scope + 1))
+      expect(s.if).toBe("steps.scope.outputs.preview != 'none'");
   });
 
   it("deploys dev, then prod behind the prod environment, each checked with --expect-no-changes", () => {

@@ -281,6 +281,44 @@ describe("--service targets", () => {
     );
   });
 
+  it("takes several services separated by commas: the union of their URNs", async () => {
+    const project = makeProject();
+    addPrefixSibling(project);
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake);
+    expect(
+      await runDeployCommand(
+        ["preview", "--stack", "dev", "--service", "search-ranking,demand-forecast,search-ranking"],
+        h.ctx,
+      ),
+    ).toBe(0);
+    const plan = await runPlan({
+      stack: "dev",
+      servicesDir: project.servicesDir,
+      stacksDir: project.stacksDir,
+    });
+    const urns = (name: string) =>
+      plan.services.find((s) => s.name === name)!.resources.map((r) => r.urn);
+    const expected = [...urns("search-ranking"), ...urns("demand-forecast")];
+    expect(fake.runs[0].options!.target).toEqual(expected);
+    expect(h.err.join("\n")).toContain(
+      `preview stack dev (services search-ranking, demand-forecast: ${expected.length} resources)`,
+    );
+  });
+
+  it("refuses an empty name in a list", async () => {
+    const project = makeProject();
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake);
+    expect(
+      await runDeployCommand(["preview", "--stack", "dev", "--service", "search-ranking,"], h.ctx),
+    ).toBe(2);
+    expect(h.err.join("\n")).toContain(
+      "--service search-ranking,: an empty name (expected name or name,name)",
+    );
+    expect(fake.opened).toBe(0);
+  });
+
   it("refuses an unknown service, listing the services of the stack", async () => {
     const project = makeProject();
     const fake = new FakeWorkspace();

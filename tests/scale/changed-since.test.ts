@@ -113,6 +113,49 @@ describe("--changed-since", () => {
     );
   });
 
+  it("writes the preview scope: the changed service and the exact URNs of its resources", async () => {
+    const name = generatedName(CHANGED);
+    const file = path.join(servicesDir, `${name}.yaml`);
+    // The base plan: the entry as it was before the change (the base is narrowed to it anyway).
+    git(repo, "checkout", "HEAD~1", "--", file);
+    const before = loadCatalog(servicesDir, stacksOrThrow(stacksDir)).filter(
+      (f) => f.entry.name === name,
+    );
+    const baseDoc = await runPlan({ stack: "dev", servicesDir, stacksDir, catalog: before });
+    git(repo, "checkout", "HEAD", "--", file);
+    const baseFile = path.join(repo, "out", "base.json");
+    fs.mkdirSync(path.dirname(baseFile), { recursive: true });
+    fs.writeFileSync(baseFile, JSON.stringify(baseDoc));
+    const out = path.join(repo, "out", "plan.json");
+    const scopeFile = path.join(repo, "out", "scope.json");
+    const args = ["--services", servicesDir, "--diff", baseFile, "--quiet", "--json", out];
+    expect(await main([...args, "--changed-since", "HEAD~1", "--scope", scopeFile])).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(out, "utf8")) as PlanDocument;
+    const targets = new Set([
+      ...doc.services[0].resources.map((r) => r.urn),
+      ...baseDoc.services[0].resources.map((r) => r.urn),
+    ]);
+    expect(JSON.parse(fs.readFileSync(scopeFile, "utf8"))).toEqual({
+      stack: "dev",
+      preview: "services",
+      reason: `only these services change: ${name}`,
+      services: [name],
+      targets: [...targets].sort(),
+    });
+    // Every target is one of that service's URNs: nothing of the 499 others.
+    expect([...targets].every((u) => u.endsWith(`::${name}`) || u.includes(`::${name}-`))).toBe(
+      true,
+    );
+
+    // Against HEAD nothing changed: no preview at all.
+    expect(await main([...args, "--changed-since", "HEAD", "--scope", scopeFile])).toBe(0);
+    expect(JSON.parse(fs.readFileSync(scopeFile, "utf8"))).toMatchObject({
+      preview: "none",
+      reason: "the offline diff shows no change in this stack",
+      targets: [],
+    });
+  });
+
   it("plans nothing but the platform when no entry changed", () => {
     const { selection } = selectForPlan("HEAD", options());
     expect(selection).toMatchObject({ all: false, changedEntries: [], selected: [], skipped: 500 });
