@@ -9,8 +9,9 @@
  * (absent fields keep their values); responses never carry a secret's `data`; errors are
  * `{"message": ...}`; a wrong or missing bearer token is a 401.
  */
-import * as http from "http";
-import { AddressInfo } from "net";
+import { FakeJsonApi } from "../helpers/fake-json-api";
+
+export type { Fault, LoggedRequest } from "../helpers/fake-json-api";
 
 export interface FakeRepository {
   namespace: string;
@@ -35,38 +36,9 @@ export interface FakeSecret {
   pull_request_push: boolean;
 }
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  /** Parsed JSON body (undefined when none). */
-  body: Record<string, unknown> | undefined;
-  /** Whether the bearer token matched (the token itself is not kept). */
-  authorized: boolean;
-  /** Status the server answered; -1 while a delayed answer is pending. */
-  status: number;
-}
-
-export interface Fault {
-  /** Only requests with this method (any when unset). */
-  method?: string;
-  /** Only requests whose path starts with this (any when unset). */
-  pathPrefix?: string;
-  /** How many matching requests it applies to. */
-  count: number;
-  /** Answer with this status instead of serving the request... */
-  status?: number;
-  /** With `status`: serve the request first (its effect happens), then answer with `status`. */
-  afterServing?: boolean;
-  /** With `status`: the `message` of the error body. Defaults to the status text. */
-  message?: string;
-  /** Serve the request (or answer the status) only after this delay, in milliseconds. */
-  delayMs?: number;
-}
-
 const SECRET_NAME = /^[a-zA-Z0-9_.-]+$/;
 
-export class FakeDroneServer {
-  readonly requests: LoggedRequest[] = [];
+export class FakeDroneServer extends FakeJsonApi {
   readonly repositories = new Map<string, FakeRepository>();
   /** Secrets per repository slug. */
   readonly repoSecrets = new Map<string, Map<string, FakeSecret>>();
@@ -74,26 +46,15 @@ export class FakeDroneServer {
   readonly orgSecrets = new Map<string, Map<string, FakeSecret>>();
   /** Whether the token is a Drone admin's: a non-admin's timeout changes are ignored, as Drone does. */
   tokenIsAdmin = true;
-  private readonly faults: Fault[] = [];
-  private readonly pending = new Set<NodeJS.Timeout>();
-  private server!: http.Server;
-  url = "";
 
-  private constructor(private readonly token: string) {}
+  private constructor(token: string) {
+    super(token, { message: "Unauthorized" }, true);
+  }
 
   static async start(token: string): Promise<FakeDroneServer> {
     const fake = new FakeDroneServer(token);
-    fake.server = http.createServer((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    const { port } = fake.server.address() as AddressInfo;
-    fake.url = `http://127.0.0.1:${port}`;
+    await fake.listen();
     return fake;
-  }
-
-  async stop(): Promise<void> {
-    for (const t of this.pending) clearTimeout(t);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** A repository that exists on GitHub; `synced: false` = Drone does not know it yet. */
@@ -120,82 +81,11 @@ export class FakeDroneServer {
     return repo;
   }
 
-  /** Injects a fault for the next `count` matching requests. */
-  inject(fault: Fault): void {
-    this.faults.push({ ...fault });
-  }
-
-  /** Requests whose method and path match. */
-  calls(method: string, path: string): LoggedRequest[] {
-    return this.requests.filter((r) => r.method === method && r.path === path);
-  }
-
   secretsOf(slug: string): Map<string, FakeSecret> {
     return this.repoSecrets.get(slug) ?? new Map();
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find(
-      (f) =>
-        f.count > 0 &&
-        (f.method === undefined || f.method === method) &&
-        (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)),
-    );
-    if (fault) fault.count--;
-    return fault;
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const method = req.method ?? "GET";
-      const path = decodeURI((req.url ?? "/").split("?")[0]);
-      const authorized = req.headers.authorization === `Bearer ${this.token}`;
-      const entry: LoggedRequest = { method, path, body, authorized, status: 0 };
-      this.requests.push(entry);
-      const send = (status: number, payload: unknown) => {
-        entry.status = status;
-        if (res.destroyed) return;
-        const out = payload === undefined ? "" : JSON.stringify(payload);
-        res.writeHead(status, { "Content-Type": "application/json" });
-        res.end(out);
-      };
-      const fault = this.takeFault(method, path);
-      const serve = () => {
-        if (fault?.status !== undefined) {
-          if (fault.afterServing && authorized) this.route(method, path, body);
-          send(fault.status, {
-            message: fault.message ?? http.STATUS_CODES[fault.status] ?? "error",
-          });
-        } else if (!authorized) {
-          send(401, { message: "Unauthorized" });
-        } else {
-          const [status, payload] = this.route(method, path, body);
-          send(status, payload);
-        }
-      };
-      if (fault?.delayMs) {
-        entry.status = -1;
-        const t = setTimeout(() => {
-          this.pending.delete(t);
-          serve();
-        }, fault.delayMs);
-        this.pending.add(t);
-      } else {
-        serve();
-      }
-    });
-  }
-
-  private route(
+  protected route(
     method: string,
     path: string,
     body: Record<string, unknown> | undefined,

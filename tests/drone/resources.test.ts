@@ -4,54 +4,19 @@
  * mistaken argument gives when the resource is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  isSecretWrapper,
+  recordRegistrations,
+  Registration,
+  settled,
+  unwrap,
+} from "../helpers/registrations";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-const registered: Registered[] = [];
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: (args) => {
-      throw new Error(`unexpected invoke ${args.token}`);
-    },
-  },
-  "mlplatform",
-  "dev",
-  false,
-);
-
-/** Engine options of each registration (the mock's newResource does not see them). */
-interface EngineOptions {
-  deleteBeforeReplace: boolean;
-  additionalSecretOutputs: string[];
-}
-const engineOptions = new Map<string, EngineOptions>();
-interface RegisterRequest {
-  getName(): string;
-  getDeletebeforereplace(): boolean;
-  getAdditionalsecretoutputsList(): string[];
-}
-type Register = (req: RegisterRequest, callback: unknown) => unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const monitor = require("@pulumi/pulumi/runtime/state").getStore().settings.monitor as {
-  registerResource: Register;
-};
-const register = monitor.registerResource.bind(monitor);
-monitor.registerResource = (req, callback) => {
-  engineOptions.set(req.getName(), {
-    deleteBeforeReplace: req.getDeletebeforereplace(),
-    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-  });
-  return register(req, callback);
-};
+const recorder = recordRegistrations();
+const { registered } = recorder;
+type Registered = Registration;
+/** Engine options of each registration, by name. */
+const engineOptions = recorder.options;
 
 // Imported after setMocks, as the program would be.
 import { DroneRepository, DroneSecret, DroneServicePipeline } from "../../components/drone";
@@ -60,32 +25,13 @@ import { TOKEN, VALUE } from "./helpers";
 
 const SERVER = "https://drone.acme-ml.example";
 
-function isSecretWrapper(v: unknown): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
-  );
-}
-
-function unwrap(v: unknown): unknown {
-  return isSecretWrapper(v) ? (v as { value: unknown }).value : v;
-}
-
 function only(type: string, name: string): Registered {
   const found = registered.filter((r) => r.type === type && r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}`);
   return found[0];
 }
 
-function settled<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
-
-beforeEach(() => {
-  registered.length = 0;
-  engineOptions.clear();
-});
+beforeEach(() => recorder.reset());
 
 describe("DroneSecret", () => {
   test("the engine receives the token and the value as secrets, the rest plain", async () => {
@@ -115,6 +61,8 @@ describe("DroneSecret", () => {
     // The engine keeps the hash, its key and the token secret, and a forced replacement of the
     // same secret deletes before it creates (create-then-delete would remove the new one).
     expect(engineOptions.get("svc-client-secret")).toEqual({
+      ignoreChanges: [],
+      retainOnDelete: false,
       deleteBeforeReplace: true,
       additionalSecretOutputs: ["token", "value", "valueHash", "hashSalt"],
     });
@@ -208,6 +156,8 @@ describe("DroneRepository", () => {
     // Defaults are the provider's (check), so they are not frozen into the program's inputs.
     expect(r.inputs.protected).toBeUndefined();
     expect(engineOptions.get("svc-drone")).toEqual({
+      ignoreChanges: [],
+      retainOnDelete: false,
       deleteBeforeReplace: true,
       additionalSecretOutputs: ["token"],
     });
@@ -293,6 +243,8 @@ describe("DroneServicePipeline", () => {
       ),
     );
     expect(engineOptions.get("churn-model-dev-ci-secrets")).toEqual({
+      ignoreChanges: [],
+      retainOnDelete: false,
       deleteBeforeReplace: true,
       additionalSecretOutputs: ["token", "records", "hashSalt"],
     });

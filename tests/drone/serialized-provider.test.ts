@@ -4,43 +4,15 @@
  * serialized text is written to a temporary directory outside the project and run by a plain
  * `node` child process against the fake Drone server.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+import { requiredModules, runSerialized, writeSerialized } from "../helpers/serialized-provider";
 import { droneRepositoryProvider } from "../../components/drone/repository-provider";
 import { droneSecretProvider } from "../../components/drone/secret-provider";
 import { droneSecretSetProvider } from "../../components/drone/secret-set-provider";
 import { FakeDroneServer } from "./fake-drone-server";
 import { FAST, TOKEN, VALUE } from "./helpers";
-
-/** Runs `method` of the serialized provider in a child node; inputs travel by environment. */
-function runSerialized(
-  file: string,
-  method: "create" | "delete",
-  args: unknown[],
-): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  const script = `
-    const provider = require(process.argv[1]).handler();
-    const args = JSON.parse(process.env.PROVIDER_ARGS);
-    provider[process.argv[2]](...args).then(
-      (r) => process.stdout.write(JSON.stringify({ ok: r === undefined ? null : r })),
-      (e) => process.stdout.write(JSON.stringify({ error: e.message })),
-    );`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script, file, method], {
-      cwd: path.dirname(file),
-      env: { PATH: process.env.PATH ?? "", PROVIDER_ARGS: JSON.stringify(args) },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-  });
-}
 
 let drone: FakeDroneServer;
 let dir: string;
@@ -55,20 +27,13 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function serialized(provider: object, file: string): Promise<string> {
-  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  const target = path.join(dir, file);
-  fs.writeFileSync(target, text);
-  return target;
-}
+const serialized = (provider: object, file: string) => writeSerialized(provider, dir, file);
 
 test("the serialized secret provider creates and deletes a secret from plain node", async () => {
   drone.addRepository("acme-ml/churn-model", { active: true });
   const file = await serialized(droneSecretProvider(FAST), "secret-provider.js");
-  const text = fs.readFileSync(file, "utf8");
   // Self-contained: only node built-ins are required.
-  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-  expect([...new Set(required)].sort()).toEqual(["crypto", "http", "https"]);
+  expect(requiredModules(file)).toEqual(["crypto", "http", "https"]);
   const inputs = {
     server: drone.url,
     token: TOKEN,
@@ -106,8 +71,7 @@ test("the serialized secret-set provider creates a repository's secrets from pla
   drone.addRepository("acme-ml/search-ranking", { active: true });
   const file = await serialized(droneSecretSetProvider(FAST), "secret-set-provider.js");
   const text = fs.readFileSync(file, "utf8");
-  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-  expect([...new Set(required)].sort()).toEqual(["crypto", "http", "https"]);
+  expect(requiredModules(file)).toEqual(["crypto", "http", "https"]);
   expect(text).not.toContain(TOKEN);
   const created = await runSerialized(file, "create", [
     {

@@ -20,8 +20,9 @@
  * and a hook can run just before a matching request is served (another push to the branch).
  */
 import { createHash } from "crypto";
-import * as http from "http";
-import { AddressInfo } from "net";
+import { FakeJsonApi } from "../helpers/fake-json-api";
+
+export type { Fault, LoggedRequest, RequestHook } from "../helpers/fake-json-api";
 
 export interface FakeCommit {
   tree: string;
@@ -40,45 +41,6 @@ export interface FakeRepository {
   trees: Map<string, Map<string, string>>;
   /** Requests to this repository still answered 404, as while GitHub finishes creating it. */
   hiddenFor: number;
-}
-
-export interface LoggedRequest {
-  method: string;
-  /** Path as sent (segments encoded), without the query. */
-  path: string;
-  /** Parsed JSON body (undefined when none). */
-  body: Record<string, unknown> | undefined;
-  /** Whether the bearer token matched (the token itself is not kept). */
-  authorized: boolean;
-  /** Status answered; -1 while a delayed answer is pending. */
-  status: number;
-}
-
-export interface Fault {
-  /** Only requests with this method (any when unset). */
-  method?: string;
-  /** Only requests whose path starts with this (any when unset). */
-  pathPrefix?: string;
-  /** How many matching requests it applies to. */
-  count: number;
-  /** Answer with this status instead of serving the request. */
-  status?: number;
-  /** With `status`: the `message` of the error body. Defaults to the status text. */
-  message?: string;
-  /** With `status`: serve the request first (its effect happens), then answer with `status`. */
-  afterServing?: boolean;
-  /** With `status`: response headers (retry-after, x-ratelimit-remaining, x-ratelimit-reset). */
-  headers?: Record<string, string>;
-  /** Serve the request (or answer the status) only after this delay, in milliseconds. */
-  delayMs?: number;
-}
-
-export interface RequestHook {
-  method?: string;
-  pathPrefix?: string;
-  /** How many matching requests it runs before (Infinity: every one). */
-  count: number;
-  run: () => void;
 }
 
 /** sha1 of a canonical JSON (object keys sorted), prefixed by the object's kind. */
@@ -101,33 +63,22 @@ function objectSha(kind: string, value: unknown): string {
 
 const EPOCH = Date.parse("2024-05-01T09:00:00Z");
 
-export class FakeGitHubServer {
-  readonly requests: LoggedRequest[] = [];
+export class FakeGitHubServer extends FakeJsonApi {
   readonly repositories = new Map<string, FakeRepository>();
-  private readonly faults: Fault[] = [];
-  private readonly hooks: RequestHook[] = [];
-  private readonly pending = new Set<NodeJS.Timeout>();
   /** Logical clock of commit dates, one second per commit. */
   private clock = 0;
-  private server!: http.Server;
-  url = "";
-
-  private constructor(private readonly token: string) {}
+  private constructor(token: string) {
+    super(
+      token,
+      { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" },
+      false,
+    );
+  }
 
   static async start(token: string): Promise<FakeGitHubServer> {
     const fake = new FakeGitHubServer(token);
-    fake.server = http.createServer((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    const { port } = fake.server.address() as AddressInfo;
-    fake.url = `http://127.0.0.1:${port}`;
+    await fake.listen();
     return fake;
-  }
-
-  async stop(): Promise<void> {
-    for (const t of this.pending) clearTimeout(t);
-    this.pending.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /**
@@ -161,16 +112,6 @@ export class FakeGitHubServer {
     return repo;
   }
 
-  /** Injects a fault for the next `count` matching requests. */
-  inject(fault: Fault): void {
-    this.faults.push({ ...fault });
-  }
-
-  /** Runs `hook.run` just before each of the next `hook.count` matching requests is served. */
-  before(hook: RequestHook): void {
-    this.hooks.push({ ...hook });
-  }
-
   /**
    * Another client's push: a commit on top of `branch`'s head (or a new branch from `from`)
    * with `files` changed, the branch moved to it. Returns the commit's sha.
@@ -194,11 +135,6 @@ export class FakeGitHubServer {
     });
     repo.branches.set(branch, sha);
     return sha;
-  }
-
-  /** The requests with this method and exact path. */
-  calls(method: string, path: string): LoggedRequest[] {
-    return this.requests.filter((r) => r.method === method && r.path === path);
   }
 
   /** "METHOD path" of every request, in order. */
@@ -267,89 +203,7 @@ export class FakeGitHubServer {
     return seen;
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find(
-      (f) =>
-        f.count > 0 &&
-        (f.method === undefined || f.method === method) &&
-        (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)),
-    );
-    if (fault) fault.count--;
-    return fault;
-  }
-
-  private runHooks(method: string, path: string): void {
-    for (const hook of this.hooks) {
-      if (
-        hook.count > 0 &&
-        (hook.method === undefined || hook.method === method) &&
-        (hook.pathPrefix === undefined || path.startsWith(hook.pathPrefix))
-      ) {
-        hook.count--;
-        hook.run();
-      }
-    }
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const method = req.method ?? "GET";
-      const path = (req.url ?? "/").split("?")[0];
-      const authorized = req.headers.authorization === `Bearer ${this.token}`;
-      const entry: LoggedRequest = { method, path, body, authorized, status: 0 };
-      this.requests.push(entry);
-      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-        entry.status = status;
-        if (res.destroyed) return;
-        res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
-        res.end(payload === undefined ? "" : JSON.stringify(payload));
-      };
-      const fault = this.takeFault(method, path);
-      const serve = () => {
-        if (fault?.status !== undefined) {
-          if (fault.afterServing && authorized) {
-            this.runHooks(method, path);
-            this.route(method, path, body);
-          }
-          send(
-            fault.status,
-            { message: fault.message ?? http.STATUS_CODES[fault.status] ?? "error" },
-            fault.headers,
-          );
-        } else if (!authorized) {
-          send(401, {
-            message: "Bad credentials",
-            documentation_url: "https://docs.github.com/rest",
-          });
-        } else {
-          this.runHooks(method, path);
-          const [status, payload] = this.route(method, path, body);
-          send(status, payload);
-        }
-      };
-      if (fault?.delayMs) {
-        entry.status = -1;
-        const t = setTimeout(() => {
-          this.pending.delete(t);
-          serve();
-        }, fault.delayMs);
-        this.pending.add(t);
-      } else {
-        serve();
-      }
-    });
-  }
-
-  private route(
+  protected route(
     method: string,
     path: string,
     body: Record<string, unknown> | undefined,

@@ -4,54 +4,19 @@
  * resource is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  isSecretWrapper,
+  recordRegistrations,
+  Registration,
+  settled,
+  unwrap,
+} from "../helpers/registrations";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-const registered: Registered[] = [];
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: (args) => {
-      throw new Error(`unexpected invoke ${args.token}`);
-    },
-  },
-  "mlplatform",
-  "dev",
-  false,
-);
-
-/** Engine options of each registration (the mock's newResource does not see them). */
-interface EngineOptions {
-  ignoreChanges: string[];
-  deleteBeforeReplace: boolean;
-}
-const engineOptions = new Map<string, EngineOptions>();
-interface RegisterRequest {
-  getName(): string;
-  getIgnorechangesList(): string[];
-  getDeletebeforereplace(): boolean;
-}
-type Register = (req: RegisterRequest, callback: unknown) => unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const monitor = require("@pulumi/pulumi/runtime/state").getStore().settings.monitor as {
-  registerResource: Register;
-};
-const register = monitor.registerResource.bind(monitor);
-monitor.registerResource = (req, callback) => {
-  engineOptions.set(req.getName(), {
-    ignoreChanges: req.getIgnorechangesList(),
-    deleteBeforeReplace: req.getDeletebeforereplace(),
-  });
-  return register(req, callback);
-};
+const recorder = recordRegistrations();
+const { registered } = recorder;
+type Registered = Registration;
+/** Engine options of each registration, by name. */
+const engineOptions = recorder.options;
 
 // Imported after setMocks, as the program would be.
 import { GitCommit, GitCommitArgs } from "../../components/github/git-commit";
@@ -77,32 +42,13 @@ function args(overrides: Partial<GitCommitArgs> = {}): GitCommitArgs {
   };
 }
 
-function isSecretWrapper(v: unknown): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
-  );
-}
-
-function unwrap(v: unknown): unknown {
-  return isSecretWrapper(v) ? (v as { value: unknown }).value : v;
-}
-
 function only(name: string): Registered {
   const found = registered.filter((r) => r.type === TYPE && r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${TYPE} ${name}, found ${found.length}`);
   return found[0];
 }
 
-function settled<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
-
-beforeEach(() => {
-  registered.length = 0;
-  engineOptions.clear();
-});
+beforeEach(() => recorder.reset());
 
 test("registers a github:Commit whose token is secret and whose files and message are ignored changes", async () => {
   const commit = new GitCommit("churn-model-scaffold", args());

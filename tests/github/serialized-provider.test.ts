@@ -4,11 +4,10 @@
  * the serialized text is written to a temporary directory outside the project and run by a plain
  * `node` child process against the fake GitHub server.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+import { runSerialized, writeSerialized } from "../helpers/serialized-provider";
 import { gitCommitProvider } from "../../components/github/commit-provider";
 import { FakeGitHubServer } from "./fake-github-server";
 import { FAST, TOKEN } from "./helpers";
@@ -19,33 +18,6 @@ const FILES = [
   { path: ".drone.yml", content: "kind: pipeline\nname: default\n" },
   { path: "src/churn_model/train.py", content: "def train():\n    return 'ok'\n" },
 ];
-
-/** Runs `method` of the serialized provider in a child node; arguments travel by environment. */
-function runSerialized(
-  file: string,
-  method: "create" | "delete",
-  args: unknown[],
-): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  const script = `
-    const provider = require(process.argv[1]).handler();
-    const args = JSON.parse(process.env.PROVIDER_ARGS);
-    provider[process.argv[2]](...args).then(
-      (r) => process.stdout.write(JSON.stringify({ ok: r === undefined ? null : r })),
-      (e) => process.stdout.write(JSON.stringify({ error: e.message, stack: e.stack })),
-    );`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script, file, method], {
-      cwd: path.dirname(file),
-      env: { PATH: process.env.PATH ?? "", PROVIDER_ARGS: JSON.stringify(args) },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-  });
-}
 
 let github: FakeGitHubServer;
 let dir: string;
@@ -68,10 +40,7 @@ function inputs(overrides: Record<string, unknown> = {}): Record<string, unknown
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "github-commit-provider-"));
-  const provider = gitCommitProvider(FAST);
-  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  file = path.join(dir, "commit-provider.js");
-  fs.writeFileSync(file, text);
+  file = await writeSerialized(gitCommitProvider(FAST), dir, "commit-provider.js");
 });
 
 beforeEach(async () => {

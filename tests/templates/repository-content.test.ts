@@ -1,58 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
+import { recordRegistrations } from "../helpers/registrations";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  ignoreChanges: string[];
-  retainOnDelete: boolean;
-}
 const COMMIT = "pulumi-nodejs:dynamic/github:Commit";
-const registered: Registered[] = [];
-/** Options of each registration, as the engine receives them (name -> options). */
-const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean }>();
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      const opts = options.get(args.name) ?? { ignoreChanges: [], retainOnDelete: false };
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, ...opts });
-      const state =
-        args.type === "github:index/repositoryPullRequest:RepositoryPullRequest"
-          ? { ...args.inputs, number: 7 }
-          : args.type === COMMIT
-            ? { branch: args.inputs.branch, commitSha: "c".repeat(40) }
-            : args.inputs;
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => {
-      throw new Error(`unexpected invoke ${args.token}`);
-    },
-  },
+const recorder = recordRegistrations(
+  (args) =>
+    args.type === "github:index/repositoryPullRequest:RepositoryPullRequest"
+      ? { ...args.inputs, number: 7 }
+      : args.type === COMMIT
+        ? { branch: args.inputs.branch, commitSha: "c".repeat(40) }
+        : args.inputs,
   "project",
   "stack",
-  false,
 );
-
-// The mock monitor hands newResource no options: read them from each request first.
-interface RegisterRequestView {
-  getName(): string;
-  getIgnorechangesList(): string[];
-  getRetainondelete(): boolean;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeState = require("@pulumi/pulumi/runtime/state");
-const monitor = runtimeState.getStore().settings.monitor as {
-  registerResource: (req: RegisterRequestView, callback: unknown) => unknown;
-};
-const originalRegister = monitor.registerResource.bind(monitor);
-monitor.registerResource = (req, callback) => {
-  options.set(req.getName(), {
-    ignoreChanges: req.getIgnorechangesList(),
-    retainOnDelete: req.getRetainondelete(),
-  });
-  return originalRegister(req, callback);
-};
+const { registered } = recorder;
 
 // Imported after setMocks, as the SDK requires.
 import type * as ContentModule from "../../components/repository-content";
@@ -91,9 +51,7 @@ const commits = () => registered.filter((r) => r.type === COMMIT);
 const scaffolds = () => commits().filter((r) => r.inputs.fromBranch === undefined);
 const syncs = () => commits().filter((r) => r.inputs.fromBranch !== undefined);
 
-beforeEach(() => {
-  registered.length = 0;
-});
+beforeEach(() => recorder.reset());
 
 describe("RepositoryContent", () => {
   it("commits every file in one commit to the default branch at creation", async () => {
@@ -124,8 +82,8 @@ describe("RepositoryContent", () => {
   it("keeps the token secret and never re-applies later changes of the files", async () => {
     await settle(new RepositoryContent("opts", { ...target, repository: "r", files }));
     const [commit] = commits();
-    expect(commit.ignoreChanges).toEqual(["files", "message", "authorName", "authorEmail"]);
-    expect(commit.retainOnDelete).toBe(false);
+    expect(commit.options.ignoreChanges).toEqual(["files", "message", "authorName", "authorEmail"]);
+    expect(commit.options.retainOnDelete).toBe(false);
     // Registered as a secret: the engine encrypts it in the state.
     expect(commit.inputs.token).toEqual({
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
@@ -202,8 +160,8 @@ describe("RepositoryContent", () => {
       (r) => r.type === PR || (r.type === COMMIT && r.inputs.fromBranch !== undefined),
     );
     expect(sync.map((r) => r.type).sort()).toEqual([COMMIT, PR].sort());
-    for (const resource of sync) expect(resource.retainOnDelete).toBe(true);
-    expect(scaffolds()[0].retainOnDelete).toBe(false);
+    for (const resource of sync) expect(resource.options.retainOnDelete).toBe(true);
+    expect(scaffolds()[0].options.retainOnDelete).toBe(false);
   });
 
   it("treats a managed file new since the last deployment as changed", async () => {
