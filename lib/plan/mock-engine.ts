@@ -120,10 +120,11 @@ export function mockOutputs(
     case "pulumi-nodejs:dynamic/github:Commit": {
       // What the provider keeps: the target and the commit, no token, no contents.
       const commit = inputs as unknown as GitCommitInputs;
-      const commitSha = createHash("sha1")
-        .update(JSON.stringify([commit.branch, commit.files]))
-        .digest("hex");
+      // The files are serialized once: the commit hashes the tree's hash with the branch.
       const treeSha = createHash("sha1").update(JSON.stringify(commit.files)).digest("hex");
+      const commitSha = createHash("sha1")
+        .update(`${String(commit.branch)}\0${treeSha}`)
+        .digest("hex");
       return {
         id: `${str("owner")}/${str("repository")}@${commitSha}`,
         state: { ...commitState(commit, commitSha, treeSha) },

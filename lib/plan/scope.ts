@@ -53,10 +53,11 @@ export function previewScope({ plan, diff, base, sharedChanges = [] }: ScopeInpu
   }
   if (changed.length === 0) return scope("none", "the offline diff shows no change in this stack");
   const services = changed.map((g) => g.name).sort();
+  const wanted = new Set(services);
   const urns = new Set<string>();
   for (const doc of [plan, base]) {
     for (const service of doc?.services ?? []) {
-      if (services.includes(service.name)) for (const r of service.resources) urns.add(r.urn);
+      if (wanted.has(service.name)) for (const r of service.resources) urns.add(r.urn);
     }
   }
   return {
