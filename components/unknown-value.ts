@@ -3,8 +3,10 @@
  * in place of the value in `check` and `diff`. Self-contained: captured by the providers'
  * serialized code.
  */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export function isUnknownValue(v: unknown): boolean {
-  return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+  return v === UNKNOWN_VALUE;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { commitProblems, describeCommitProblems, gitCommitProvider } from "./commit-provider";
 import { gitHubError } from "./git-client";
+import { failuresOfKnownInputs, UNKNOWN_VALUE } from "../unknown-value";
 
 export interface GitCommitArgs {
   /** Base URL of GitHub's REST API (the stack setting `githubApiUrl`). */
@@ -39,22 +40,17 @@ export class GitCommit extends pulumi.dynamic.Resource {
   declare public readonly paths: pulumi.Output<string[]>;
 
   constructor(name: string, args: GitCommitArgs, opts: pulumi.CustomResourceOptions = {}) {
-    // Plain values are checked now, so a mistake names this resource before anything runs.
-    const plain = Object.fromEntries(
-      Object.entries(args).filter(([k, v]) => k !== "token" && !pulumi.Output.isInstance(v)),
+    // Plain values are checked now, so a mistake names this resource before anything runs. The
+    // others are what a preview sees, unknown: the provider's own rule skips them (and any rule
+    // comparing two fields, one of them unknown), and check/create see them once known.
+    const declared: Record<string, unknown> = Object.fromEntries(
+      Object.entries(args).map(([k, v]) => [k, pulumi.Output.isInstance(v) ? UNKNOWN_VALUE : v]),
     );
-    const problems = commitProblems({
-      apiUrl: "https://api.github.com",
-      owner: "o",
-      repository: "r",
-      branch: "main",
-      message: "m",
-      authorName: "n",
-      authorEmail: "a@b",
-      ...plain,
-      token: "-",
-      // Compared with a branch only when both are plain (never with the placeholder above).
-    }).filter((p) => p.field in plain && !(p.field === "fromBranch" && !("branch" in plain)));
+    declared.token = "-";
+    const problems = failuresOfKnownInputs(declared, commitProblems(declared)).map((f) => ({
+      field: f.property,
+      reason: f.reason,
+    }));
     if (problems.length > 0) {
       throw gitHubError(describeCommitProblems(`GitCommit ${name}`, problems), {
         transient: false,
