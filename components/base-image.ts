@@ -13,6 +13,10 @@ export interface BaseImageArgs {
   tag: string;
   /** Build and push with Docker; false declares the repository only (no Docker engine needed). */
   build: boolean;
+  /** Roles that may pull it (ArnLike patterns: the services' CI and cluster roles). */
+  pullRoles: string[];
+  /** The only role that may push it: the platform's deploy role. */
+  pushRole: string;
   tags: Record<string, string>;
   protect?: boolean;
 }
@@ -40,6 +44,7 @@ export class BaseImage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.registry.grantAccess({ pull: args.pullRoles, push: [args.pushRole] });
     this.imageRef = pulumi.interpolate`${this.registry.repositoryUrl}:${args.tag}`;
     if (args.build) {
       const token = aws.ecr.getAuthorizationTokenOutput(

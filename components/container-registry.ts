@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocumentOutput } from "./iam-documents";
+import { PolicyStatement } from "./iam-documents";
 import { dataResourceOptions } from "./tags";
 
 export interface ContainerRegistryArgs {
@@ -18,7 +18,7 @@ export interface ContainerRegistryArgs {
 /**
  * One ECR repository: immutable tags (images are tagged with the git sha), scan on push, KMS
  * encryption, lifecycle rules. Access is granted by the identities' policies and narrowed here by
- * `grantAccess` (pull for the cluster role, push for the CI role, nobody else).
+ * `grantAccess` (named pullers and pushers; every other principal denied).
  */
 export class ContainerRegistry extends pulumi.ComponentResource {
   public readonly repository: aws.ecr.Repository;
@@ -93,35 +93,92 @@ export class ContainerRegistry extends pulumi.ComponentResource {
   }
 
   /**
-   * Repository policy: pulls only by `pullRoleArn`, pushes only by `pushRoleArn`. A method rather
-   * than an argument because those roles' own policies need this repository's ARN first.
+   * Repository policy: pulls only by `access.pull` (and the pushers), pushes only by
+   * `access.push`, every other principal explicitly denied both (an allow-only policy would leave
+   * any same-account identity with an IAM allow on ECR free to push). A method rather than an
+   * argument because those roles' own policies need this repository's ARN first.
    */
-  grantAccess(
-    pullRoleArn: pulumi.Input<string>,
-    pushRoleArn: pulumi.Input<string>,
-  ): aws.ecr.RepositoryPolicy {
+  grantAccess(access: RegistryAccess): aws.ecr.RepositoryPolicy {
     return new aws.ecr.RepositoryPolicy(
       `${this.logicalName}-policy`,
       {
         repository: this.repository.name,
-        policy: policyDocumentOutput([
-          {
-            Sid: "PullByClusterRole",
-            Effect: "Allow",
-            Principal: { AWS: pullRoleArn },
-            Action: ECR_PULL_ACTIONS,
-          },
-          {
-            Sid: "PushByCiRole",
-            Effect: "Allow",
-            Principal: { AWS: pushRoleArn },
-            Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS],
-          },
-        ]),
+        policy: repositoryPolicyDocument(access),
       },
       { parent: this },
     );
   }
+}
+
+/** Role ARNs that may use a repository (IAM `ArnLike` patterns: `*` matches within the ARN). */
+export interface RegistryAccess {
+  /** Roles that may pull (besides the pushers). */
+  pull: pulumi.Input<string>[];
+  /** Roles that may push (and pull). */
+  push: pulumi.Input<string>[];
+}
+
+/**
+ * The policy document of `grantAccess`. Principals are named by their account and matched on
+ * `aws:PrincipalArn` (the role's ARN, also for its sessions: IAM "AWS global condition context
+ * keys"), so a role of another stack or account need not exist yet when the policy is set (a
+ * Principal naming a missing role is refused as invalid).
+ */
+export function repositoryPolicyDocument(access: RegistryAccess): pulumi.Output<string> {
+  return pulumi.all([pulumi.all(access.pull), pulumi.all(access.push)]).apply(([pull, push]) => {
+    const readers = [...new Set([...pull, ...push])].sort();
+    const writers = [...new Set(push)].sort();
+    const accounts = (arns: string[]) => [
+      ...new Set(arns.map((arn) => `arn:aws:iam::${accountOfArn(arn)}:root`)),
+    ];
+    const statements: PolicyStatement[] = [];
+    if (readers.length > 0) {
+      statements.push({
+        Sid: "PullByNamedRoles",
+        Effect: "Allow",
+        Principal: { AWS: accounts(readers) },
+        Action: ECR_PULL_ACTIONS,
+        Condition: { ArnLike: { "aws:PrincipalArn": readers } },
+      });
+    }
+    if (writers.length > 0) {
+      statements.push({
+        Sid: "PushByNamedRoles",
+        Effect: "Allow",
+        Principal: { AWS: accounts(writers) },
+        Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS],
+        Condition: { ArnLike: { "aws:PrincipalArn": writers } },
+      });
+    }
+    statements.push(
+      {
+        Sid: "DenyPushByOthers",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ECR_PUSH_ACTIONS,
+        ...(writers.length > 0
+          ? { Condition: { ArnNotLike: { "aws:PrincipalArn": writers } } }
+          : {}),
+      },
+      {
+        Sid: "DenyPullByOthers",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        ...(readers.length > 0
+          ? { Condition: { ArnNotLike: { "aws:PrincipalArn": readers } } }
+          : {}),
+      },
+    );
+    return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+  });
+}
+
+/** The account id of an IAM ARN (arn:aws:iam::<account>:role/...). */
+export function accountOfArn(arn: string): string {
+  const account = arn.split(":")[4];
+  if (!/^\d{12}$/.test(account ?? "")) throw new Error(`not an IAM ARN with an account: ${arn}`);
+  return account;
 }
 
 /** Actions needed to pull an image (besides ecr:GetAuthorizationToken, which has no resource). */

@@ -12,6 +12,14 @@ import { TrainingJobs } from "./training-jobs";
 import { DroneServicePipeline } from "./drone";
 import { RepositoryContent } from "./repository-content";
 import { renderServiceRepository } from "../lib/render";
+import {
+  copySessionPolicy,
+  ecrRepositoryArn,
+  ImageSource,
+  promotionRoleArn,
+} from "../lib/delivery";
+import { ImageCopy } from "./image-promotion/image-copy";
+import { JobImage } from "./training-jobs";
 
 export interface MlServiceArgs {
   /** The validated catalog entry, with this stack's defaults resolved. */
@@ -21,6 +29,14 @@ export interface MlServiceArgs {
   accountId: string;
   /** Image reference of the platform base image that service Dockerfiles build on. */
   baseImageRef: string;
+  /** Tag of the base image (its content hash). */
+  baseImageTag: string;
+  /** ARN of the platform base image's repository. */
+  baseImageRepositoryArn: string;
+  /** Where this environment's image comes from (lib/delivery.ts imageSource). */
+  imageSource: ImageSource;
+  /** Promotion roles of the service's other environments: they may read its source registry. */
+  promotionReaders: string[];
   /** Drone token of the platform (a secret), used to activate the repository and set its secrets. */
   droneToken: pulumi.Input<string>;
   /** GitHub token of the platform (a secret): the template's files are committed with it. */
@@ -39,6 +55,8 @@ export interface MlServiceOutputs {
   batchPredictionJobId?: pulumi.Output<string>;
   experimentId: pulumi.Output<string>;
   registeredModel: pulumi.Output<string>;
+  /** The image the jobs run (the pinned one, or the platform's placeholder). */
+  image?: pulumi.Output<string>;
   /** Managed template files (path -> digest), fed back as previousManagedFiles next time. */
   managedFiles?: Record<string, string>;
 }
@@ -61,6 +79,7 @@ export class MlService extends pulumi.ComponentResource {
       team: service.team,
       environment: env,
       accountTags: settings.accountTags,
+      production: settings.production,
     });
     const child = { parent: this };
     const active = !service.decommissioned;
@@ -112,34 +131,47 @@ export class MlService extends pulumi.ComponentResource {
       identities = new ServiceIdentities(
         `${name}-identities`,
         {
-          ciRoleName: names.ciRole,
+          // Only the environment that builds images has a CI identity (never a production one).
+          ci: ownsSource
+            ? { roleName: names.ciRole, droneRunnerRoleArn: settings.droneRunnerRoleArn }
+            : undefined,
           clusterRoleName: names.clusterRole,
           servicePrincipalName: names.servicePrincipal,
-          droneRunnerRoleArn: settings.droneRunnerRoleArn,
           ecrRepositoryArn: registry.arn,
+          baseImageRepositoryArn: args.baseImageRepositoryArn,
           artifactsBucketArn: store.artifacts.arn,
           predictionsBucketArn: store.predictions.arn,
           tags,
         },
         child,
       );
-      registry.grantAccess(identities.clusterRole.arn, identities.ciRole.arn);
+      const ciRole = identities.ciRole;
+      registry.grantAccess({
+        pull: [identities.clusterRole.arn, settings.deployRoleArn, ...args.promotionReaders],
+        push: ciRole ? [ciRole.arn] : [promotionRoleArn(settings)],
+      });
     }
     const tracking = new MlflowTracking(
       `${name}-tracking`,
       {
         experimentPath: names.experimentPath,
-        registeredModelName: names.registeredModel,
+        model: {
+          catalog: settings.modelCatalog,
+          schema: settings.modelSchema,
+          name: names.registeredModel,
+        },
+        legacyWorkspaceModelName: settings.legacyWorkspaceModels ? names.workspaceModel : undefined,
         artifactsBucketName: store.artifacts.bucketName,
         teamGroup: service.team,
         servicePrincipalClientId: identities?.servicePrincipalClientId,
-        description: service.description,
         tags,
         protect,
       },
       child,
     );
+    let image: JobImage | undefined;
     if (identities) {
+      image = this.jobImage(name, args, registry);
       jobs = new TrainingJobs(
         `${name}-jobs`,
         {
@@ -151,7 +183,7 @@ export class MlService extends pulumi.ComponentResource {
           },
           scheduleInDatabricks: settings.orchestrator === "databricks",
           sparkVersion: settings.sparkVersion,
-          imageRepositoryUrl: registry.repositoryUrl,
+          image,
           instanceProfileArn: identities.databricksInstanceProfile.id,
           secretScopeName: names.secretScope,
           servicePrincipalClientId: identities.servicePrincipalClientId,
@@ -160,6 +192,9 @@ export class MlService extends pulumi.ComponentResource {
           notificationEmails: service.notifications.emails,
           environment: {
             MLFLOW_TRACKING_URI: "databricks",
+            // Models live in Unity Catalog: aliases exist only there (MLflow's workspace
+            // registry store refuses alias calls).
+            MLFLOW_REGISTRY_URI: "databricks-uc",
             MLFLOW_EXPERIMENT_ID: tracking.experimentId,
             MLFLOW_REGISTERED_MODEL: tracking.registeredModelName,
             ARTIFACTS_BUCKET: store.artifacts.bucketName,
@@ -173,7 +208,8 @@ export class MlService extends pulumi.ComponentResource {
       );
     }
     let content: RepositoryContent | undefined;
-    if (repository && active && identities && jobs) {
+    const ciRole = identities?.ciRole;
+    if (repository && active && identities && ciRole && jobs) {
       content = new RepositoryContent(
         `${name}-content`,
         {
@@ -201,7 +237,7 @@ export class MlService extends pulumi.ComponentResource {
           owner: settings.githubOrganization,
           repositoryName: repository.repositoryName,
           secrets: {
-            ciRoleArn: identities.ciRole.arn,
+            ciRoleArn: ciRole.arn,
             ecrRepositoryUrl: registry.repositoryUrl,
             databricksHost: settings.databricksHost,
             databricksClientId: identities.servicePrincipalClientId,
@@ -224,8 +260,54 @@ export class MlService extends pulumi.ComponentResource {
       batchPredictionJobId: jobs?.batchPredictionJobId,
       experimentId: tracking.experimentId,
       registeredModel: tracking.registeredModelName,
+      image: image && pulumi.output(image.url),
       managedFiles: content?.managedFiles,
     };
     this.registerOutputs({ ...this.outputs });
+  }
+
+  /**
+   * The image both jobs run in this environment. A pin is verified (where the image was built) or
+   * copied by digest (elsewhere) before any job points at it; without a pin the jobs run the base
+   * image's placeholder, which exists: no job ever points at an image that does not.
+   */
+  private jobImage(name: string, args: MlServiceArgs, registry: ContainerRegistry): JobImage {
+    const source = args.imageSource;
+    if (source.kind === "placeholder") {
+      return {
+        url: args.baseImageRef,
+        gitSha: "unknown",
+        tag: args.baseImageTag,
+        digest: "unknown",
+        placeholder: true,
+      };
+    }
+    const { settings } = args;
+    const promoted = source.kind === "promoted";
+    const targetArn = ecrRepositoryArn(
+      settings,
+      physicalNames(args.service.name, settings.environment, settings.namePrefix).ecrRepository,
+    );
+    const copy = new ImageCopy(
+      `${name}-image`,
+      {
+        sourceRepositoryUrl: promoted ? source.sourceRepositoryUrl : registry.repositoryUrl,
+        targetRepositoryUrl: registry.repositoryUrl,
+        gitSha: source.pin.gitSha,
+        digest: source.pin.digest,
+        region: settings.awsRegion,
+        roleArn: promoted ? promotionRoleArn(settings) : undefined,
+        sessionPolicy: promoted ? copySessionPolicy(source.sourceRepositoryArn, targetArn) : undefined,
+      },
+      // The target repository's policy must let the promotion role push before the copy runs.
+      { parent: this, dependsOn: [registry] },
+    );
+    return {
+      url: copy.imageRef,
+      gitSha: source.pin.gitSha,
+      tag: source.pin.gitSha,
+      digest: source.pin.digest,
+      placeholder: false,
+    };
   }
 }

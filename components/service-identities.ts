@@ -4,17 +4,28 @@ import * as pulumi from "@pulumi/pulumi";
 import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS } from "./container-registry";
 import { policyDocumentOutput } from "./iam-documents";
 
-export interface ServiceIdentitiesArgs {
+export interface CiIdentityArgs {
   /** IAM role name of the CI identity. */
-  ciRoleName: string;
+  roleName: string;
+  /** The Drone runners' own role: the only principal that may assume the CI role. */
+  droneRunnerRoleArn: pulumi.Input<string>;
+}
+
+export interface ServiceIdentitiesArgs {
+  /**
+   * The CI identity, only in the environment that builds the service's images (its first). Other
+   * environments, production above all, have none: their images arrive by a reviewed pin.
+   * Defaults to none.
+   */
+  ci?: CiIdentityArgs;
   /** IAM role (and instance profile) name of the Databricks job clusters. */
   clusterRoleName: string;
   /** Display name of the service's Databricks service principal. */
   servicePrincipalName: string;
-  /** The Drone runners' own role: the only principal that may assume the CI role. */
-  droneRunnerRoleArn: pulumi.Input<string>;
   /** The service's ECR repository. */
   ecrRepositoryArn: pulumi.Input<string>;
+  /** The platform base image's ECR repository: service images build FROM it, placeholders run it. */
+  baseImageRepositoryArn: pulumi.Input<string>;
   /** The service's artifacts bucket. */
   artifactsBucketArn: pulumi.Input<string>;
   /** The service's predictions bucket. */
@@ -34,7 +45,8 @@ export interface ServiceIdentitiesArgs {
  *   this service's jobs.
  */
 export class ServiceIdentities extends pulumi.ComponentResource {
-  public readonly ciRole: aws.iam.Role;
+  /** Only where `ci` was given. */
+  public readonly ciRole?: aws.iam.Role;
   public readonly clusterRole: aws.iam.Role;
   public readonly instanceProfile: aws.iam.InstanceProfile;
   public readonly databricksInstanceProfile: databricks.InstanceProfile;
@@ -53,59 +65,69 @@ export class ServiceIdentities extends pulumi.ComponentResource {
     const { ciPrefix = "ci/", tags } = args;
     const child = { parent: this };
 
-    this.ciRole = new aws.iam.Role(
-      `${name}-ci`,
-      {
-        name: args.ciRoleName,
-        description: "CI pipeline of one ML service: push its images, write its CI artifacts.",
-        maxSessionDuration: 3600,
-        assumeRolePolicy: policyDocumentOutput([
-          {
-            Sid: "DroneRunnerOnly",
-            Effect: "Allow",
-            Principal: { AWS: args.droneRunnerRoleArn },
-            Action: ["sts:AssumeRole"],
-          },
-        ]),
-        tags,
-      },
-      child,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-ci`,
-      {
-        role: this.ciRole.id,
-        policy: policyDocumentOutput([
-          // GetAuthorizationToken is account-wide by design: AWS does not scope it to a repository.
-          {
-            Sid: "EcrLogin",
-            Effect: "Allow",
-            Action: ["ecr:GetAuthorizationToken"],
-            Resource: "*",
-          },
-          {
-            Sid: "PushServiceImages",
-            Effect: "Allow",
-            Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS],
-            Resource: args.ecrRepositoryArn,
-          },
-          {
-            Sid: "ListCiPrefix",
-            Effect: "Allow",
-            Action: ["s3:ListBucket"],
-            Resource: args.artifactsBucketArn,
-            Condition: { StringLike: { "s3:prefix": [`${ciPrefix}*`] } },
-          },
-          {
-            Sid: "ReadWriteCiPrefix",
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:PutObject"],
-            Resource: pulumi.interpolate`${args.artifactsBucketArn}/${ciPrefix}*`,
-          },
-        ]),
-      },
-      child,
-    );
+    if (args.ci) {
+      this.ciRole = new aws.iam.Role(
+        `${name}-ci`,
+        {
+          name: args.ci.roleName,
+          description: "CI pipeline of one ML service: push its images, write its CI artifacts.",
+          maxSessionDuration: 3600,
+          assumeRolePolicy: policyDocumentOutput([
+            {
+              Sid: "DroneRunnerOnly",
+              Effect: "Allow",
+              Principal: { AWS: args.ci.droneRunnerRoleArn },
+              Action: ["sts:AssumeRole"],
+            },
+          ]),
+          tags,
+        },
+        child,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-ci`,
+        {
+          role: this.ciRole.id,
+          policy: policyDocumentOutput([
+            // GetAuthorizationToken is account-wide by design: AWS does not scope it to a repository.
+            {
+              Sid: "EcrLogin",
+              Effect: "Allow",
+              Action: ["ecr:GetAuthorizationToken"],
+              Resource: "*",
+            },
+            {
+              Sid: "PushServiceImages",
+              Effect: "Allow",
+              // DescribeImages: the pipeline reads the digest of the image it pushed.
+              Action: [...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS, "ecr:DescribeImages"],
+              Resource: args.ecrRepositoryArn,
+            },
+            {
+              // The service Dockerfile builds FROM the platform base image.
+              Sid: "PullBaseImage",
+              Effect: "Allow",
+              Action: ECR_PULL_ACTIONS,
+              Resource: args.baseImageRepositoryArn,
+            },
+            {
+              Sid: "ListCiPrefix",
+              Effect: "Allow",
+              Action: ["s3:ListBucket"],
+              Resource: args.artifactsBucketArn,
+              Condition: { StringLike: { "s3:prefix": [`${ciPrefix}*`] } },
+            },
+            {
+              Sid: "ReadWriteCiPrefix",
+              Effect: "Allow",
+              Action: ["s3:GetObject", "s3:PutObject"],
+              Resource: pulumi.interpolate`${args.artifactsBucketArn}/${ciPrefix}*`,
+            },
+          ]),
+        },
+        child,
+      );
+    }
 
     this.clusterRole = new aws.iam.Role(
       `${name}-cluster`,
@@ -140,6 +162,13 @@ export class ServiceIdentities extends pulumi.ComponentResource {
             Effect: "Allow",
             Action: ECR_PULL_ACTIONS,
             Resource: args.ecrRepositoryArn,
+          },
+          {
+            // The jobs run the base image's placeholder until an image is promoted.
+            Sid: "PullBaseImage",
+            Effect: "Allow",
+            Action: ECR_PULL_ACTIONS,
+            Resource: args.baseImageRepositoryArn,
           },
           {
             Sid: "ListServiceBuckets",
@@ -187,11 +216,18 @@ export class ServiceIdentities extends pulumi.ComponentResource {
       { servicePrincipalId: this.servicePrincipal.id },
       { parent: this, additionalSecretOutputs: ["secret"] },
     );
+    // Without this grant the principal the jobs run as may not launch clusters with the instance
+    // profile (databricks_service_principal_role; databricks-sdk-py#320).
+    new databricks.ServicePrincipalRole(
+      `${name}-instance-profile`,
+      { servicePrincipalId: this.servicePrincipal.id, role: this.databricksInstanceProfile.id },
+      child,
+    );
     this.servicePrincipalClientId = this.servicePrincipal.applicationId;
     this.servicePrincipalSecret = pulumi.secret(secret.secret);
 
     this.registerOutputs({
-      ciRoleArn: this.ciRole.arn,
+      ciRoleArn: this.ciRole?.arn,
       clusterRoleArn: this.clusterRole.arn,
       instanceProfileArn: this.instanceProfile.arn,
       servicePrincipalClientId: this.servicePrincipalClientId,

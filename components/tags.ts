@@ -4,6 +4,8 @@ export interface ServiceTagArgs {
   team: string;
   environment: string;
   accountTags: Record<string, string>;
+  /** Whether the stack is a production one (tag `production`, which the policy rules read). */
+  production: boolean;
 }
 
 export function serviceTags(args: ServiceTagArgs): Record<string, string> {
@@ -12,6 +14,7 @@ export function serviceTags(args: ServiceTagArgs): Record<string, string> {
     service: args.service,
     team: args.team,
     environment: args.environment,
+    production: String(args.production),
     "managed-by": "mlplatform",
   };
 }

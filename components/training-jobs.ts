@@ -5,8 +5,36 @@ import { toQuartz } from "../lib/catalog/cron";
 
 /** Key of the service principal's OAuth secret inside the service's secret scope. */
 export const CLIENT_SECRET_KEY = "databricks-client-secret";
-/** Tag of the image a job runs until the service pipeline first trains (then it sets the commit's tag). */
-export const BOOTSTRAP_IMAGE_TAG = "bootstrap";
+/**
+ * What a job runs before any image of the service reached its environment: the platform base
+ * image's placeholder, which says so and exits 0 (templates/base-image/no_model_yet.py).
+ */
+export const PLACEHOLDER_PYTHON_FILE = "file:/opt/mlplatform/no_model_yet.py";
+
+/**
+ * Spark settings of a single-node job cluster. The Databricks provider refuses `num_workers = 0`
+ * unless all three are set (terraform-provider-databricks clusters/clusters_api.go,
+ * Cluster.Validate: "NumWorkers could be 0 only for SingleNode clusters").
+ */
+export const SINGLE_NODE_SPARK_CONF = {
+  "spark.databricks.cluster.profile": "singleNode",
+  "spark.master": "local[*]",
+} as const;
+export const SINGLE_NODE_TAGS = { ResourceClass: "SingleNode" } as const;
+
+/** The image both jobs run, and where it came from (recorded on every MLflow run). */
+export interface JobImage {
+  /** Image reference the clusters pull (`<repository>:<git sha>`, or the base image). */
+  url: pulumi.Input<string>;
+  /** Commit the image was built from ("unknown" for the placeholder). */
+  gitSha: string;
+  /** The image's tag. */
+  tag: string;
+  /** Manifest digest (sha256:...), "unknown" for the placeholder. */
+  digest: string;
+  /** True for the platform's placeholder: the task runs PLACEHOLDER_PYTHON_FILE. */
+  placeholder: boolean;
+}
 
 export interface JobSpec extends JobEntry {
   nodeType: string;
@@ -26,8 +54,8 @@ export interface TrainingJobsArgs {
   scheduleInDatabricks: boolean;
   /** Databricks runtime of the job clusters. */
   sparkVersion: string;
-  /** ECR repository URL of the service's images. */
-  imageRepositoryUrl: pulumi.Input<string>;
+  /** The image both jobs run: training and batch prediction always move together. */
+  image: JobImage;
   /** Databricks instance profile ARN of the job clusters. */
   instanceProfileArn: pulumi.Input<string>;
   /** Secret scope name for the service (from lib/names.ts). */
@@ -104,8 +132,9 @@ export class TrainingJobs extends pulumi.ComponentResource {
                 }
               : undefined,
           parameters: [
-            { name: "git_sha", default: "unknown" },
-            { name: "image_tag", default: BOOTSTRAP_IMAGE_TAG },
+            { name: "git_sha", default: args.image.gitSha },
+            { name: "image_tag", default: args.image.tag },
+            { name: "image_digest", default: args.image.digest },
           ],
           tasks: [
             {
@@ -118,9 +147,9 @@ export class TrainingJobs extends pulumi.ComponentResource {
                 sparkVersion: args.sparkVersion,
                 nodeTypeId: spec.nodeType,
                 numWorkers: spec.workers,
-                dockerImage: {
-                  url: pulumi.interpolate`${args.imageRepositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
-                },
+                ...(spec.workers === 0 ? { sparkConf: { ...SINGLE_NODE_SPARK_CONF } } : {}),
+                // Declared from the catalog's pin: `pulumi up` and the job can never disagree.
+                dockerImage: { url: args.image.url },
                 awsAttributes: {
                   instanceProfileArn: args.instanceProfileArn,
                   availability: "SPOT_WITH_FALLBACK",
@@ -130,23 +159,28 @@ export class TrainingJobs extends pulumi.ComponentResource {
                   DATABRICKS_CLIENT_ID: args.servicePrincipalClientId,
                   DATABRICKS_CLIENT_SECRET: pulumi.interpolate`{{secrets/${this.secretScope.name}/${CLIENT_SECRET_KEY}}}`,
                 },
-                customTags: args.tags,
+                customTags: spec.workers === 0 ? { ...args.tags, ...SINGLE_NODE_TAGS } : args.tags,
               },
               sparkPythonTask: {
-                pythonFile: `file:/app/src/${args.pythonPackage}/${spec.entryPoint}.py`,
+                pythonFile: args.image.placeholder
+                  ? PLACEHOLDER_PYTHON_FILE
+                  : `file:/app/src/${args.pythonPackage}/${spec.entryPoint}.py`,
                 parameters: [
                   "--git-sha",
                   "{{job.parameters.git_sha}}",
                   "--image-tag",
                   "{{job.parameters.image_tag}}",
+                  "--image-digest",
+                  "{{job.parameters.image_digest}}",
                 ],
               },
             },
           ],
           tags: args.tags,
         },
-        // The service pipeline points the job at the image of the commit it trained (see the template's .drone.yml).
-        { parent: this, dependsOn, ignoreChanges: ["tasks[0].newCluster.dockerImage.url"] },
+        // No ignoreChanges: the provider updates a job with jobs/reset, which replaces all its
+        // settings, so the pipeline never edits the job (it trains a commit in a one-time run).
+        { parent: this, dependsOn },
       );
       new databricks.Permissions(
         `${name}-${suffix}`,

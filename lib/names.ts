@@ -21,7 +21,10 @@ export interface PhysicalNames {
   secretScope: string;
   servicePrincipal: string;
   experimentPath: string;
+  /** Model name inside the stack's Unity Catalog schema (full name: <catalog>.<schema>.<model>). */
   registeredModel: string;
+  /** The legacy workspace-registry model of stacks deployed before Unity Catalog (migration only). */
+  workspaceModel: string;
 }
 
 export interface NameLimit {
@@ -98,6 +101,14 @@ export const NAME_LIMITS: readonly NameLimit[] = [
   },
   {
     what: "registeredModel",
+    max: 255,
+    // Unity Catalog object names: no periods, spaces, slashes or control characters, at most 255
+    // (docs.databricks.com "Names" in the SQL reference); lowercase with underscores needs no quoting.
+    pattern: /^[a-z][a-z0-9_]*$/,
+    rule: "Unity Catalog model names: 255 characters, no dots",
+  },
+  {
+    what: "workspaceModel",
     max: 100,
     pattern: /^[\w.-]+$/,
     rule: "MLflow registered model names (kept to 100 characters)",
@@ -120,7 +131,8 @@ export function physicalNames(service: string, environment: string, prefix: stri
     secretScope: `${base}`,
     servicePrincipal: `${base}-ci`,
     experimentPath: `/Shared/${prefix}/${environment}/${service}`,
-    registeredModel: `${prefix}-${service}-${environment}`,
+    registeredModel: service.replace(/-/g, "_"),
+    workspaceModel: `${prefix}-${service}-${environment}`,
   };
 }
 
@@ -155,5 +167,19 @@ export function maxServiceNameLength(environment: string, prefix: string): numbe
 export function platformNames(environment: string, prefix: string) {
   return {
     baseImageRepository: `${prefix}/base-${environment}`,
+    /** Role that copies pinned images into this environment's registries (assumed by the deploy role). */
+    imagePromotionRole: `${prefix}-${environment}-image-promotion`,
+    /** Workspace folder of the environment's MLflow experiments. */
+    experimentFolder: `/Shared/${prefix}/${environment}`,
   };
+}
+
+/** Full Unity Catalog name of a service's model in a stack. */
+export function unityCatalogModelName(catalog: string, schema: string, model: string): string {
+  return `${catalog}.${schema}.${model}`;
+}
+
+/** Registry host of an AWS account and region (ECR). */
+export function ecrRegistryHost(accountId: string, region: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com`;
 }

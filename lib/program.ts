@@ -8,6 +8,7 @@ import * as databricks from "@pulumi/databricks";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImage } from "../components/base-image";
+import { ImagePromotionRole } from "../components/image-promotion-role";
 import { MlService, MlServiceOutputs } from "../components/ml-service";
 import { serviceTags } from "../components/tags";
 import { CatalogError } from "./catalog/errors";
@@ -24,6 +25,14 @@ import {
 } from "./settings";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, readStacks, StackInfo } from "./stacks";
 import { baseImageTag } from "./base-image-tag";
+import {
+  ecrRepositoryArn,
+  ecrRepositoryUrl,
+  imageSource,
+  promotionReaders,
+  promotionSources,
+  roleArn,
+} from "./delivery";
 
 export interface ProgramOptions {
   /** Folder of the catalog. Defaults to services/ of this project. */
@@ -62,7 +71,7 @@ export function settingsFromConfig(stack: string): StackSettings {
 export function loadValidated(
   options: ProgramOptions,
   stack: string,
-): { settings: StackSettings; catalog: CatalogFile[] } {
+): { settings: StackSettings; catalog: CatalogFile[]; stacks: StackInfo[] } {
   try {
     const settings = settingsFromConfig(stack);
     const stacks: StackInfo[] = readStacks(options.stacksDir ?? DEFAULT_STACKS_DIR).map((s) =>
@@ -70,7 +79,7 @@ export function loadValidated(
     );
     const catalog =
       options.catalog ?? loadCatalog(options.servicesDir ?? DEFAULT_SERVICES_DIR, stacks);
-    return { settings, catalog };
+    return { settings, catalog, stacks };
   } catch (e) {
     if (e instanceof SettingsError) throw new CatalogError(e.problems);
     throw e;
@@ -97,7 +106,7 @@ async function previousServiceOutputs(
 
 export async function declarePlatform(options: ProgramOptions = {}): Promise<ProgramOutputs> {
   const stack = pulumi.getStack();
-  const { settings, catalog } = loadValidated(options, stack);
+  const { settings, catalog, stacks } = loadValidated(options, stack);
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const services = servicesForStack(catalog, settings);
 
@@ -115,29 +124,44 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   });
   const providers = { aws: awsProvider, github: githubProvider, databricks: databricksProvider };
 
-  // One identity look-up per stack, not per service.
+  // One identity look-up per stack, not per service: it must be the stack's own account.
   const identity = await aws.getCallerIdentity({}, { provider: awsProvider });
+  if (identity.accountId !== settings.awsAccountId) {
+    throw new CatalogError([
+      `stacks/Pulumi.${stack}.yaml: mlplatform:awsAccountId: the stack deploys account ${settings.awsAccountId}, but the AWS credentials in use belong to account ${identity.accountId}; use that account's deploy role (${settings.deployRoleArn}) or correct the setting`,
+    ]);
+  }
   const platform = platformNames(settings.environment, settings.namePrefix);
-  // Declared by one stack per environment and region (validated); the shards use it by name.
-  const baseImage = settings.ownsPlatformResources
-    ? new BaseImage(
-        "base-image",
-        {
-          repositoryName: platform.baseImageRepository,
-          tag: baseImageTag(),
-          build: settings.buildBaseImage,
-          tags: serviceTags({
-            service: "platform",
-            team: "ml-platform",
-            environment: settings.environment,
-            accountTags: settings.accountTags,
-          }),
-          protect: settings.protectData,
-        },
-        { providers },
-      )
-    : undefined;
-  const baseImageRef = `${identity.accountId}.dkr.ecr.${settings.awsRegion}.amazonaws.com/${platform.baseImageRepository}:${baseImageTag()}`;
+  const platformTags = serviceTags({
+    service: "platform",
+    team: "ml-platform",
+    environment: settings.environment,
+    accountTags: settings.accountTags,
+    production: settings.production,
+  });
+  const baseImageRepositoryArn = ecrRepositoryArn(settings, platform.baseImageRepository);
+  const rolePattern = (suffix: string) =>
+    roleArn(settings.awsAccountId, `${settings.namePrefix}-*-${settings.environment}-${suffix}`);
+  // Declared by one stack per environment and region (validated); the shards use them by name.
+  let baseImage: BaseImage | undefined;
+  if (settings.ownsPlatformResources) {
+    baseImage = new BaseImage(
+      "base-image",
+      {
+        repositoryName: platform.baseImageRepository,
+        tag: baseImageTag(),
+        build: settings.buildBaseImage,
+        // Every service's CI role builds FROM it and every cluster role runs its placeholder.
+        pullRoles: [rolePattern("ci"), rolePattern("cluster")],
+        pushRole: settings.deployRoleArn,
+        tags: platformTags,
+        protect: settings.protectData,
+      },
+      { providers },
+    );
+    declareSharedWorkspacePieces(catalog, settings, stacks, platform, platformTags, providers);
+  }
+  const baseImageRef = `${ecrRepositoryUrl(settings, platform.baseImageRepository)}:${baseImageTag()}`;
 
   const previous = await previousServiceOutputs(stack);
   const droneToken = config.requireSecret("droneToken");
@@ -152,6 +176,13 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
         settings,
         accountId: identity.accountId,
         baseImageRef,
+        baseImageTag: baseImageTag(),
+        baseImageRepositoryArn,
+        imageSource: imageSource(service, settings, stacks),
+        promotionReaders:
+          service.sourceEnvironment === settings.environment
+            ? promotionReaders(service, stacks)
+            : [],
         droneToken,
         githubToken,
         previousManagedFiles: previous[service.name]?.managedFiles,
@@ -167,4 +198,68 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     baseImage: baseImage?.imageRef ?? pulumi.output(baseImageRef),
     services: outputs,
   };
+}
+
+/**
+ * The environment's shared Databricks and IAM pieces, declared by its owning stack for the whole
+ * catalog (every shard's services): the experiments' parent folder, each team's use of the model
+ * catalog and schema, and the image-promotion role when any service is promoted into it.
+ */
+function declareSharedWorkspacePieces(
+  catalog: CatalogFile[],
+  settings: StackSettings,
+  stacks: StackInfo[],
+  platform: ReturnType<typeof platformNames>,
+  tags: Record<string, string>,
+  providers: { aws: aws.Provider; databricks: databricks.Provider },
+): void {
+  const entries = catalog.map((f) => f.entry);
+  const here = entries.filter(
+    (e) => !e.decommissioned && e.environments.includes(settings.environment),
+  );
+  // Experiment creation fails when the parent folder is missing ("Parent directory ... does not
+  // exist"); workspace/mkdirs creates it with its parents (Workspace API reference). Retained: it
+  // holds the experiments.
+  new databricks.Directory(
+    "experiments-folder",
+    { path: platform.experimentFolder, deleteRecursive: false },
+    { provider: providers.databricks, retainOnDelete: true },
+  );
+  // databricks.Grant is authoritative for one principal on one securable: one per team, here only.
+  for (const team of [...new Set(here.map((e) => e.team))].sort()) {
+    new databricks.Grant(
+      `team-${team}-model-catalog`,
+      { catalog: settings.modelCatalog, principal: team, privileges: ["USE_CATALOG"] },
+      { provider: providers.databricks },
+    );
+    new databricks.Grant(
+      `team-${team}-model-schema`,
+      {
+        schema: `${settings.modelCatalog}.${settings.modelSchema}`,
+        principal: team,
+        privileges: ["USE_SCHEMA"],
+      },
+      { provider: providers.databricks },
+    );
+  }
+  const sources = promotionSources(entries, settings, stacks);
+  if (sources.length > 0) {
+    new ImagePromotionRole(
+      "image-promotion",
+      {
+        roleName: platform.imagePromotionRole,
+        deployRoleArn: settings.deployRoleArn,
+        sourceRepositoryPatterns: sources.map((source) =>
+          ecrRepositoryArn(source, `${source.namePrefix}/*-${source.environment}`),
+        ),
+        targetRepositoryPattern: ecrRepositoryArn(
+          settings,
+          `${settings.namePrefix}/*-${settings.environment}`,
+        ),
+        baseImageRepositoryArn: ecrRepositoryArn(settings, platform.baseImageRepository),
+        tags,
+      },
+      { providers: { aws: providers.aws } },
+    );
+  }
 }

@@ -59,6 +59,15 @@ export function catalogTable(): string {
         `| \`${field}\` | ${type} | ${required} | ${cell(limits(child))} | ${cell(child.description ?? "")} |`,
       );
       if (child.type === "object") walk(child, field);
+      const entry = child.additionalProperties;
+      if (typeof entry === "object") {
+        // A map: one row for its values, keyed by what its keys are (e.g. images.<environment>).
+        const keyField = `${field}.<${key === "images" ? "environment" : "key"}>`;
+        rows.push(
+          `| \`${keyField}\` | ${entry.type} | no | ${cell(limits(child.propertyNames ?? {}))} | ${cell(entry.description ?? "")} |`,
+        );
+        walk(entry, keyField);
+      }
     }
   };
   walk(catalogSchema(), "");

@@ -30,6 +30,27 @@ export const SETTINGS: readonly SettingSpec[] = [
     pattern: /^[a-z][a-z0-9]{0,7}$/,
   },
   {
+    key: "awsAccountId",
+    type: "string",
+    description:
+      "AWS account of this stack (12 digits). A deployment with credentials of another account is refused; the other environments' stacks use it to grant image promotion across accounts.",
+    pattern: /^\d{12}$/,
+  },
+  {
+    key: "production",
+    type: "boolean",
+    description:
+      "A production environment: images arrive only by a reviewed pin in the catalog (copied by digest from the service's first environment), and no Drone secret, repository or image build lives here. A service's first environment must not be a production one.",
+    default: false,
+  },
+  {
+    key: "deployRoleArn",
+    type: "string",
+    description:
+      "IAM role that runs `pulumi up` for this stack: the only principal that may push the platform base image, and the one that assumes the image-promotion role.",
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
+  },
+  {
     key: "awsRegion",
     type: "string",
     description: "AWS region of every AWS resource.",
@@ -95,6 +116,27 @@ export const SETTINGS: readonly SettingSpec[] = [
     description:
       "Application id of the platform's Databricks service principal (OAuth machine-to-machine); its secret is databricksClientSecret.",
     pattern: /^[A-Za-z0-9-]{1,64}$/,
+  },
+  {
+    key: "modelCatalog",
+    type: "string",
+    description:
+      "Unity Catalog catalog that holds this environment's registered models (`<catalog>.<schema>.<model>`); it must exist, owned by the platform's principal or with MANAGE granted to it.",
+    pattern: /^[a-z][a-z0-9_]{0,62}$/,
+  },
+  {
+    key: "modelSchema",
+    type: "string",
+    description:
+      "Unity Catalog schema, inside modelCatalog, that holds this environment's registered models; it must exist, like the catalog.",
+    pattern: /^[a-z][a-z0-9_]{0,62}$/,
+  },
+  {
+    key: "legacyWorkspaceModels",
+    type: "boolean",
+    description:
+      "Only for a stack deployed before models moved to Unity Catalog: keeps declaring the old workspace-registry models, unprotected and retained, so that one `up` lifts their protection; set it back to false and the next `up` drops them from the state and leaves them (and their versions) in the workspace. See docs/models.md.",
+    default: false,
   },
   {
     key: "defaultNodeType",
@@ -192,6 +234,9 @@ export const SETTINGS: readonly SettingSpec[] = [
 export interface StackSettings {
   stack: string;
   environment: string;
+  awsAccountId: string;
+  production: boolean;
+  deployRoleArn: string;
   awsRegion: string;
   namePrefix: string;
   accountTags: Record<string, string>;
@@ -202,6 +247,9 @@ export interface StackSettings {
   droneRunnerRoleArn: string;
   databricksHost: string;
   databricksClientId: string;
+  modelCatalog: string;
+  modelSchema: string;
+  legacyWorkspaceModels: boolean;
   defaultNodeType: string;
   sparkVersion: string;
   artifactRetentionDays: number;

@@ -94,6 +94,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
         );
       }
     });
+    problems.push(...deliveryProblems(entry, environments, at));
     if (problems.length === before) entries.push({ file: shown, entry, digest });
   }
   if (entries.length > CATALOG_LIMITS.maxServices) {
@@ -112,6 +113,33 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   }
   if (problems.length > 0) throw new CatalogError(problems);
   return entries;
+}
+
+/**
+ * The delivery path's rules: the first environment builds images and holds the CI secrets, so it
+ * is never a production one; a pin names an environment the service is in.
+ */
+function deliveryProblems(
+  entry: ServiceEntry,
+  environments: ReadonlyMap<string, StackInfo[]>,
+  at: (p: (string | number)[], atKey?: boolean) => string,
+): string[] {
+  const problems: string[] = [];
+  const source = entry.environments[0];
+  const production = (environments.get(source) ?? []).filter((s) => s.settings.production);
+  if (production.length > 0) {
+    problems.push(
+      `${at(["environments", 0])}: "${source}" is a production environment (${production[0].file}: mlplatform:production); the first environment builds the service's images and holds its CI secrets, so list a non-production environment first (e.g. [dev, ${source}])`,
+    );
+  }
+  for (const env of Object.keys(entry.images ?? {})) {
+    if (!entry.environments.includes(env)) {
+      problems.push(
+        `${at(["images", env], true)}: pins an image for "${env}", which is not in environments (${entry.environments.join(", ")})`,
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -149,7 +177,7 @@ export function platformOwnerProblems(stacks: readonly StackInfo[]): string[] {
 /** Whether a stack's shard settings select a service (empty filters select everything). */
 export function stackSelects(
   stack: StackInfo | { settings: StackInfo["settings"] },
-  entry: ServiceEntry,
+  entry: Pick<ServiceEntry, "name" | "team">,
 ): boolean {
   const { shardTeams, shardServices } = stack.settings;
   if (shardTeams.length > 0 && !shardTeams.includes(entry.team)) return false;

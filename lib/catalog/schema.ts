@@ -13,7 +13,10 @@ export interface SchemaNode {
   description?: string;
   properties?: Record<string, SchemaNode>;
   required?: string[];
-  additionalProperties?: boolean;
+  /** false refuses unknown keys; a schema checks each key not in `properties` (a map of values). */
+  additionalProperties?: boolean | SchemaNode;
+  /** Schema of the keys of a map (a `pattern` on strings). */
+  propertyNames?: SchemaNode;
   items?: SchemaNode;
   minItems?: number;
   maxItems?: number;
@@ -37,6 +40,7 @@ const SUPPORTED = new Set([
   "properties",
   "required",
   "additionalProperties",
+  "propertyNames",
   "items",
   "minItems",
   "maxItems",
@@ -74,6 +78,9 @@ function assertSupported(node: SchemaNode, where: string): void {
     assertSupported(child, `${where}/properties/${name}`);
   }
   if (node.items) assertSupported(node.items, `${where}/items`);
+  if (typeof node.additionalProperties === "object")
+    assertSupported(node.additionalProperties, `${where}/additionalProperties`);
+  if (node.propertyNames) assertSupported(node.propertyNames, `${where}/propertyNames`);
 }
 
 export interface SchemaProblem {
@@ -154,6 +161,15 @@ export function checkValue(
       const known = Object.keys(props).filter((k) => k !== "$schema");
       for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
         if (!Object.prototype.hasOwnProperty.call(props, key)) {
+          if (typeof node.additionalProperties === "object") {
+            const keyProblems: SchemaProblem[] = [];
+            // Checked at the map's own path (its help text names what keys are), reported at the key.
+            if (node.propertyNames) checkValue(node.propertyNames, key, at, keyProblems);
+            for (const p of keyProblems) problems.push({ ...p, path: [...at, key], atKey: true });
+            if (keyProblems.length === 0)
+              out[key] = checkValue(node.additionalProperties, child, [...at, key], problems);
+            continue;
+          }
           if (node.additionalProperties === false) {
             problems.push({
               path: [...at, key],
@@ -283,6 +299,9 @@ const PATTERN_HELP: Record<string, string> = {
   timezone: "an IANA time zone such as UTC or Europe/Berlin",
   metric: "a metric name: lowercase letters, digits and underscores",
   topics: "a GitHub topic: lowercase letters, digits and dashes",
+  images: "an environment name such as dev or prod",
+  gitSha: "a full commit sha: 40 lowercase hex characters",
+  digest: "an image digest: sha256: and 64 lowercase hex characters",
 };
 
 function describePattern(at: (string | number)[], pattern: string): string {

@@ -13,6 +13,14 @@ export interface JobEntry {
   timezone: string;
 }
 
+/** The image one environment runs: the commit it was built from and its manifest digest. */
+export interface ImagePin {
+  /** 40 hex characters; the image's (immutable) tag in every registry. */
+  gitSha: string;
+  /** sha256:<64 hex>. */
+  digest: string;
+}
+
 export interface ServiceEntry {
   name: string;
   displayName?: string;
@@ -27,6 +35,8 @@ export interface ServiceEntry {
   artifacts: { retentionDays?: number };
   notifications: { emails: string[] };
   repository: { visibility: "private" | "internal"; topics: string[] };
+  /** Pinned image per environment (absent: the platform's placeholder runs). */
+  images: Record<string, ImagePin>;
   decommissioned: boolean;
 }
 

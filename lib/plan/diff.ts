@@ -11,6 +11,8 @@ export const DATA_BEARING_TYPES = new Set([
   "github:index/repository:Repository",
   "databricks:index/mlflowExperiment:MlflowExperiment",
   "databricks:index/mlflowModel:MlflowModel",
+  "databricks:index/registeredModel:RegisteredModel",
+  "databricks:index/directory:Directory",
 ]);
 
 export interface ResourceChange {

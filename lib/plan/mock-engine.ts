@@ -17,6 +17,8 @@ export type RecordedResource = PlanResource;
 
 export interface MockEngineOptions {
   region: string;
+  /** The stack's AWS account (what getCallerIdentity answers). Defaults to OFFLINE_ACCOUNT_ID. */
+  accountId?: string;
   githubOrganization: string;
   /** Outputs a StackReference to the stack itself returns (the previous deployment's outputs). */
   previousOutputs?: Record<string, unknown>;
@@ -43,7 +45,7 @@ export function mockOutputs(
   inputs: State,
   options: MockEngineOptions,
 ): { id: string; state: State } {
-  const account = OFFLINE_ACCOUNT_ID;
+  const account = options.accountId ?? OFFLINE_ACCOUNT_ID;
   const region = options.region;
   const str = (key: string) => String(inputs[key] ?? name);
   switch (type) {
@@ -90,6 +92,16 @@ export function mockOutputs(
     case "databricks:index/job:Job":
     case "databricks:index/mlflowExperiment:MlflowExperiment":
       return { id: numericId(`${type}/${str("name")}`), state: { ...inputs } };
+    case "databricks:index/registeredModel:RegisteredModel": {
+      // The provider's id of a Unity Catalog model is its full name.
+      const fullName = `${str("catalogName")}.${str("schemaName")}.${str("name")}`;
+      return { id: fullName, state: { ...inputs, fullName } };
+    }
+    case "databricks:index/directory:Directory":
+      return { id: str("path"), state: { ...inputs, objectId: Number(numericId(str("path"))) } };
+    case "command:local:Command":
+      // What the copy prints on success (components/image-promotion/copy-image.sh).
+      return { id: `${name}-id`, state: { ...inputs, stdout: "", stderr: "" } };
     case "databricks:index/mlflowModel:MlflowModel":
       return {
         id: str("name"),
@@ -146,21 +158,23 @@ function secretValue(value: string): unknown {
 
 export function mockCall(token: string, options: MockEngineOptions): State {
   switch (token) {
-    case "aws:index/getCallerIdentity:getCallerIdentity":
+    case "aws:index/getCallerIdentity:getCallerIdentity": {
+      const account = options.accountId ?? OFFLINE_ACCOUNT_ID;
       return {
-        accountId: OFFLINE_ACCOUNT_ID,
-        arn: `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:user/offline-plan`,
+        accountId: account,
+        arn: `arn:aws:iam::${account}:user/offline-plan`,
         userId: "OFFLINE",
-        id: OFFLINE_ACCOUNT_ID,
+        id: account,
       };
+    }
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return {
         authorizationToken: secretValue("offline"),
         password: secretValue("offline"),
         userName: "AWS",
-        proxyEndpoint: `https://${OFFLINE_ACCOUNT_ID}.dkr.ecr.${options.region}.amazonaws.com`,
+        proxyEndpoint: `https://${options.accountId ?? OFFLINE_ACCOUNT_ID}.dkr.ecr.${options.region}.amazonaws.com`,
         expiresAt: "2100-01-01T00:00:00Z",
-        id: OFFLINE_ACCOUNT_ID,
+        id: options.accountId ?? OFFLINE_ACCOUNT_ID,
       };
     default:
       throw new Error(

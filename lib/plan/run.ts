@@ -73,6 +73,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   }
   const recorded = installMockEngine(PROJECT, options.stack, {
     region: info.settings.awsRegion,
+    accountId: info.settings.awsAccountId,
     githubOrganization: info.settings.githubOrganization,
     previousOutputs: options.previousOutputs,
   });

@@ -83,6 +83,7 @@ export const TYPES = {
   githubDependabotSecret: "github:index/dependabotSecret:DependabotSecret",
   githubCodespacesSecret: "github:index/codespacesSecret:CodespacesSecret",
   databricksJob: "databricks:index/job:Job",
+  droneRepository: "pulumi-nodejs:dynamic/drone:Repository",
   databricksCluster: "databricks:index/cluster:Cluster",
   databricksPermissions: "databricks:index/permissions:Permissions",
   databricksSecret: "databricks:index/secret:Secret",
@@ -664,6 +665,64 @@ const droneSecretsNotForPullRequests: ResourceRule = {
   },
 };
 
+/** Whether the stack is a production one: any of its taggable resources says so (components/tags.ts). */
+const productionStacks = new WeakMap<StackIndex, boolean>();
+function isProductionStack(stack: StackIndex): boolean {
+  let known = productionStacks.get(stack);
+  if (known === undefined) {
+    known = TAGGABLE_TYPES.some((type) =>
+      stack.ofType(type).some((r) => record(r.inputs.tags)?.production === "true"),
+    );
+    productionStacks.set(stack, known);
+  }
+  return known;
+}
+
+const droneNothingInProduction: StackRule = {
+  scope: "stack",
+  id: "drone-nothing-in-production",
+  description:
+    'A stack whose resources are tagged production "true" declares no Drone repository and no Drone secret (single or set).',
+  why: "Drone hands a repository's secrets to push builds of every branch (pull_request_push is never read: drone/drone operator/manager/manager.go) and promotes any build number with its own .drone.yml (handler/api/repos/builds/promote.go): a secret there is a secret anyone who can push a branch holds. Production receives images only by a reviewed pin.",
+  severity: "mandatory",
+  types: [TYPES.droneSecret, TYPES.droneRepositorySecrets, TYPES.droneRepository],
+  check(r, stack) {
+    return isProductionStack(stack)
+      ? [
+          `${r.type === TYPES.droneRepository ? "Drone repository" : "Drone secret"} in a production stack: anyone who can push a branch could use what it holds`,
+        ]
+      : [];
+  },
+};
+
+const databricksSingleNodeShape: ResourceRule = {
+  scope: "resource",
+  id: "databricks-single-node-shape",
+  description:
+    "A job cluster with no workers (numWorkers 0, no autoscale) is a complete single-node cluster: spark.databricks.cluster.profile singleNode, spark.master local[...], custom tag ResourceClass SingleNode.",
+  why: 'The Databricks provider refuses anything else ("NumWorkers could be 0 only for SingleNode clusters": terraform-provider-databricks clusters/clusters_api.go, Cluster.Validate).',
+  severity: "mandatory",
+  types: [TYPES.databricksJob],
+  check(r) {
+    const out: string[] = [];
+    list(r.inputs.tasks).forEach((task, i) => {
+      const cluster = record(record(task)?.newCluster);
+      if (!cluster || cluster.numWorkers !== 0 || cluster.autoscale !== undefined) return;
+      const conf = record(cluster.sparkConf) ?? {};
+      const tags = record(cluster.customTags) ?? {};
+      const complete =
+        conf["spark.databricks.cluster.profile"] === "singleNode" &&
+        (text(conf["spark.master"]) ?? "").startsWith("local") &&
+        tags.ResourceClass === "SingleNode";
+      if (!complete)
+        out.push(
+          `tasks[${i}].newCluster has numWorkers 0 without the single-node profile, local master and ResourceClass tag`,
+        );
+    });
+    return out;
+  },
+};
+
 const databricksJobPermissions: StackRule = {
   scope: "stack",
   id: "databricks-job-permissions",
@@ -825,6 +884,8 @@ export const RULES: readonly Rule[] = [
   githubDefaultBranchProtected,
   noPlaintextSecrets,
   droneSecretsNotForPullRequests,
+  droneNothingInProduction,
+  databricksSingleNodeShape,
   databricksJobPermissions,
   databricksNoPlainSecrets,
   requiredTags,

@@ -1,6 +1,6 @@
 /** The variables a service template sees, built from the resolved entry and the stack settings. */
 import { ResolvedService, TemplateName } from "../catalog/types";
-import { PhysicalNames, physicalNames } from "../names";
+import { ecrRegistryHost, PhysicalNames, physicalNames, unityCatalogModelName } from "../names";
 import { PIPELINE_SECRETS, PipelineSecretKey } from "../pipeline-secrets";
 import { StackSettings } from "../settings";
 
@@ -31,7 +31,14 @@ const TEMPLATE_SUMMARY: Record<TemplateName, string> = {
 };
 
 // Modules of the package that an entry point must not shadow.
-const RESERVED_MODULES = new Set(["__init__", "model", "gate", "provenance", "service_config"]);
+const RESERVED_MODULES = new Set([
+  "__init__",
+  "model",
+  "gate",
+  "provenance",
+  "registry",
+  "service_config",
+]);
 const PYTHON_KEYWORDS = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except " +
@@ -120,8 +127,17 @@ export function buildContext(
       `services/${service.name}.yaml: batchPrediction.entryPoint: "${batchPrediction}" is also the training entry point; give them different names`,
     );
   }
-  const names = physicalNames(service.name, settings.environment, settings.namePrefix);
-  const registry = `${accountId}.dkr.ecr.${settings.awsRegion}.amazonaws.com`;
+  const physical = physicalNames(service.name, settings.environment, settings.namePrefix);
+  // Templates name the model by its full Unity Catalog name (what MLflow's databricks-uc registry takes).
+  const names = {
+    ...physical,
+    registeredModel: unityCatalogModelName(
+      settings.modelCatalog,
+      settings.modelSchema,
+      physical.registeredModel,
+    ),
+  };
+  const registry = ecrRegistryHost(accountId, settings.awsRegion);
   const host = settings.databricksHost.replace(/\/+$/, "");
   const organization = settings.githubOrganization;
   const secrets = Object.fromEntries(
@@ -154,7 +170,8 @@ export function buildContext(
     entryPoints: { training, batchPrediction },
     databricks: {
       host,
-      modelUrl: `${host}/ml/models/${encodeURIComponent(names.registeredModel)}`,
+      // Catalog Explorer's page of a Unity Catalog model.
+      modelUrl: `${host}/explore/data/models/${settings.modelCatalog}/${settings.modelSchema}/${physical.registeredModel}`,
       jobsUrl: `${host}/jobs`,
     },
     trainingKeyword: settings.trainingKeyword,

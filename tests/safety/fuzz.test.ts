@@ -527,6 +527,7 @@ describe("nothing is declared from a hostile catalog", () => {
     const info = projectStacks().find((s) => s.stack === "dev")!;
     const recorded = installMockEngine(PROJECT, "dev", {
       region: info.settings.awsRegion,
+      accountId: info.settings.awsAccountId,
       githubOrganization: info.settings.githubOrganization,
     });
     const { config, secretKeys } = offlineConfig(info);

@@ -124,6 +124,7 @@ describe("the mock engine", () => {
     const info = projectStacks().find((s) => s.stack === stack)!;
     const recorded = installMockEngine(PROJECT, stack, {
       region: info.settings.awsRegion,
+      accountId: info.settings.awsAccountId,
       githubOrganization: info.settings.githubOrganization,
       keepProviderCode: true,
     });

@@ -62,6 +62,7 @@ export function entry(overrides: Partial<ServiceEntry> = {}): ServiceEntry {
     artifacts: {},
     notifications: { emails: ["growth@acme-ml.example"] },
     repository: { visibility: "private", topics: [] },
+    images: {},
     decommissioned: false,
     ...overrides,
   };
