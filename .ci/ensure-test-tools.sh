@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests run against rendered service repositories and the catalog
-# page, when any is missing. Runs before `npm test`; a no-op when everything is present.
+# page, and the image-promotion tests' OCI registry (CNCF distribution, binary docker-registry) and
+# skopeo, when any is missing. Runs before `npm test`; a no-op when everything is present. The
+# docker-registry package may start a system registry service where systemd runs; the tests start
+# their own processes on their own loopback ports and never use it.
 set -euo pipefail
 
 declare -A tool_package=(
@@ -12,6 +15,8 @@ declare -A tool_package=(
   [pre-commit]=pre-commit
   [isort]=isort
   [chromium]=chromium
+  [docker-registry]=docker-registry
+  [skopeo]=skopeo
 )
 python_modules=(pytest sklearn pandas)
 declare -A module_package=([pytest]=python3-pytest [sklearn]=python3-sklearn [pandas]=python3-pandas)

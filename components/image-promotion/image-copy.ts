@@ -1,10 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-/** The script that copies (or verifies) one image; its text is what the command runs. */
+/** The script that copies (or verifies) one image. */
 export const COPY_IMAGE_SCRIPT = path.join(__dirname, "copy-image.sh");
+/** The same, relative to the project root: what the command runs. */
+export const COPY_IMAGE_SCRIPT_PATH = "components/image-promotion/copy-image.sh";
 
 /** A full git commit sha: the image's tag in every environment. */
 export const GIT_SHA_PATTERN = /^[0-9a-f]{40}$/;
@@ -122,10 +125,16 @@ export class ImageCopy extends pulumi.ComponentResource {
     if (args.roleArn !== undefined) environment.ROLE_ARN = args.roleArn;
     if (args.sessionPolicy !== undefined) environment.SESSION_POLICY = args.sessionPolicy;
 
-    // The script's text, not its path: the inputs (and so the state) do not depend on where the
-    // repository is checked out, and an edit of the script shows in the preview and runs again
-    // (harmlessly: the script is idempotent).
-    const script = fs.readFileSync(COPY_IMAGE_SCRIPT, "utf8");
+    // The script by its path relative to the project (the working directory of `pulumi up`, which
+    // is also the command's default `dir`), not its text: the state keeps a few bytes instead of
+    // the whole script twice, and does not depend on where the repository is checked out. Its
+    // hash is a trigger, so an edited script shows in the preview and runs again (harmlessly:
+    // the script is idempotent).
+    const run = `bash ${COPY_IMAGE_SCRIPT_PATH}`;
+    const scriptHash = createHash("sha256")
+      .update(fs.readFileSync(COPY_IMAGE_SCRIPT))
+      .digest("hex")
+      .slice(0, 16);
     this.command = new command.local.Command(
       name,
       {
@@ -134,13 +143,13 @@ export class ImageCopy extends pulumi.ComponentResource {
         interpreter: ["bash", "-c"],
         // "The command to run once on resource creation" (`create`) and "when the resource is
         // updated" (`update`): the same idempotent script.
-        create: script,
-        update: script,
+        create: run,
+        update: run,
         // "Additional environment variables available to the command's process" (`environment`).
         environment,
         // "The resource will be updated (or replaced) if any of these values change ... If the
         // `update` command was provided the resource will be updated" (`triggers`).
-        triggers: [args.sourceRepositoryUrl, args.targetRepositoryUrl, gitSha, digest],
+        triggers: [args.sourceRepositoryUrl, args.targetRepositoryUrl, gitSha, digest, scriptHash],
         // The previous run's output is of no use to the script (`addPreviousOutputInEnv`).
         addPreviousOutputInEnv: false,
         // No `delete`: "The command to run on resource deletion" is left unset on purpose.

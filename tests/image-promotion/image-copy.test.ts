@@ -1,4 +1,6 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { recordRegistrations, settled } from "../helpers/registrations";
 
@@ -11,9 +13,10 @@ const { registered } = recorder;
 
 // Imported after setMocks, as the SDK requires.
 import type * as ImageCopyModule from "../../components/image-promotion/image-copy";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { COPY_IMAGE_SCRIPT, ImageCopy, validateImagePin } =
+const imageCopyModule =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../../components/image-promotion/image-copy") as typeof ImageCopyModule;
+const { COPY_IMAGE_SCRIPT, COPY_IMAGE_SCRIPT_PATH, ImageCopy, validateImagePin } = imageCopyModule;
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -59,10 +62,13 @@ describe("ImageCopy", () => {
     const cmd = registered.find((r) => r.type === COMMAND)!;
     const script = fs.readFileSync(COPY_IMAGE_SCRIPT, "utf8");
     expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    // The project-relative path is the script's (the command runs in the project root).
+    expect(path.resolve(__dirname, "..", "..", COPY_IMAGE_SCRIPT_PATH)).toBe(COPY_IMAGE_SCRIPT);
+    const scriptHash = createHash("sha256").update(script).digest("hex").slice(0, 16);
     expect(cmd.inputs).toEqual({
       interpreter: ["bash", "-c"],
-      create: script,
-      update: script,
+      create: `bash ${COPY_IMAGE_SCRIPT_PATH}`,
+      update: `bash ${COPY_IMAGE_SCRIPT_PATH}`,
       environment: {
         SOURCE: DEV,
         TARGET: PROD,
@@ -70,7 +76,7 @@ describe("ImageCopy", () => {
         DIGEST: DIGEST,
         REGION: "eu-west-1",
       },
-      triggers: [DEV, PROD, SHA, DIGEST],
+      triggers: [DEV, PROD, SHA, DIGEST, scriptHash],
       addPreviousOutputInEnv: false,
     });
     // Nothing runs on delete: a copied image is never deleted by the platform.

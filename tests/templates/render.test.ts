@@ -160,7 +160,12 @@ describe("the rendered pipeline", () => {
   it("trains only for pushes to the default branch, every secret-using step gated the same way", () => {
     expect(train.trigger).toEqual({ event: ["push"], branch: ["main"] });
     for (const step of train.steps) expect(step.when).toEqual({ event: ["push"], branch: ["main"] });
-    expect(train.steps.map((s) => s.name)).toEqual(["training-requested", "build-image", "start-training"]);
+    expect(train.steps.map((s) => s.name)).toEqual([
+      "training-requested",
+      "build-image",
+      "image-digest",
+      "start-training",
+    ]);
     expect(train.steps[0].environment).toEqual({ TRAINING_KEYWORD: "[train]", DEFAULT_BRANCH: "main" });
     expect(train.steps[0].commands!.join("\n")).toContain("exit 78");
   });
@@ -180,15 +185,17 @@ describe("the rendered pipeline", () => {
     );
   });
 
-  it("tags the image with the commit sha and runs the job for exactly that commit", () => {
+  it("tags the image with the commit sha and trains exactly that commit in a one-time run", () => {
     const build = train.steps[1].settings!;
     expect(build.tags).toEqual(["${DRONE_COMMIT_SHA}"]);
     expect(build.assume_role).toEqual({ from_secret: "aws_ci_role_arn" });
-    const script = train.steps[2].commands!.join("\n");
-    expect(script).toContain("/api/2.1/jobs/run-now");
-    expect(script).toContain("job_parameters: {git_sha: $$sha, image_tag: $$sha}");
+    expect(build.skip_push_if_tag_exists).toBe(true);
+    const script = train.steps[3].commands!.join("\n");
+    expect(script).toContain("/api/2.1/jobs/runs/submit");
+    expect(script).not.toMatch(/jobs\/(update|reset|run-now)/);
     expect(script).toContain('image="$${ECR_REPOSITORY_URL}:$${DRONE_COMMIT_SHA}"');
     expect(script).toContain("/oidc/v1/token");
+    // The shell of both steps runs against fakes in tests/templates/train-pipeline.test.ts.
   });
 
   it("never puts credentials on a command line or lets Drone substitute shell variables", () => {

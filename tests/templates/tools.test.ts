@@ -114,7 +114,7 @@ describe("rendered repositories", () => {
         }
       }
     }
-    expect(scripts.length).toBe(repos.length * 7);
+    expect(scripts.length).toBe(repos.length * 8);
     expectClean(run("shellcheck", ["--shell=sh", "--severity=style", ...scripts]));
   });
 

@@ -618,8 +618,9 @@ describe("the train pipeline's steps", () => {
       idempotency_token: `${SHA}-${BUILD}`,
       email_notifications: { on_failure: ["growth@acme-ml.example"], no_alert_for_skipped_runs: true },
     });
-    expect(result.output).toContain(`${server.url}/?o=1234#job/999/run/9001`);
-    expect(result.output).toContain(`Databricks training run 9001 of image ${IMAGE} (${DIGEST}) submitted`);
+    expect(result.output.split("\n")).toContain(
+      `Databricks training run 9001 of image ${IMAGE} (${DIGEST}) submitted: ${server.url}/?o=1234#job/999/run/9001`,
+    );
     expect(fs.readFileSync(logs.apkLog, "utf8")).toBe("add --no-cache --quiet curl jq\n");
     // Credentials and the token reach curl on standard input only.
     const lines = curlCommandLines();
@@ -659,7 +660,9 @@ describe("the train pipeline's steps", () => {
       new Set([`${SHA}-${BUILD}`]),
     );
     expect(server.runs.size).toBe(1);
-    for (const result of [first, second]) expect(result.output).toContain("Databricks training run 9001 ");
+    for (const result of [first, second]) {
+      expect(result.output).toMatch(/^Databricks training run 9001 of image /m);
+    }
     for (const r of server.requests) expect(r.path).not.toMatch(/jobs\/(update|reset|run-now)/);
   });
 
@@ -676,7 +679,7 @@ describe("the train pipeline's steps", () => {
     const result = await trainCommit();
     expect(result.status).not.toBe(0);
     expect(result.output).toContain("Cluster validation error: node type m5d.large is not supported");
-    expect(result.output).not.toContain("Databricks training run");
+    expect(result.output).not.toMatch(/^Databricks training run \d/m);
     expect(server.submits().map((r) => r.status)).toEqual([400]);
     expect(server.requests.some((r) => r.path === "/api/2.1/jobs/runs/get")).toBe(false);
   });

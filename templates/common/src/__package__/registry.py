@@ -135,7 +135,9 @@ def _alias_not_found(error: MlflowException) -> bool:
         return True
     message = str(error)
     return (
-        code == "INVALID_PARAMETER_VALUE" and "alias" in message and "not found" in message
+        code == "INVALID_PARAMETER_VALUE"
+        and "alias" in message
+        and "not found" in message
     )
 
 
