@@ -89,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     servicesDir: servicesDir && path.resolve(servicesDir),
     previousOutputs: previousOutputsOf(base),
     catalog: changes?.selection.selected,
+    wholeCatalog: changes?.catalog,
     onProgress: progressReporter((line) => process.stderr.write(line), started),
   });
   const diff = base

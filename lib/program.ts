@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BaseImage } from "../components/base-image";
 import { ImagePromotionRole } from "../components/image-promotion-role";
 import { MlService, MlServiceOutputs } from "../components/ml-service";
-import { serviceTags } from "../components/tags";
+import { dataResourceOptions, serviceTags } from "../components/tags";
 import { CatalogError } from "./catalog/errors";
 import { loadCatalog } from "./catalog/load";
 import { servicesForStack } from "./catalog/resolve";
@@ -39,8 +39,14 @@ export interface ProgramOptions {
   servicesDir?: string;
   /** Folder of the stack files. Defaults to stacks/ of this project. */
   stacksDir?: string;
-  /** An already loaded catalog (the plan reuses one load across stacks). */
+  /** An already loaded catalog (the plan reuses one load across stacks), or the part to declare. */
   catalog?: CatalogFile[];
+  /**
+   * The whole catalog when `catalog` is only a selection (a plan of what changed): the shared
+   * pieces that depend on every service (team grants, promotion sources) come from it, so they
+   * plan the same as in a whole plan. Defaults to `catalog`.
+   */
+  wholeCatalog?: CatalogFile[];
   /** Called after each service is declared, with how many of how many (progress of long plans). */
   onProgress?: (declared: number, total: number) => void;
 }
@@ -159,7 +165,14 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
       },
       { providers },
     );
-    declareSharedWorkspacePieces(catalog, settings, stacks, platform, platformTags, providers);
+    declareSharedWorkspacePieces(
+      options.wholeCatalog ?? catalog,
+      settings,
+      stacks,
+      platform,
+      platformTags,
+      providers,
+    );
   }
   const baseImageRef = `${ecrRepositoryUrl(settings, platform.baseImageRepository)}:${baseImageTag()}`;
 
@@ -214,16 +227,15 @@ function declareSharedWorkspacePieces(
   providers: { aws: aws.Provider; databricks: databricks.Provider },
 ): void {
   const entries = catalog.map((f) => f.entry);
-  const here = entries.filter(
-    (e) => !e.decommissioned && e.environments.includes(settings.environment),
-  );
+  // Decommissioned services count: their teams still read the retained models.
+  const here = entries.filter((e) => e.environments.includes(settings.environment));
   // Experiment creation fails when the parent folder is missing ("Parent directory ... does not
   // exist"); workspace/mkdirs creates it with its parents (Workspace API reference). Retained: it
   // holds the experiments.
   new databricks.Directory(
     "experiments-folder",
     { path: platform.experimentFolder, deleteRecursive: false },
-    { provider: providers.databricks, retainOnDelete: true },
+    { provider: providers.databricks, ...dataResourceOptions(settings.protectData) },
   );
   // databricks.Grant is authoritative for one principal on one securable: one per team, here only.
   for (const team of [...new Set(here.map((e) => e.team))].sort()) {

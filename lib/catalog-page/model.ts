@@ -86,7 +86,15 @@ export function deploymentLinks(view: StackView, outputs: Record<string, unknown
     links.push({ label: "MLflow experiment", href: `${host}/ml/experiments/${enc(experiment)}` });
   }
   const model = text(outputs.registeredModel);
-  if (model) links.push({ label: `model ${model}`, href: `${host}/ml/models/${enc(model)}` });
+  if (model) {
+    // A Unity Catalog model's page in Catalog Explorer: /explore/data/models/<catalog>/<schema>/<name>.
+    const parts = model.split(".");
+    const href =
+      parts.length === 3
+        ? `${host}/explore/data/models/${parts.map(enc).join("/")}`
+        : `${host}/ml/models/${enc(model)}`;
+    links.push({ label: `model ${model}`, href });
+  }
   return links;
 }
 

@@ -211,12 +211,16 @@ export function describeSelection(selection: ChangeSelection, total: number): st
 export function selectForPlan(
   ref: string,
   options: ChangedSinceOptions = {},
-): { selection: ChangeSelection; total: number } {
+): { selection: ChangeSelection; total: number; catalog: CatalogFile[] } {
   const catalog = loadCatalog(
     options.servicesDir ?? DEFAULT_SERVICES_DIR,
     stacksOrThrow(options.stacksDir ?? DEFAULT_STACKS_DIR),
   );
-  return { selection: selectChangedServices(ref, catalog, options), total: catalog.length };
+  return {
+    selection: selectChangedServices(ref, catalog, options),
+    total: catalog.length,
+    catalog,
+  };
 }
 
 /** A base plan narrowed to the changed entries, so that unplanned services do not show as removed. */

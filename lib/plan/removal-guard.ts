@@ -50,7 +50,9 @@ const DATA_LABELS: Record<string, string> = {
   "aws:ecr/repository:Repository": "ECR repository",
   "github:index/repository:Repository": "GitHub repository",
   "databricks:index/mlflowExperiment:MlflowExperiment": "MLflow experiment",
-  "databricks:index/mlflowModel:MlflowModel": "MLflow registered model",
+  "databricks:index/mlflowModel:MlflowModel": "MLflow workspace-registry model",
+  "databricks:index/registeredModel:RegisteredModel": "Unity Catalog registered model",
+  "databricks:index/directory:Directory": "workspace folder",
 };
 
 /** "2 S3 buckets, 1 ECR repository, ..." in a fixed order. */

@@ -35,6 +35,7 @@ const RESERVED_MODULES = new Set([
   "__init__",
   "model",
   "gate",
+  "promotion",
   "provenance",
   "registry",
   "service_config",

@@ -48,6 +48,8 @@ export const MANAGED_TEMPLATE_PATHS: ReadonlySet<string> = new Set([
   "src/__package__/service_config.py",
   "src/__package__/gate.py",
   "src/__package__/provenance.py",
+  "src/__package__/registry.py",
+  "src/__package__/promotion.py",
 ]);
 
 /** Placeholders in template paths: a folder or file named like this is renamed per service. */

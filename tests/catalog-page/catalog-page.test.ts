@@ -106,7 +106,7 @@ describe("catalog page", () => {
       ),
     ).toHaveLength(1);
     expect(hrefs).toContain(
-      "https://dbc-prod-5678.cloud.databricks.com/ml/models/mlp-demand-forecast-prod",
+      "https://dbc-prod-5678.cloud.databricks.com/explore/data/models/ml_prod/models/demand_forecast",
     );
     expect(
       hrefs.some(

@@ -8,6 +8,14 @@ const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase" };
 const FLAGS = [
   "--environment",
   "stg",
+  "--awsAccountId",
+  "333333333333",
+  "--deployRoleArn",
+  "arn:aws:iam::333333333333:role/mlplatform-deploy-stg",
+  "--modelCatalog",
+  "ml_stg",
+  "--modelSchema",
+  "models",
   "--awsRegion",
   "eu-central-1",
   "--namePrefix",
@@ -53,13 +61,17 @@ describe("npm run new-stack", () => {
     });
     expect(Object.keys(info.config).sort()).toEqual(
       [
+        "awsAccountId",
         "awsRegion",
         "databricksClientId",
         "databricksHost",
+        "deployRoleArn",
         "droneRunnerRoleArn",
         "droneServer",
         "environment",
         "githubOrganization",
+        "modelCatalog",
+        "modelSchema",
         "namePrefix",
         "protectData",
       ].map((k) => `mlplatform:${k}`),
@@ -165,9 +177,14 @@ describe("npm run new-stack", () => {
     expect(code).toBe(2);
     const first = h.err[0].split("\n")[0];
     expect(first).toMatch(
-      /^error: missing settings for stack qa: --awsRegion \(AWS region of every AWS resource\); --namePrefix /,
+      /^error: missing settings for stack qa: --awsAccountId \(AWS account of this stack/,
     );
     for (const key of [
+      "deployRoleArn",
+      "awsRegion",
+      "namePrefix",
+      "modelCatalog",
+      "modelSchema",
       "githubOrganization",
       "droneServer",
       "droneRunnerRoleArn",

@@ -49,6 +49,27 @@ export function copyOfExamples(): string {
   return dir;
 }
 
+export const STACKS = path.join(REPO, "stacks");
+
+/**
+ * A temporary copy of the stack files, with `mlplatform:` settings overridden per stack (e.g.
+ * `{ prod: { legacyWorkspaceModels: true } }`).
+ */
+export function copyOfStacks(overrides: Record<string, Record<string, unknown>> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+  for (const file of fs.readdirSync(STACKS)) {
+    let text = fs.readFileSync(path.join(STACKS, file), "utf8");
+    const stack = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1];
+    for (const [key, value] of Object.entries((stack && overrides[stack]) ?? {})) {
+      const line = `  mlplatform:${key}: ${JSON.stringify(value)}`;
+      const existing = new RegExp(`^  mlplatform:${key}:.*$`, "m");
+      text = existing.test(text) ? text.replace(existing, line) : `${text.trimEnd()}\n${line}\n`;
+    }
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
 /** Counts resources by type token. */
 export function countByType(list: PlanResource[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -3,7 +3,21 @@ import * as path from "path";
 import { runPlan } from "../../lib/plan/run";
 import { PlanDocument } from "../../lib/plan/types";
 import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
-import { copyOfExamples, countByType, one, resources, service, statements } from "../helpers/plan";
+import {
+  copyOfExamples,
+  copyOfStacks,
+  countByType,
+  one,
+  resources,
+  service,
+  statements,
+} from "../helpers/plan";
+
+/** The pin of services/product-recommender.yaml (dev and prod). */
+const PIN = {
+  gitSha: "4b6f0d2c9e8a7b1f3c5d6e7f8091a2b3c4d5e6f7",
+  digest: "sha256:9f2c1e7a3b5d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a",
+};
 
 let dev: PlanDocument;
 let prod: PlanDocument;
@@ -12,7 +26,8 @@ beforeAll(async () => {
   prod = await runPlan({ stack: "prod" });
 });
 
-const ACCOUNT = "000000000000";
+const ACCOUNT = "111111111111";
+const PROD_ACCOUNT = "222222222222";
 
 describe("what one service gets", () => {
   it("declares exactly these resources (source environment, with batch prediction)", () => {
@@ -37,10 +52,14 @@ describe("what one service gets", () => {
       "databricks:index/secretScope:SecretScope": 1,
       "databricks:index/secret:Secret": 1,
       "databricks:index/secretAcl:SecretAcl": 1,
+      "databricks:index/servicePrincipalRole:ServicePrincipalRole": 1,
       "databricks:index/job:Job": 2,
-      "databricks:index/permissions:Permissions": 4,
+      "databricks:index/permissions:Permissions": 3,
       "databricks:index/mlflowExperiment:MlflowExperiment": 1,
-      "databricks:index/mlflowModel:MlflowModel": 1,
+      "databricks:index/registeredModel:RegisteredModel": 1,
+      "databricks:index/grants:Grants": 1,
+      "databricks:index/grant:Grant": 2,
+      "command:local:Command": 1,
       "github:index/repository:Repository": 1,
       "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": 1,
       "github:index/teamRepository:TeamRepository": 1,
@@ -84,15 +103,167 @@ describe("container registry", () => {
       "any",
     ]);
     const policy = statements(one(s, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs.policy);
-    expect(policy.map((p) => [p.Sid, p.Principal])).toEqual([
-      [
-        "PullByClusterRole",
-        { AWS: `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-cluster` },
-      ],
-      ["PushByCiRole", { AWS: `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-ci` }],
+    const readers = [
+      `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-ci`,
+      `arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-cluster`,
+      `arn:aws:iam::${ACCOUNT}:role/mlplatform-deploy-dev`,
+      // prod's image-promotion role reads the source registry, across accounts.
+      `arn:aws:iam::${PROD_ACCOUNT}:role/mlp-prod-image-promotion`,
+    ];
+    const writers = [`arn:aws:iam::${ACCOUNT}:role/mlp-demand-forecast-dev-ci`];
+    expect(policy).toEqual([
+      {
+        Sid: "PullByNamedRoles",
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${PROD_ACCOUNT}:root`] },
+        Action: [
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchCheckLayerAvailability",
+        ],
+        Condition: { ArnLike: { "aws:PrincipalArn": readers } },
+      },
+      {
+        Sid: "PushByNamedRoles",
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`] },
+        Action: [
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:InitiateLayerUpload",
+          "ecr:UploadLayerPart",
+          "ecr:CompleteLayerUpload",
+          "ecr:PutImage",
+        ],
+        Condition: { ArnLike: { "aws:PrincipalArn": writers } },
+      },
+      {
+        Sid: "DenyPushByOthers",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: [
+          "ecr:InitiateLayerUpload",
+          "ecr:UploadLayerPart",
+          "ecr:CompleteLayerUpload",
+          "ecr:PutImage",
+        ],
+        Condition: { ArnNotLike: { "aws:PrincipalArn": writers } },
+      },
+      {
+        Sid: "DenyPullByOthers",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Condition: { ArnNotLike: { "aws:PrincipalArn": readers } },
+      },
     ]);
-    expect(policy[0].Action).not.toContain("ecr:PutImage");
-    expect(policy[1].Action).toContain("ecr:PutImage");
+  });
+
+  it("in production, only the image-promotion role pushes and no CI role exists", () => {
+    const s = service(prod, "demand-forecast");
+    expect(resources(s, "aws:iam/role:Role").map((r) => r.inputs.name)).toEqual([
+      "mlp-demand-forecast-prod-cluster",
+    ]);
+    const policy = statements(one(s, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs.policy);
+    const push = policy.find((p) => p.Sid === "PushByNamedRoles")!;
+    expect(push.Condition).toEqual({
+      ArnLike: {
+        "aws:PrincipalArn": [`arn:aws:iam::${PROD_ACCOUNT}:role/mlp-prod-image-promotion`],
+      },
+    });
+    expect(policy.find((p) => p.Sid === "DenyPushByOthers")!.Condition).toEqual({
+      ArnNotLike: {
+        "aws:PrincipalArn": [`arn:aws:iam::${PROD_ACCOUNT}:role/mlp-prod-image-promotion`],
+      },
+    });
+    const allowed = JSON.stringify(policy.filter((p) => p.Effect === "Allow"));
+    expect(allowed).not.toContain("drone");
+    expect(allowed).not.toContain(`${ACCOUNT}`);
+  });
+});
+
+describe("platform base image", () => {
+  it("services' CI and cluster roles may pull it, and only the deploy role may push it", () => {
+    for (const [doc, account, env] of [
+      [dev, ACCOUNT, "dev"],
+      [prod, PROD_ACCOUNT, "prod"],
+    ] as const) {
+      const policy = statements(
+        doc.platform.resources.find((r) => r.type === "aws:ecr/repositoryPolicy:RepositoryPolicy")!
+          .inputs.policy,
+      );
+      const deploy = `arn:aws:iam::${account}:role/mlplatform-deploy-${env}`;
+      const pull = policy.find((p) => p.Sid === "PullByNamedRoles")!;
+      expect(pull.Condition).toEqual({
+        ArnLike: {
+          "aws:PrincipalArn": [
+            `arn:aws:iam::${account}:role/mlp-*-${env}-ci`,
+            `arn:aws:iam::${account}:role/mlp-*-${env}-cluster`,
+            deploy,
+          ],
+        },
+      });
+      expect(pull.Action).not.toContain("ecr:PutImage");
+      expect(policy.find((p) => p.Sid === "PushByNamedRoles")!.Condition).toEqual({
+        ArnLike: { "aws:PrincipalArn": [deploy] },
+      });
+      expect(policy.find((p) => p.Sid === "DenyPushByOthers")!.Condition).toEqual({
+        ArnNotLike: { "aws:PrincipalArn": [deploy] },
+      });
+    }
+  });
+
+  it("the services' roles hold the IAM right to pull it", () => {
+    const base = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/base-dev`;
+    const s = service(dev, "search-ranking");
+    for (const suffix of ["-ci", "-cluster"]) {
+      const policy = statements(
+        resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith(suffix))!.inputs
+          .policy,
+      );
+      expect(policy.find((p) => p.Sid === "PullBaseImage")).toEqual({
+        Sid: "PullBaseImage",
+        Effect: "Allow",
+        Action: [
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchCheckLayerAvailability",
+        ],
+        Resource: base,
+      });
+    }
+  });
+});
+
+describe("image promotion role", () => {
+  it("exists where images are promoted into, trusts only the deploy role, writes only its environment's services", () => {
+    expect(dev.platform.resources.filter((r) => r.type === "aws:iam/role:Role")).toEqual([]);
+    const role = prod.platform.resources.find((r) => r.type === "aws:iam/role:Role")!;
+    expect(role.inputs.name).toBe("mlp-prod-image-promotion");
+    expect(statements(role.inputs.assumeRolePolicy)).toEqual([
+      {
+        Sid: "DeployRoleOnly",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${PROD_ACCOUNT}:role/mlplatform-deploy-prod` },
+        Action: ["sts:AssumeRole"],
+      },
+    ]);
+    const policy = statements(
+      prod.platform.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs
+        .policy,
+    );
+    expect(policy.find((p) => p.Sid === "ReadSourceImages")!.Resource).toEqual([
+      `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/*-dev`,
+    ]);
+    const write = policy.find((p) => p.Sid === "WriteTargetImages")!;
+    expect(write.Resource).toBe(`arn:aws:ecr:eu-west-1:${PROD_ACCOUNT}:repository/mlp/*-prod`);
+    expect(write.Action).toContain("ecr:PutImage");
+    expect(policy.find((p) => p.Sid === "NeverTheBaseImage")).toMatchObject({
+      Effect: "Deny",
+      Resource: `arn:aws:ecr:eu-west-1:${PROD_ACCOUNT}:repository/mlp/base-prod`,
+    });
+    expect(policy.find((p) => p.Sid === "ReadSourceImages")!.Action).not.toContain("ecr:PutImage");
   });
 });
 
@@ -199,9 +370,12 @@ describe("identities", () => {
       resources(s, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-ci"))!.inputs
         .policy,
     );
-    expect(policy.find((p) => p.Sid === "PushServiceImages")!.Resource).toBe(
+    const push = policy.find((p) => p.Sid === "PushServiceImages")!;
+    expect(push.Resource).toBe(
       `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/search-ranking-dev`,
     );
+    // The pipeline reads the digest of what it pushed (.drone.yml's image-digest step).
+    expect(push.Action).toContain("ecr:DescribeImages");
     expect(policy.find((p) => p.Sid === "ReadWriteCiPrefix")!.Resource).toBe(
       "arn:aws:s3:::mlp-search-ranking-dev-artifacts/ci/*",
     );
@@ -237,6 +411,11 @@ describe("identities", () => {
   });
 
   it("two services' policies never name each other's ARNs", () => {
+    // Shared principals every service names on purpose: the runners, the deploy role, the
+    // promotion role, the base image, and the account roots that scope ArnLike conditions.
+    const shared = (arn: string) =>
+      arn.endsWith(":root") ||
+      /drone-runner|mlplatform-deploy|image-promotion|repository\/mlp\/base-/.test(arn);
     const arnsOf = (name: string) =>
       resources(service(dev, name))
         .filter(
@@ -249,14 +428,17 @@ describe("identities", () => {
         .flatMap((st) => [
           ...([] as string[]).concat(st.Resource ?? []),
           ...Object.values(st.Principal ?? {}).flat(),
+          ...Object.values(st.Condition ?? {})
+            .flatMap((c) => Object.values(c as Record<string, string | string[]>))
+            .flat()
+            .filter((v): v is string => typeof v === "string" && v.startsWith("arn:")),
         ])
-        .filter((arn) => arn !== "*");
+        .filter((arn) => arn !== "*" && !shared(arn));
     const names = dev.services.map((s) => s.name);
     for (const a of names) {
       const arns = arnsOf(a);
       expect(arns.length).toBeGreaterThan(5);
       for (const arn of arns) {
-        if (arn.includes("drone-runner")) continue;
         expect(arn).toContain(a);
         for (const b of names.filter((n) => n !== a && !n.startsWith(a)))
           expect(arn).not.toContain(b);
@@ -402,8 +584,9 @@ describe("Databricks jobs", () => {
     expect(task.newCluster).toMatchObject({
       nodeTypeId: "i3.2xlarge",
       numWorkers: 4,
+      // The pinned image (services/product-recommender.yaml images.dev), after its verification.
       dockerImage: {
-        url: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-dev:bootstrap`,
+        url: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-dev:${PIN.gitSha}`,
       },
       awsAttributes: {
         instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/mlp-product-recommender-dev-cluster`,
@@ -414,7 +597,19 @@ describe("Databricks jobs", () => {
       "{{secrets/mlp-product-recommender-dev/databricks-client-secret}}",
     );
     expect(env.MLFLOW_EXPERIMENT_ID).toMatch(/^\d+$/);
-    expect(env.MLFLOW_REGISTERED_MODEL).toBe("mlp-product-recommender-dev");
+    expect(env.MLFLOW_REGISTERED_MODEL).toBe("ml_dev.models.product_recommender");
+    expect(env.MLFLOW_REGISTRY_URI).toBe("databricks-uc");
+    expect(env.MLFLOW_TRACKING_URI).toBe("databricks");
+    expect(job.inputs.parameters).toEqual([
+      { name: "git_sha", default: PIN.gitSha },
+      { name: "image_tag", default: PIN.gitSha },
+      { name: "image_digest", default: PIN.digest },
+    ]);
+    expect((task.sparkPythonTask as { pythonFile: string }).pythonFile).toBe(
+      "file:/app/src/product_recommender/train.py",
+    );
+    // Declared, never ignored: `pulumi up` and the job cannot disagree.
+    expect(job.ignoreChanges ?? []).toEqual([]);
     expect((job.inputs.runAs as { servicePrincipalName: string }).servicePrincipalName).toMatch(
       /^[0-9a-f-]{36}$/,
     );
@@ -432,6 +627,76 @@ describe("Databricks jobs", () => {
     ]);
   });
 
+  it("both jobs run the same pinned image, copied by digest into prod before any job points at it", () => {
+    const s = service(prod, "product-recommender");
+    const image = `${PROD_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-prod:${PIN.gitSha}`;
+    const jobs = resources(s, "databricks:index/job:Job");
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) {
+      const task = (job.inputs.tasks as Record<string, Record<string, unknown>>[])[0];
+      expect(task.newCluster.dockerImage).toEqual({ url: image });
+    }
+    const copy = one(s, "command:local:Command");
+    expect(copy.inputs.environment).toEqual({
+      SOURCE: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-dev`,
+      TARGET: `${PROD_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/product-recommender-prod`,
+      GIT_SHA: PIN.gitSha,
+      DIGEST: PIN.digest,
+      REGION: "eu-west-1",
+      ROLE_ARN: `arn:aws:iam::${PROD_ACCOUNT}:role/mlp-prod-image-promotion`,
+      SESSION_POLICY: expect.any(String),
+    });
+    // The session narrows the promotion role to this one source and this one target repository.
+    const session = statements((copy.inputs.environment as Record<string, string>).SESSION_POLICY);
+    expect(session.find((p) => p.Sid === "ReadSource")!.Resource).toBe(
+      `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/product-recommender-dev`,
+    );
+    expect(session.find((p) => p.Sid === "WriteTarget")!.Resource).toBe(
+      `arn:aws:ecr:eu-west-1:${PROD_ACCOUNT}:repository/mlp/product-recommender-prod`,
+    );
+    expect(copy.inputs.delete).toBeUndefined();
+  });
+
+  it("run the base image's placeholder, which exists, until an image is pinned", () => {
+    const s = service(prod, "demand-forecast");
+    expect(resources(s, "command:local:Command")).toEqual([]);
+    for (const job of resources(s, "databricks:index/job:Job")) {
+      const task = (job.inputs.tasks as Record<string, Record<string, unknown>>[])[0];
+      expect((task.newCluster.dockerImage as { url: string }).url).toMatch(
+        new RegExp(
+          `^${PROD_ACCOUNT}\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/mlp/base-prod:[0-9a-f]{12,}$`,
+        ),
+      );
+      expect((task.sparkPythonTask as { pythonFile: string }).pythonFile).toBe(
+        "file:/opt/mlplatform/no_model_yet.py",
+      );
+    }
+  });
+
+  it("plan a complete single-node cluster for workers: 0", () => {
+    const job = one(service(dev, "search-ranking"), "databricks:index/job:Job", "-training");
+    const cluster = (job.inputs.tasks as Record<string, Record<string, unknown>>[])[0].newCluster;
+    expect(cluster.numWorkers).toBe(0);
+    expect(cluster.sparkConf).toEqual({
+      "spark.databricks.cluster.profile": "singleNode",
+      "spark.master": "local[*]",
+    });
+    expect((cluster.customTags as Record<string, string>).ResourceClass).toBe("SingleNode");
+    const multi = one(service(dev, "product-recommender"), "databricks:index/job:Job", "-training");
+    const multiCluster = (multi.inputs.tasks as Record<string, Record<string, unknown>>[])[0]
+      .newCluster;
+    expect(multiCluster.sparkConf).toBeUndefined();
+    expect((multiCluster.customTags as Record<string, string>).ResourceClass).toBeUndefined();
+  });
+
+  it("the service principal may use its own instance profile", () => {
+    const s = service(dev, "search-ranking");
+    expect(one(s, "databricks:index/servicePrincipalRole:ServicePrincipalRole").inputs).toEqual({
+      servicePrincipalId: expect.stringMatching(/^\d+$/),
+      role: `arn:aws:iam::${ACCOUNT}:instance-profile/mlp-search-ranking-dev-cluster`,
+    });
+  });
+
   it("leave scheduling to Airflow when the stack's orchestrator is airflow", () => {
     const job = one(service(prod, "product-recommender"), "databricks:index/job:Job", "-training");
     expect(job.inputs.schedule).toBeUndefined();
@@ -446,14 +711,73 @@ describe("MLflow", () => {
       name: "/Shared/mlp/dev/demand-forecast",
       artifactLocation: "s3://mlp-demand-forecast-dev-artifacts/mlflow",
     });
-    expect(one(s, "databricks:index/mlflowModel:MlflowModel").inputs.name).toBe(
-      "mlp-demand-forecast-dev",
-    );
+    expect(experiment.inputs.description).toBeUndefined();
+    expect(resources(s, "databricks:index/mlflowModel:MlflowModel")).toEqual([]);
+    const model = one(s, "databricks:index/registeredModel:RegisteredModel");
+    const job = one(s, "databricks:index/job:Job", "-training");
+    const runAs = (job.inputs.runAs as { servicePrincipalName: string }).servicePrincipalName;
+    expect(model.inputs).toMatchObject({
+      catalogName: "ml_dev",
+      schemaName: "models",
+      name: "demand_forecast",
+      // The principal the jobs run as owns it: only an owner creates versions and moves aliases.
+      owner: runAs,
+    });
+    expect(runAs).toMatch(/^[0-9a-f-]{36}$/);
+    expect(model.retainOnDelete).toBe(true);
     expect(experiment.retainOnDelete).toBe(true);
+    // Authoritative on the model: the team may load it (EXECUTE), nobody else has a grant.
+    expect(one(s, "databricks:index/grants:Grants").inputs).toEqual({
+      model: "ml_dev.models.demand_forecast",
+      grants: [{ principal: "supply-chain", privileges: ["EXECUTE"] }],
+    });
+    expect(
+      resources(s, "databricks:index/grant:Grant").map((g) => [
+        g.inputs.catalog ?? g.inputs.schema,
+        g.inputs.privileges,
+      ]),
+    ).toEqual([
+      ["ml_dev", ["USE_CATALOG"]],
+      ["ml_dev.models", ["USE_SCHEMA"]],
+    ]);
     expect(s.outputs).toMatchObject({
-      registeredModel: "mlp-demand-forecast-dev",
+      registeredModel: "ml_dev.models.demand_forecast",
       artifactsBucket: "mlp-demand-forecast-dev-artifacts",
     });
+  });
+
+  it("keeps the legacy workspace model only while migrating, unprotected and retained", async () => {
+    const stacks = copyOfStacks({ prod: { legacyWorkspaceModels: true } });
+    const migrating = await runPlan({ stack: "prod", stacksDir: stacks });
+    const legacy = one(
+      service(migrating, "demand-forecast"),
+      "databricks:index/mlflowModel:MlflowModel",
+    );
+    expect(legacy.inputs).toEqual({ name: "mlp-demand-forecast-prod" });
+    expect(legacy.protect).toBe(false);
+    expect(legacy.retainOnDelete).toBe(true);
+    expect(
+      resources(service(prod, "demand-forecast"), "databricks:index/mlflowModel:MlflowModel"),
+    ).toEqual([]);
+  });
+
+  it("the environment's owning stack declares the experiments' folder and the teams' use of the model schema", () => {
+    const folder = dev.platform.resources.find(
+      (r) => r.type === "databricks:index/directory:Directory",
+    )!;
+    expect(folder.inputs).toEqual({ path: "/Shared/mlp/dev", deleteRecursive: false });
+    expect(folder.retainOnDelete).toBe(true);
+    const grants = dev.platform.resources
+      .filter((r) => r.type === "databricks:index/grant:Grant")
+      .map((g) => [g.inputs.principal, g.inputs.catalog ?? g.inputs.schema, g.inputs.privileges]);
+    expect(grants).toEqual([
+      ["personalization", "ml_dev", ["USE_CATALOG"]],
+      ["personalization", "ml_dev.models", ["USE_SCHEMA"]],
+      ["search", "ml_dev", ["USE_CATALOG"]],
+      ["search", "ml_dev.models", ["USE_SCHEMA"]],
+      ["supply-chain", "ml_dev", ["USE_CATALOG"]],
+      ["supply-chain", "ml_dev.models", ["USE_SCHEMA"]],
+    ]);
   });
 });
 
@@ -463,7 +787,7 @@ describe("data safety", () => {
     "aws:ecr/repository:Repository",
     "github:index/repository:Repository",
     "databricks:index/mlflowExperiment:MlflowExperiment",
-    "databricks:index/mlflowModel:MlflowModel",
+    "databricks:index/registeredModel:RegisteredModel",
   ];
 
   it("retains every data-bearing resource, and protects them in prod", () => {

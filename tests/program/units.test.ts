@@ -51,7 +51,9 @@ describe("physical names", () => {
       clusterRole: "mlp-churn-model-prod-cluster",
       trainingJob: "mlp-churn-model-prod-training",
       experimentPath: "/Shared/mlp/prod/churn-model",
-      registeredModel: "mlp-churn-model-prod",
+      // The model's name inside the stack's Unity Catalog schema: no dashes, no dots.
+      registeredModel: "churn_model",
+      workspaceModel: "mlp-churn-model-prod",
     });
   });
 
@@ -69,8 +71,12 @@ describe("physical names", () => {
 describe("stack settings", () => {
   const valid = {
     environment: "dev",
+    awsAccountId: "111111111111",
+    deployRoleArn: "arn:aws:iam::111111111111:role/deploy",
     awsRegion: "eu-west-1",
     namePrefix: "mlp",
+    modelCatalog: "ml_dev",
+    modelSchema: "models",
     githubOrganization: "acme",
     droneServer: "https://drone.example.com",
     droneRunnerRoleArn: "arn:aws:iam::111111111111:role/runner",
@@ -90,6 +96,8 @@ describe("stack settings", () => {
       accountTags: { a: "b" },
       orchestrator: "databricks",
       protectData: false,
+      production: false,
+      legacyWorkspaceModels: false,
     });
   });
 

@@ -39,7 +39,7 @@ const DATA_IN_SOURCE = [
   "aws:ecr/repository:Repository",
   "aws:s3/bucket:Bucket",
   "databricks:index/mlflowExperiment:MlflowExperiment",
-  "databricks:index/mlflowModel:MlflowModel",
+  "databricks:index/registeredModel:RegisteredModel",
   "github:index/repository:Repository",
 ];
 /** Compute and access pieces a removal really deletes. */
@@ -60,8 +60,14 @@ beforeAll(async () => {
 });
 
 describe("the data-bearing types", () => {
-  it("are exactly these five", () => {
-    expect([...DATA_BEARING_TYPES].sort()).toEqual(DATA_IN_SOURCE);
+  it("are a service's five, the legacy workspace model and the experiments' folder", () => {
+    expect([...DATA_BEARING_TYPES].sort()).toEqual(
+      [
+        ...DATA_IN_SOURCE,
+        "databricks:index/mlflowModel:MlflowModel",
+        "databricks:index/directory:Directory",
+      ].sort(),
+    );
   });
 });
 
@@ -76,8 +82,18 @@ describe("removing a service entry", () => {
   it("marks the service removed, its data retained and its compute deleted", () => {
     const diff = diffPlans(devBase, current);
     const touched = diff.groups.filter((g) => g.status !== "unchanged");
-    expect(touched.map((g) => [g.name, g.status])).toEqual([["product-recommender", "removed"]]);
-    const [group] = touched;
+    // Its team had no other service: the team's use of the model catalog goes with it, nothing else.
+    expect(touched.map((g) => [g.name, g.status])).toEqual([
+      ["platform", "changed"],
+      ["product-recommender", "removed"],
+    ]);
+    expect(touched[0].removed.map((r) => r.name)).toEqual([
+      "team-personalization-model-catalog",
+      "team-personalization-model-schema",
+    ]);
+    expect(touched[0].added).toEqual([]);
+    expect(touched[0].changed).toEqual([]);
+    const group = touched[1];
     const before = custom(servicePlan(devBase, "product-recommender")!.resources);
     expect(group.removed).toHaveLength(before.length);
     expect(group.added).toEqual([]);
@@ -94,7 +110,7 @@ describe("removing a service entry", () => {
       "product-recommender-store-artifacts",
       "product-recommender-store-predictions",
       "product-recommender-tracking-experiment",
-      "product-recommender-tracking-model",
+      "product-recommender-tracking-uc-model",
     ]);
     for (const r of group.retained) expect(r.retainOnDelete).toBe(true);
     expect(group.deleted.some((r) => DATA_BEARING_TYPES.has(r.type))).toBe(false);
@@ -103,7 +119,7 @@ describe("removing a service entry", () => {
     expect(unretainedDataDeletions(diff)).toEqual([]);
   });
 
-  it("leaves every other service's resources and the platform byte-identical", () => {
+  it("leaves every other service's resources and the rest of the platform byte-identical", () => {
     expect(current.services.map((s) => s.name)).toEqual(["demand-forecast", "search-ranking"]);
     for (const s of current.services) {
       expect(JSON.stringify(s.resources)).toBe(
@@ -111,7 +127,10 @@ describe("removing a service entry", () => {
       );
       expect(s.outputs).toEqual(servicePlan(devBase, s.name)!.outputs);
     }
-    expect(JSON.stringify(current.platform)).toBe(JSON.stringify(devBase.platform));
+    const otherTeams = devBase.platform.resources.filter(
+      (r) => !r.name.startsWith("team-personalization-"),
+    );
+    expect(JSON.stringify(current.platform.resources)).toBe(JSON.stringify(otherTeams));
   });
 });
 
@@ -265,7 +284,7 @@ describe("the removal guard (lib/plan/removal-guard.ts)", () => {
   it("refuses removing an active service from a protected stack, saying what to do", () => {
     expect(guard(prodBase, prodWithout, true)).toEqual({
       problems: [
-        `${prodBase.services[0].file}: service "demand-forecast" is removed from protected stack prod: its data (2 S3 buckets, 1 ECR repository, 1 MLflow experiment, 1 MLflow registered model) would be left unmanaged. First set decommissioned: true in its entry and deploy, then remove it; or acknowledge with --allow-removal demand-forecast`,
+        `${prodBase.services[0].file}: service "demand-forecast" is removed from protected stack prod: its data (2 S3 buckets, 1 ECR repository, 1 MLflow experiment, 1 Unity Catalog registered model) would be left unmanaged. First set decommissioned: true in its entry and deploy, then remove it; or acknowledge with --allow-removal demand-forecast`,
       ],
       notes: [],
     });
@@ -275,7 +294,7 @@ describe("the removal guard (lib/plan/removal-guard.ts)", () => {
     const report = guard(prodBase, prodWithout, true, "demand-forecast");
     expect(report.problems).toEqual([]);
     expect(report.notes).toEqual([
-      'service "demand-forecast" is removed from stack prod (acknowledged with --allow-removal): its data (2 S3 buckets, 1 ECR repository, 1 MLflow experiment, 1 MLflow registered model) stay in the cloud, no longer managed.',
+      'service "demand-forecast" is removed from stack prod (acknowledged with --allow-removal): its data (2 S3 buckets, 1 ECR repository, 1 MLflow experiment, 1 Unity Catalog registered model) stay in the cloud, no longer managed.',
     ]);
   });
 

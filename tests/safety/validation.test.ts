@@ -19,7 +19,7 @@ import {
 } from "./fixtures";
 
 const TOP_FIELDS =
-  "name, displayName, description, team, owners, template, environments, training, batchPrediction, evaluation, artifacts, notifications, repository, decommissioned";
+  "name, displayName, description, team, owners, template, environments, training, batchPrediction, evaluation, artifacts, notifications, repository, images, decommissioned";
 const TRAINING_FIELDS =
   "entryPoint, nodeType, workers, timeoutMinutes, retries, schedule, timezone";
 const NAME_RULE =

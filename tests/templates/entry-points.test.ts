@@ -88,15 +88,13 @@ interface StandinState {
     }
   >;
   config: { registry_uri: string; tracking_uri: string; experiment: string };
+  calls: string[][];
 }
 
 function readState(state: string): StandinState {
   return JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8")) as StandinState;
 }
 
-function readStateCalls(state: string): string[][] {
-  return (JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8")) as { calls: string[][] }).calls;
-}
 
 function readCsv(file: string): { header: string[]; rows: string[][] } {
   const [header, ...rows] = fs
@@ -246,7 +244,7 @@ describe("sklearn: training and batch prediction against Unity Catalog (stand-in
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     expect(mean(high)).toBeGreaterThan(0.8);
     expect(mean(low)).toBeLessThan(0.2);
-    const loads = readStateCalls(state).filter((call) => call[0] === "load");
+    const loads = readState(state).calls.filter((call) => call[0] === "load");
     expect(loads[loads.length - 1]).toEqual(["load", MODEL, "2"]);
   });
 
@@ -454,6 +452,15 @@ describe("the stand-in enforces Unity Catalog's rules", () => {
     // Unity Catalog stores names in lowercase: the same model, a second version.
     expect(got[4]).toBe("ok");
     expect(Object.keys(readState(path.join(root, `rules-${fresh}`)).models)).toEqual([MODEL]);
+  });
+
+  it("accepts the rendered default name (service_config.REGISTERED_MODEL) as a three-level name", () => {
+    const result = python(
+      [path.join(STANDIN, "run_entry.py"), repo, PACKAGE, "predict", ...JOB_ARGS, "--input", data],
+      jobEnv(newState(), { MLFLOW_REGISTERED_MODEL: "" }),
+    );
+    expectOk(result);
+    expect(result.stdout).toMatch(/^models:\/[^.\s]+\.[^.\s]+\.churn_model@champion does not exist yet/);
   });
 
   it("refuses to register a model logged without a signature, or with inputs only", () => {
