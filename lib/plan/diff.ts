@@ -1,7 +1,9 @@
 /**
  * Compares two plans: per service, which resources are added, removed and changed (with the input
- * paths that changed). Linear in the size of the plans: one map per side, keyed by URN.
+ * paths that changed, and their old and new values). Linear in the size of the plans: one map per
+ * side, keyed by URN.
  */
+import { createHash } from "crypto";
 import { PlanDocument, PlanResource, PlanService } from "./types";
 
 /** Resource types that hold data; a catalog edit never deletes them (they are retained). */
@@ -21,6 +23,37 @@ export interface ResourceChange {
   name: string;
   /** Input paths whose values differ, e.g. schedule.quartzCronExpression. */
   paths: string[];
+  /** The old and new value of each changed input path (secrets stay "[secret]"; long values shortened). */
+  values: ValueChange[];
+}
+
+export interface ValueChange {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/** Longest value shown whole in a diff; longer ones are cut and identified by a hash. */
+const SHOWN_VALUE_LENGTH = 120;
+
+/** A value as a reviewer reads it: strings as they are, the rest as JSON, long ones shortened. */
+export function shownValue(value: unknown): string {
+  if (value === undefined) return "(none)";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text.length <= SHOWN_VALUE_LENGTH) return text;
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return `${text.slice(0, 60)}... (${text.length} characters, sha256 ${hash})`;
+}
+
+/** The value at a path produced by diffPaths ("a.b[2].c"). */
+function valueAt(root: unknown, path: string): unknown {
+  if (path === "(value)") return root;
+  let current: unknown = root;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
 }
 
 export interface GroupDiff {
@@ -88,9 +121,24 @@ export function diffGroup(
     // A deployment leaves ignored inputs alone once the resource exists: they are no change.
     const ignored = (now.ignoreChanges ?? []).map(ignorePattern);
     const paths = found.filter((p) => !ignored.some((pattern) => pattern.test(p)));
-    if (then.protect !== now.protect) paths.push("(option) protect");
-    if (then.retainOnDelete !== now.retainOnDelete) paths.push("(option) retainOnDelete");
-    if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths });
+    const values = paths.map((path) => ({
+      path,
+      before: shownValue(valueAt(then.inputs, path)),
+      after: shownValue(valueAt(now.inputs, path)),
+    }));
+    if (then.protect !== now.protect) {
+      paths.push("(option) protect");
+      values.push({ path: "(option) protect", before: `${then.protect}`, after: `${now.protect}` });
+    }
+    if (then.retainOnDelete !== now.retainOnDelete) {
+      paths.push("(option) retainOnDelete");
+      values.push({
+        path: "(option) retainOnDelete",
+        before: `${then.retainOnDelete}`,
+        after: `${now.retainOnDelete}`,
+      });
+    }
+    if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths, values });
   }
   const status = !base
     ? "added"

@@ -74,7 +74,13 @@ function groupLines(g: GroupDiff): string[] {
   for (const r of g.retained)
     lines.push(`  - ${r.type} ${r.name} (removed from the stack; retained in the cloud)`);
   for (const r of g.deleted) lines.push(`  - ${r.type} ${r.name} (deleted)`);
-  for (const c of g.changed) lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
+  for (const c of g.changed) {
+    lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
+    // Old and new value at the start of the line, so a markdown `diff` block colours them.
+    for (const v of c.values ?? []) {
+      lines.push(`-     ${v.path}: ${v.before}`, `+     ${v.path}: ${v.after}`);
+    }
+  }
   return lines;
 }
 

@@ -697,6 +697,100 @@ describe("drone-secrets-not-for-pull-requests", () => {
   });
 });
 
+describe("drone-nothing-in-production", () => {
+  const tagProduction = (rs: PlanResource[]) => {
+    inputs(rs, TYPES.bucket).tags = { ...TAGS, production: "true" };
+  };
+
+  test("Drone secrets, single or set, in a stack tagged production are findings", () => {
+    expect(findingsAfter(tagProduction)).toEqual([
+      finding(
+        "drone-nothing-in-production",
+        "mandatory",
+        urnOf(TYPES.droneRepositorySecrets, "svc-ci-secrets"),
+        "Drone secret in a production stack: anyone who can push a branch could use what it holds",
+      ),
+      finding(
+        "drone-nothing-in-production",
+        "mandatory",
+        urnOf(TYPES.droneSecret, "svc-org-secret"),
+        "Drone secret in a production stack: anyone who can push a branch could use what it holds",
+      ),
+    ]);
+  });
+
+  test("a Drone repository in a production stack is a finding", () => {
+    const found = findingsAfter((rs) => {
+      tagProduction(rs);
+      remove(rs, TYPES.droneSecret);
+      remove(rs, TYPES.droneRepositorySecrets);
+      rs.push(
+        resource(TYPES.droneRepository, "svc-ci-repository", { owner: "acme-ml", name: "svc" }),
+      );
+    });
+    expect(found).toEqual([
+      finding(
+        "drone-nothing-in-production",
+        "mandatory",
+        urnOf(TYPES.droneRepository, "svc-ci-repository"),
+        "Drone repository in a production stack: anyone who can push a branch could use what it holds",
+      ),
+    ]);
+  });
+
+  test('production: "false" is not production', () => {
+    expect(
+      findingsAfter((rs) => (inputs(rs, TYPES.bucket).tags = { ...TAGS, production: "false" })),
+    ).toEqual([]);
+  });
+});
+
+describe("databricks-single-node-shape", () => {
+  const cluster = (rs: PlanResource[]) =>
+    ((inputs(rs, TYPES.databricksJob).tasks as Record<string, unknown>[])[0].newCluster ??
+      {}) as Record<string, unknown>;
+  const message =
+    "tasks[0].newCluster has numWorkers 0 without the single-node profile, local master and ResourceClass tag";
+
+  test("numWorkers 0 without the single-node settings is a finding", () => {
+    expect(findingsAfter((rs) => (cluster(rs).numWorkers = 0))).toEqual([
+      finding("databricks-single-node-shape", "mandatory", jobUrn, message),
+    ]);
+  });
+
+  test.each([
+    ["no ResourceClass tag", {}],
+    ["another master", { "spark.master": "spark://x" }],
+  ])("each missing piece is a finding: %s", (_label, confOverride) => {
+    const found = findingsAfter((rs) => {
+      const c = cluster(rs);
+      c.numWorkers = 0;
+      c.sparkConf = {
+        "spark.databricks.cluster.profile": "singleNode",
+        "spark.master": "local[*]",
+        ...confOverride,
+      };
+      if (Object.keys(confOverride).length > 0) c.customTags = { ResourceClass: "SingleNode" };
+    });
+    expect(found).toEqual([finding("databricks-single-node-shape", "mandatory", jobUrn, message)]);
+  });
+
+  test("a complete single-node cluster, or any worker count above 0, is compliant", () => {
+    expect(
+      findingsAfter((rs) => {
+        const c = cluster(rs);
+        c.numWorkers = 0;
+        c.sparkConf = {
+          "spark.databricks.cluster.profile": "singleNode",
+          "spark.master": "local[*]",
+        };
+        c.customTags = { ResourceClass: "SingleNode" };
+      }),
+    ).toEqual([]);
+    expect(findingsAfter((rs) => (cluster(rs).numWorkers = 2))).toEqual([]);
+  });
+});
+
 describe("databricks-job-permissions", () => {
   const message = "job has no Permissions resource with its jobId";
 

@@ -545,7 +545,7 @@ describe("Drone CI and repository content", () => {
     expect(files.map((f) => f.path)).toEqual(
       expect.arrayContaining([".drone.yml", "CODEOWNERS", "Dockerfile", "README.md"]),
     );
-    expect(files).toHaveLength(24);
+    expect(files).toHaveLength(27);
     expect(commit.inputs).toMatchObject({
       apiUrl: "https://api.github.com",
       owner: "acme-ml",

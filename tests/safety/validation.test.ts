@@ -228,6 +228,69 @@ describe("environments", () => {
       'F:5: environments[1]: environment "qa" has no stack (known: dev, prod)',
     ]);
   });
+
+  it.each(["[prod]", "[prod, dev]"])(
+    "never start with a production environment (%s): it would build images and hold CI secrets",
+    (list) => {
+      expect(problems(withLine(5, `environments: ${list}`))).toEqual([
+        'F:5: environments[0]: "prod" is a production environment (stacks/Pulumi.prod.yaml: mlplatform:production); the first environment builds the service\'s images and holds its CI secrets, so list a non-production environment first (e.g. [dev, prod])',
+      ]);
+    },
+  );
+});
+
+describe("image pins", () => {
+  const SHA = "0123456789abcdef0123456789abcdef01234567";
+  const DIGEST = `sha256:${"0f".repeat(32)}`;
+  const pinned = (env: string, gitSha = SHA, digest = DIGEST) =>
+    `${withLine(5, "environments: [dev, prod]")}images:\n  ${env}:\n    gitSha: ${gitSha}\n    digest: ${digest}\n`;
+
+  it("are accepted per environment the service is in", () => {
+    const dir = writeCatalog({ "churn-model.yaml": pinned("prod") });
+    const [file] = loadCatalog(dir, projectStacks());
+    expect(file.entry.images).toEqual({ prod: { gitSha: SHA, digest: DIGEST } });
+  });
+
+  it("default to none", () => {
+    const dir = writeCatalog({ "churn-model.yaml": VALID_ENTRY });
+    expect(loadCatalog(dir, projectStacks())[0].entry.images).toEqual({});
+  });
+
+  it("name only environments the service is in", () => {
+    const entry = `${VALID_ENTRY}images:\n  prod:\n    gitSha: ${SHA}\n    digest: ${DIGEST}\n`;
+    expect(problems(entry)).toEqual([
+      'F:11: images.prod: pins an image for "prod", which is not in environments (dev)',
+    ]);
+  });
+
+  it.each([
+    [
+      "a short sha",
+      pinned("prod", "0123abc"),
+      'F:12: images.prod.gitSha: "0123abc" is not valid (a full commit sha: 40 lowercase hex characters)',
+    ],
+    [
+      "a tag as digest",
+      pinned("prod", SHA, "latest"),
+      'F:13: images.prod.digest: "latest" is not valid (an image digest: sha256: and 64 lowercase hex characters)',
+    ],
+    [
+      "a bad environment key",
+      pinned("Prod"),
+      'F:11: images.Prod: "Prod" is not valid (an environment name such as dev or prod)',
+    ],
+  ])("refuse %s with the field and the allowed form", (_label, entry, message) => {
+    expect(problems(entry)).toEqual([message]);
+  });
+
+  it("refuse a pin without its digest", () => {
+    const entry = `${withLine(5, "environments: [dev, prod]")}images:\n  prod:\n    gitSha: ${SHA}\n`;
+    expect(problems(entry)).toEqual([
+      expect.stringMatching(
+        /^F:\d+: images\.prod\.digest: is required \(Digest of the image's manifest/,
+      ),
+    ]);
+  });
 });
 
 describe("YAML syntax errors", () => {
