@@ -664,7 +664,7 @@ describe("Databricks jobs", () => {
       const task = (job.inputs.tasks as Record<string, Record<string, unknown>>[])[0];
       expect((task.newCluster.dockerImage as { url: string }).url).toMatch(
         new RegExp(
-          `^${PROD_ACCOUNT}\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/mlp/base-prod:[0-9a-f]{12,}$`,
+          `^${PROD_ACCOUNT}\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/mlp/base-prod:base-[0-9a-f]{12}$`,
         ),
       );
       expect((task.sparkPythonTask as { pythonFile: string }).pythonFile).toBe(

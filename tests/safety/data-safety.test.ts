@@ -204,7 +204,7 @@ describe("decommissioned: true", () => {
     const rest = kept.filter((r) => !DATA_BEARING_TYPES.has(r.type));
     for (const r of rest) {
       expect(r.type).toMatch(
-        /^aws:s3\/bucket\w+:|^aws:ecr\/lifecyclePolicy:|^github:index\/(repositoryVulnerabilityAlerts|teamRepository):|^databricks:index\/permissions:/,
+        /^aws:s3\/bucket\w+:|^aws:ecr\/lifecyclePolicy:|^github:index\/(repositoryVulnerabilityAlerts|teamRepository):|^databricks:index\/(permissions|grants):/,
       );
     }
     // The diff from the active service deletes only compute.

@@ -118,10 +118,16 @@ describe("--changed-since", () => {
     const file = path.join(servicesDir, `${name}.yaml`);
     // The base plan: the entry as it was before the change (the base is narrowed to it anyway).
     git(repo, "checkout", "HEAD~1", "--", file);
-    const before = loadCatalog(servicesDir, stacksOrThrow(stacksDir)).filter(
-      (f) => f.entry.name === name,
-    );
-    const baseDoc = await runPlan({ stack: "dev", servicesDir, stacksDir, catalog: before });
+    const whole = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const before = whole.filter((f) => f.entry.name === name);
+    // The shared pieces come from the whole catalog, as in the command's own narrowed plan.
+    const baseDoc = await runPlan({
+      stack: "dev",
+      servicesDir,
+      stacksDir,
+      catalog: before,
+      wholeCatalog: whole,
+    });
     git(repo, "checkout", "HEAD", "--", file);
     const baseFile = path.join(repo, "out", "base.json");
     fs.mkdirSync(path.dirname(baseFile), { recursive: true });
