@@ -297,7 +297,9 @@ export class MlService extends pulumi.ComponentResource {
         digest: source.pin.digest,
         region: settings.awsRegion,
         roleArn: promoted ? promotionRoleArn(settings) : undefined,
-        sessionPolicy: promoted ? copySessionPolicy(source.sourceRepositoryArn, targetArn) : undefined,
+        sessionPolicy: promoted
+          ? copySessionPolicy(source.sourceRepositoryArn, targetArn)
+          : undefined,
       },
       // The target repository's policy must let the promotion role push before the copy runs.
       { parent: this, dependsOn: [registry] },

@@ -116,7 +116,10 @@ export function promotionSources(
     const index = entry.environments.indexOf(settings.environment);
     if (index <= 0) continue;
     const source = stackOf(stacks, entry.environments[0], entry);
-    sources.set(`${source.awsAccountId}/${source.awsRegion}/${source.namePrefix}/${source.environment}`, source);
+    sources.set(
+      `${source.awsAccountId}/${source.awsRegion}/${source.namePrefix}/${source.environment}`,
+      source,
+    );
   }
   return [...sources.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
 }
@@ -126,7 +129,10 @@ export function promotionSources(
  * writing one target repository (AWS STS AssumeRole `Policy`: the session's permissions are the
  * intersection of the role's policies and this one).
  */
-export function copySessionPolicy(sourceRepositoryArn: string, targetRepositoryArn: string): string {
+export function copySessionPolicy(
+  sourceRepositoryArn: string,
+  targetRepositoryArn: string,
+): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
