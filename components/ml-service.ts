@@ -164,6 +164,7 @@ export class MlService extends pulumi.ComponentResource {
         artifactsBucketName: store.artifacts.bucketName,
         teamGroup: service.team,
         servicePrincipalClientId: identities?.servicePrincipalClientId,
+        retiredOwner: settings.databricksClientId,
         tags,
         protect,
       },

@@ -26,6 +26,11 @@ export interface MlflowTrackingArgs {
    */
   servicePrincipalClientId?: pulumi.Input<string>;
   /**
+   * Owner of the model once there is no service principal (a decommissioned service): the
+   * platform's own principal, so that a retained model is never owned by a deleted identity.
+   */
+  retiredOwner: pulumi.Input<string>;
+  /**
    * Name of the legacy workspace-registry model of a stack deployed before Unity Catalog: declared
    * unprotected and retained so that dropping it later deletes nothing. Defaults to none.
    */
@@ -76,7 +81,7 @@ export class MlflowTracking extends pulumi.ComponentResource {
         schemaName: model.schema,
         name: model.name,
         comment: `Managed by mlplatform (${args.tags.service ?? name}); aliases champion and challenger.`,
-        owner: sp,
+        owner: sp ?? args.retiredOwner,
       },
       data,
     );

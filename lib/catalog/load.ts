@@ -103,6 +103,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
     );
   }
   problems.push(...platformOwnerProblems(stacks));
+  problems.push(...modelSchemaProblems(stacks));
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {
       if (!byName.has(listed))
@@ -136,6 +137,27 @@ function deliveryProblems(
     if (!entry.environments.includes(env)) {
       problems.push(
         `${at(["images", env], true)}: pins an image for "${env}", which is not in environments (${entry.environments.join(", ")})`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Model names carry no environment (`<catalog>.<schema>.<service>`): two environments sharing a
+ * schema would share every model, so each environment needs its own catalog and schema.
+ */
+export function modelSchemaProblems(stacks: readonly StackInfo[]): string[] {
+  const owner = new Map<string, StackInfo>();
+  const problems: string[] = [];
+  for (const stack of stacks) {
+    const { modelCatalog, modelSchema, environment } = stack.settings;
+    const schema = `${modelCatalog}.${modelSchema}`;
+    const first = owner.get(schema);
+    if (!first) owner.set(schema, stack);
+    else if (first.settings.environment !== environment) {
+      problems.push(
+        `${stack.file}: mlplatform:modelSchema: ${schema} is already the model schema of environment "${first.settings.environment}" (${first.file}); every environment needs its own modelCatalog/modelSchema, or their models would be one and the same`,
       );
     }
   }

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CRON_ALLOWED } from "../../lib/catalog/cron";
-import { loadCatalog } from "../../lib/catalog/load";
+import { loadCatalog, modelSchemaProblems } from "../../lib/catalog/load";
 import { readStacks } from "../../lib/stacks";
 import {
   problemLines,
@@ -237,6 +237,20 @@ describe("environments", () => {
       ]);
     },
   );
+});
+
+describe("model schemas", () => {
+  it("are one per environment: two environments sharing one are refused, naming both files", () => {
+    const [dev, prod] = projectStacks();
+    const shared = { ...prod, settings: { ...prod.settings, modelCatalog: "ml_dev" } };
+    expect(modelSchemaProblems([dev, prod])).toEqual([]);
+    expect(modelSchemaProblems([dev, shared])).toEqual([
+      'stacks/Pulumi.prod.yaml: mlplatform:modelSchema: ml_dev.models is already the model schema of environment "dev" (stacks/Pulumi.dev.yaml); every environment needs its own modelCatalog/modelSchema, or their models would be one and the same',
+    ]);
+    // Shards of one environment share its schema.
+    const shard = { ...dev, stack: "dev-b", file: "stacks/Pulumi.dev-b.yaml" };
+    expect(modelSchemaProblems([dev, shard])).toEqual([]);
+  });
 });
 
 describe("image pins", () => {
