@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ResolvedService } from "../lib/catalog/types";
 import { physicalNames } from "../lib/names";
 import { StackSettings } from "../lib/settings";
+import { AirflowDag } from "./airflow-dag";
 import { ArtifactStore } from "./artifact-store";
 import { ContainerRegistry } from "./container-registry";
 import { MlflowTracking } from "./mlflow-tracking";
@@ -137,6 +138,7 @@ export class MlService extends pulumi.ComponentResource {
             : undefined,
           clusterRoleName: names.clusterRole,
           servicePrincipalName: names.servicePrincipal,
+          secretLifetimeDays: settings.servicePrincipalSecretDays,
           ecrRepositoryArn: registry.arn,
           baseImageRepositoryArn: args.baseImageRepositoryArn,
           artifactsBucketArn: store.artifacts.arn,
@@ -204,6 +206,20 @@ export class MlService extends pulumi.ComponentResource {
             SERVICE_ENVIRONMENT: env,
           },
           tags,
+        },
+        child,
+      );
+    }
+    if (active && jobs && settings.orchestrator === "airflow") {
+      // Airflow triggers the jobs here (they have no Databricks schedule): the service's DAG file,
+      // naming the jobs by id, goes to the environment's DAG bucket.
+      new AirflowDag(
+        `${name}-dag`,
+        {
+          service,
+          settings,
+          trainingJobId: jobs.trainingJobId,
+          batchPredictionJobId: jobs.batchPredictionJobId,
         },
         child,
       );

@@ -30,6 +30,13 @@ export interface ServiceIdentitiesArgs {
   artifactsBucketArn: pulumi.Input<string>;
   /** The service's predictions bucket. */
   predictionsBucketArn: pulumi.Input<string>;
+  /** Lifetime of the service principal's OAuth secret, in days. Defaults to 90. */
+  secretLifetimeDays?: number;
+  /**
+   * A value that changes once per rotation period (see `secretRotationPeriod`): when it changes,
+   * the secret is replaced. Defaults to the period of the current time.
+   */
+  secretRotation?: string;
   /** Prefix inside the artifacts bucket the CI identity may read and write. Defaults to "ci/". */
   ciPrefix?: string;
   tags: Record<string, string>;
@@ -62,7 +69,8 @@ export class ServiceIdentities extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions = {},
   ) {
     super("mlplatform:identity:ServiceIdentities", name, {}, opts);
-    const { ciPrefix = "ci/", tags } = args;
+    const { ciPrefix = "ci/", tags, secretLifetimeDays = 90 } = args;
+    const secretRotation = args.secretRotation ?? secretRotationPeriod(secretLifetimeDays);
     const child = { parent: this };
 
     if (args.ci) {
@@ -196,7 +204,14 @@ export class ServiceIdentities extends pulumi.ComponentResource {
     );
     this.databricksInstanceProfile = new databricks.InstanceProfile(
       `${name}-cluster`,
-      { instanceProfileArn: this.instanceProfile.arn, iamRoleArn: this.clusterRole.arn },
+      {
+        instanceProfileArn: this.instanceProfile.arn,
+        iamRoleArn: this.clusterRole.arn,
+        // Databricks validates a new profile with a dry-run launch, which fails while IAM has not
+        // yet propagated the role created a moment before (terraform-provider-databricks #779,
+        // #1226). The first job run shows a wrong profile instead.
+        skipValidation: true,
+      },
       child,
     );
 
@@ -211,10 +226,19 @@ export class ServiceIdentities extends pulumi.ComponentResource {
       },
       child,
     );
+    // A secret that expires silently breaks the jobs and the pipeline: it gets an explicit
+    // lifetime ("NNNNs"; the provider's default is 730 days) and is replaced by the first up of
+    // each new rotation period, half a lifetime long, so it never expires while deployments run.
+    // Create-before-replace: the secret scope and the Drone secrets take the new value before the
+    // old one is deleted.
     const secret = new databricks.ServicePrincipalSecret(
       `${name}-ci`,
-      { servicePrincipalId: this.servicePrincipal.id },
-      { parent: this, additionalSecretOutputs: ["secret"] },
+      { servicePrincipalId: this.servicePrincipal.id, lifetime: `${secretLifetimeDays * 86_400}s` },
+      {
+        parent: this,
+        additionalSecretOutputs: ["secret"],
+        replacementTrigger: secretRotation,
+      },
     );
     // Without this grant the principal the jobs run as may not launch clusters with the instance
     // profile (databricks_service_principal_role; databricks-sdk-py#320).
@@ -233,4 +257,13 @@ export class ServiceIdentities extends pulumi.ComponentResource {
       servicePrincipalClientId: this.servicePrincipalClientId,
     });
   }
+}
+
+/**
+ * The rotation period a moment falls in: periods are half a secret's lifetime long, numbered
+ * from the Unix epoch, so every stack agrees on them and a plan is stable within one.
+ */
+export function secretRotationPeriod(lifetimeDays: number, now: number = Date.now()): string {
+  const periodMs = (lifetimeDays / 2) * 86_400_000;
+  return `rotation-${lifetimeDays}d-${Math.floor(now / periodMs)}`;
 }

@@ -213,6 +213,11 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   };
 }
 
+/** The name of a role from its ARN (the part after the last slash: a path is not part of it). */
+export function roleNameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
 /**
  * The environment's shared Databricks and IAM pieces, declared by its owning stack for the whole
  * catalog (every shard's services): the experiments' parent folder, each team's use of the model
@@ -254,6 +259,39 @@ function declareSharedWorkspacePieces(
       { provider: providers.databricks },
     );
   }
+  // Databricks Container Services must be on for jobs that run the services' images; retained,
+  // because deleting a WorkspaceConf resets every enable* key it set to false (provider docs of
+  // databricks.WorkspaceConf, customConfig).
+  new databricks.WorkspaceConf(
+    "workspace-conf",
+    { customConfig: { enableDcs: "true" } },
+    { provider: providers.databricks, retainOnDelete: true },
+  );
+  // Registering an instance profile needs iam:PassRole on its role for the workspace's
+  // cross-account role (Databricks "Manage instance profiles": "update the policy of the role
+  // used to deploy the workspace"; terraform-provider-databricks docs of databricks_instance_profile).
+  new aws.iam.RolePolicy(
+    "databricks-pass-cluster-roles",
+    {
+      role: roleNameOfArn(settings.databricksCrossAccountRoleArn),
+      name: `${settings.namePrefix}-${settings.environment}-pass-cluster-roles`,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "PassServiceClusterRoles",
+            Effect: "Allow",
+            Action: ["iam:PassRole"],
+            Resource: roleArn(
+              settings.awsAccountId,
+              `${settings.namePrefix}-*-${settings.environment}-cluster`,
+            ),
+          },
+        ],
+      }),
+    },
+    { provider: providers.aws },
+  );
   const sources = promotionSources(entries, settings, stacks);
   if (sources.length > 0) {
     new ImagePromotionRole(

@@ -118,6 +118,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     pattern: /^[A-Za-z0-9-]{1,64}$/,
   },
   {
+    key: "databricksCrossAccountRoleArn",
+    type: "string",
+    description:
+      "The workspace's cross-account IAM role (the one Databricks assumes to launch clusters). The owning stack grants it iam:PassRole on this environment's cluster roles, which registering their instance profiles requires.",
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
+  },
+  {
+    key: "servicePrincipalSecretDays",
+    type: "integer",
+    description:
+      "Lifetime in days of each service principal's OAuth secret. A `pulumi up` after half of it replaces the secret (the Databricks secret scope and the Drone secrets follow in the same up), so run the deployment at least that often.",
+    min: 14,
+    max: 730,
+    default: 90,
+  },
+  {
     key: "modelCatalog",
     type: "string",
     description:
@@ -164,9 +180,33 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "orchestrator",
     type: "string",
     description:
-      "Who triggers scheduled runs: Databricks job schedules, or an Airflow DAG rendered into each service repository.",
+      "Who triggers scheduled runs: Databricks job schedules, or Airflow DAGs the stack uploads to airflowDagBucket (one file per service).",
     allowed: ["databricks", "airflow"],
     default: "databricks",
+  },
+  {
+    key: "airflowDagBucket",
+    type: "string",
+    description:
+      "S3 bucket of this environment's Airflow DAG folder (MWAA's source bucket): each active service's DAG file is uploaded to it. Required when orchestrator is airflow; ignored otherwise (empty: none).",
+    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    default: "",
+  },
+  {
+    key: "airflowDagPrefix",
+    type: "string",
+    description:
+      "Key prefix of the DAG folder inside airflowDagBucket (MWAA's DAG path, with its trailing slash; empty: the bucket's root). DAG files are written to `<prefix><package>_<environment>.py`.",
+    pattern: /^([A-Za-z0-9!_.*'()-]+\/)*$/,
+    default: "dags/",
+  },
+  {
+    key: "airflowConnectionId",
+    type: "string",
+    description:
+      "Airflow connection the DAGs use to reach this environment's Databricks workspace (`databricks_conn_id`).",
+    pattern: /^[A-Za-z0-9_.-]{1,250}$/,
+    default: "databricks_default",
   },
   {
     key: "trainingKeyword",
@@ -247,6 +287,8 @@ export interface StackSettings {
   droneRunnerRoleArn: string;
   databricksHost: string;
   databricksClientId: string;
+  databricksCrossAccountRoleArn: string;
+  servicePrincipalSecretDays: number;
   modelCatalog: string;
   modelSchema: string;
   legacyWorkspaceModels: boolean;
@@ -254,6 +296,10 @@ export interface StackSettings {
   sparkVersion: string;
   artifactRetentionDays: number;
   orchestrator: "databricks" | "airflow";
+  /** "" when the stack sets none (only allowed with orchestrator databricks). */
+  airflowDagBucket: string;
+  airflowDagPrefix: string;
+  airflowConnectionId: string;
   trainingKeyword: string;
   buildBaseImage: boolean;
   protectData: boolean;
@@ -326,6 +372,12 @@ export function parseSettings(
       continue;
     }
     out[spec.key] = value;
+  }
+  // Cross-field rule: an Airflow stack must say where its DAG files go.
+  if (out.orchestrator === "airflow" && out.airflowDagBucket === "") {
+    problems.push(
+      `${source}: ${CONFIG_NAMESPACE}:airflowDagBucket: missing, and required because ${CONFIG_NAMESPACE}:orchestrator is airflow (the S3 bucket of the environment's Airflow DAG folder, where each service's DAG file is uploaded; or set ${CONFIG_NAMESPACE}:orchestrator to databricks)`,
+    );
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return out as unknown as StackSettings;

@@ -130,6 +130,16 @@ export function diffGroup(
       paths.push("(option) protect");
       values.push({ path: "(option) protect", before: `${then.protect}`, after: `${now.protect}` });
     }
+    const trigger = (r: PlanResource) => JSON.stringify(r.replacementTrigger ?? null);
+    if (trigger(then) !== trigger(now)) {
+      // The engine replaces the resource when this value changes.
+      paths.push("(option) replacementTrigger");
+      values.push({
+        path: "(option) replacementTrigger",
+        before: shownValue(then.replacementTrigger),
+        after: shownValue(now.replacementTrigger),
+      });
+    }
     if (then.retainOnDelete !== now.retainOnDelete) {
       paths.push("(option) retainOnDelete");
       values.push({

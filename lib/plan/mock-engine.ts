@@ -197,6 +197,13 @@ interface RegisterRequest {
   getProvider(): string;
   getImportid(): string;
   getObject(): unknown;
+  getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
+}
+
+/** The replacementTrigger option as the engine receives it (absent when not set). */
+function replacementTriggerOf(req: RegisterRequest): { replacementTrigger?: unknown } {
+  const trigger = req.getReplacementTrigger()?.toJavaScript();
+  return trigger === undefined || trigger === null ? {} : { replacementTrigger: trigger };
 }
 
 /**
@@ -270,6 +277,8 @@ export function installMockEngine(
         ...(req.getIgnorechangesList().length > 0
           ? { ignoreChanges: req.getIgnorechangesList() }
           : {}),
+        ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+        ...replacementTriggerOf(req),
       });
       const serializedState = await pulumi.runtime.serializeProperties("", result.state);
       // The SDK's monitor only needs to know the URN exists (for registerResourceOutputs).

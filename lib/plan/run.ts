@@ -168,6 +168,8 @@ function buildDocument(
       protect: r.protect,
       retainOnDelete: r.retainOnDelete,
       ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
+      ...(r.importId ? { importId: r.importId } : {}),
+      ...(r.replacementTrigger !== undefined ? { replacementTrigger: r.replacementTrigger } : {}),
     };
     const service = owner(r);
     if (service === undefined) platform.push(resource);

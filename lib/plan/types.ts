@@ -17,6 +17,10 @@ export interface PlanResource {
   retainOnDelete: boolean;
   /** Input paths a deployment ignores once the resource exists (absent when none). */
   ignoreChanges?: string[];
+  /** Id of an existing cloud resource the deployment adopts (Pulumi's `import` option). */
+  importId?: string;
+  /** A value whose change replaces the resource (the `replacementTrigger` option). */
+  replacementTrigger?: unknown;
 }
 
 export interface PlanFinding {

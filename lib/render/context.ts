@@ -22,7 +22,7 @@ export class RenderError extends Error {
   }
 }
 
-/** Airflow connection the rendered DAGs use to reach Databricks. */
+/** Default of the stack setting airflowConnectionId (the provider's own default connection id). */
 export const AIRFLOW_CONNECTION_ID = "databricks_default";
 
 const TEMPLATE_SUMMARY: Record<TemplateName, string> = {
@@ -177,7 +177,7 @@ export function buildContext(
     },
     trainingKeyword: settings.trainingKeyword,
     airflow: settings.orchestrator === "airflow",
-    airflowConnectionId: AIRFLOW_CONNECTION_ID,
+    airflowConnectionId: settings.airflowConnectionId,
     templateSummary: TEMPLATE_SUMMARY[service.template],
     backstageTags,
   });

@@ -4,11 +4,20 @@ export { AIRFLOW_CONNECTION_ID, buildContext, RenderError } from "./context";
 export type { RenderOptions, TemplateContext } from "./context";
 export { FILTERS, FilterError } from "./filters";
 export {
+  AIRFLOW_DAG_CONTENT_TYPE,
+  AIRFLOW_DAG_TEMPLATE,
+  airflowDagKey,
+  airflowDagKeys,
+  renderAirflowDag,
+} from "./airflow";
+export type { AirflowDagFile, AirflowJobIds } from "./airflow";
+export {
   digestOf,
   managedDigest,
   managedFileDigests,
   MANAGED_TEMPLATE_PATHS,
   renderServiceRepository,
+  renderTemplateFile,
   templateSources,
   TEMPLATES_DIR,
   TEMPLATE_NAMES,

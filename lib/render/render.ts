@@ -44,7 +44,6 @@ export const MANAGED_TEMPLATE_PATHS: ReadonlySet<string> = new Set([
   "Dockerfile",
   "CODEOWNERS",
   "catalog-info.yaml",
-  "dags/__package__.py",
   "src/__package__/service_config.py",
   "src/__package__/gate.py",
   "src/__package__/provenance.py",
@@ -194,6 +193,14 @@ function tidy(content: string): string {
   return `${content.replace(/[ \t]+$/gm, "").replace(/\n*$/, "")}\n`;
 }
 
+/**
+ * One template file outside the repository layers (e.g. `airflow/dag.py.njk`), rendered with the
+ * same environment, filters and strict variable look-up as the repository's files, and tidied.
+ */
+export function renderTemplateFile(source: string, context: object): string {
+  return tidy(renderSource({ source, target: source, render: true }, strictContext(context)));
+}
+
 export function digestOf(content: string): string {
   return createHash("sha256").update(content, "utf8").digest("hex");
 }
@@ -211,7 +218,6 @@ export function renderServiceRepository(
   const strict = strictContext(context);
   const files: RenderedFile[] = [];
   for (const source of templateSources(service.template)) {
-    if (source.target.startsWith("dags/") && !context.airflow) continue;
     const content = tidy(renderSource(source, strict));
     files.push({
       path: outputPath(source.target, context),

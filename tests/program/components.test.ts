@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { secretRotationPeriod } from "../../components/service-identities";
 import { runPlan } from "../../lib/plan/run";
 import { PlanDocument } from "../../lib/plan/types";
 import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
@@ -250,8 +251,9 @@ describe("image promotion role", () => {
       },
     ]);
     const policy = statements(
-      prod.platform.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs
-        .policy,
+      prod.platform.resources.find(
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "image-promotion",
+      )!.inputs.policy,
     );
     expect(policy.find((p) => p.Sid === "ReadSourceImages")!.Resource).toEqual([
       `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/mlp/*-dev`,
@@ -695,6 +697,47 @@ describe("Databricks jobs", () => {
       servicePrincipalId: expect.stringMatching(/^\d+$/),
       role: `arn:aws:iam::${ACCOUNT}:instance-profile/mlp-search-ranking-dev-cluster`,
     });
+  });
+
+  it("the owning stack turns Databricks Container Services on, retained so a removal never turns it off", () => {
+    const conf = dev.platform.resources.find(
+      (r) => r.type === "databricks:index/workspaceConf:WorkspaceConf",
+    )!;
+    expect(conf.inputs).toEqual({ customConfig: { enableDcs: "true" } });
+    expect(conf.retainOnDelete).toBe(true);
+  });
+
+  it("the workspace's cross-account role may pass exactly this environment's cluster roles", () => {
+    const pass = dev.platform.resources.find((r) => r.name === "databricks-pass-cluster-roles")!;
+    expect(pass.inputs.role).toBe("databricks-cross-account-dev");
+    expect(statements(pass.inputs.policy)).toEqual([
+      {
+        Sid: "PassServiceClusterRoles",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: `arn:aws:iam::${ACCOUNT}:role/mlp-*-dev-cluster`,
+      },
+    ]);
+    // Registration right after the role is created would fail on IAM propagation.
+    const profile = one(
+      service(dev, "search-ranking"),
+      "databricks:index/instanceProfile:InstanceProfile",
+    );
+    expect(profile.inputs.skipValidation).toBe(true);
+  });
+
+  it("the service principal's OAuth secret has a lifetime and rotates every half of it", () => {
+    const secret = one(
+      service(dev, "search-ranking"),
+      "databricks:index/servicePrincipalSecret:ServicePrincipalSecret",
+    );
+    expect(secret.inputs.lifetime).toBe(`${90 * 86400}s`);
+    expect(secret.replacementTrigger).toBe(secretRotationPeriod(90));
+    const day = 86_400_000;
+    // Periods are 45 days long: the same within one, the next one after.
+    expect(secretRotationPeriod(90, 0)).toBe("rotation-90d-0");
+    expect(secretRotationPeriod(90, 45 * day - 1)).toBe("rotation-90d-0");
+    expect(secretRotationPeriod(90, 45 * day)).toBe("rotation-90d-1");
   });
 
   it("leave scheduling to Airflow when the stack's orchestrator is airflow", () => {
