@@ -2,7 +2,9 @@
  * npm run preview|up|refresh|destroy -- --stack <stack> [--service <name>] ...
  *
  * Deploys a stack with the Pulumi Automation API (the Pulumi CLI must be installed). The state
- * lives in PULUMI_BACKEND_URL, or in .pulumi-state/ of this repository when that is unset.
+ * lives in the backend the Pulumi CLI would use (PULUMI_BACKEND_URL, else Pulumi.yaml's backend.url,
+ * else `pulumi login`); .pulumi-state/ of this repository only with --local. Stacks are only
+ * selected, never created (npm run new-stack creates them).
  * Exit 0 on success, 1 on anything the user can fix (message, no stack trace), 2 on a usage error.
  */
 import * as fs from "fs";
@@ -21,6 +23,7 @@ export function defaultDeployContext(): DeployContext {
     servicesDir: DEFAULT_SERVICES_DIR,
     homeDir: os.homedir(),
     exists: (file) => fs.existsSync(file),
+    readFile: (file) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
     makeDir: (dir) => fs.mkdirSync(dir, { recursive: true }),
     writeFile: (file, content) => {
       fs.mkdirSync(path.dirname(file), { recursive: true });

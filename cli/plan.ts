@@ -53,7 +53,10 @@ export function previousOutputsOf(
   base: PlanDocument | undefined,
 ): Record<string, unknown> | undefined {
   if (!base) return undefined;
-  return { services: Object.fromEntries(base.services.map((s) => [s.name, s.outputs])) };
+  return {
+    services: Object.fromEntries(base.services.map((s) => [s.name, s.outputs])),
+    retained: base.retained ?? {},
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,10 @@ export interface ArtifactStoreArgs {
   abortIncompleteUploadDays?: number;
   /** Mark the buckets `protect` (they are always retained on delete). Defaults to false. */
   protect?: boolean;
+  /** Adopt an existing artifacts bucket (imported by name). Defaults to none. */
+  artifactsImportId?: string;
+  /** Adopt an existing predictions bucket (imported by name). Defaults to none. */
+  predictionsImportId?: string;
 }
 
 /** One private, versioned, encrypted, TLS-only bucket with lifecycle rules. */
@@ -31,6 +35,8 @@ export class SecureBucket extends pulumi.ComponentResource {
       abortIncompleteUploadDays: number;
       tags: Record<string, string>;
       protect: boolean;
+      /** Adopt an existing bucket: its name, imported on the next up. */
+      importId?: string;
     },
     opts: pulumi.ComponentResourceOptions = {},
   ) {
@@ -41,7 +47,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(
       name,
       { bucket: args.bucketName, forceDestroy: false, objectLockEnabled: false, tags: args.tags },
-      { parent: this, ...dataResourceOptions(args.protect) },
+      { parent: this, ...dataResourceOptions(args.protect), import: args.importId },
     );
     const bucketId = this.bucket.id;
 
@@ -143,12 +149,12 @@ export class ArtifactStore extends pulumi.ComponentResource {
     const common = { retentionDays, abortIncompleteUploadDays, tags, protect };
     this.artifacts = new SecureBucket(
       `${name}-artifacts`,
-      { bucketName: artifactsBucketName, ...common },
+      { bucketName: artifactsBucketName, ...common, importId: args.artifactsImportId },
       { parent: this },
     );
     this.predictions = new SecureBucket(
       `${name}-predictions`,
-      { bucketName: predictionsBucketName, ...common },
+      { bucketName: predictionsBucketName, ...common, importId: args.predictionsImportId },
       { parent: this },
     );
     this.registerOutputs({

@@ -13,6 +13,8 @@ export interface ContainerRegistryArgs {
   keepTaggedImages?: number;
   /** Mark the repository `protect` (it is always retained on delete). Defaults to false. */
   protect?: boolean;
+  /** Adopt an existing repository: its name, imported on the next up. Defaults to none. */
+  importId?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         forceDelete: false,
         tags,
       },
-      { parent: this, ...dataResourceOptions(protect) },
+      { parent: this, ...dataResourceOptions(protect), import: args.importId },
     );
 
     new aws.ecr.LifecyclePolicy(

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedService } from "../lib/catalog/types";
-import { physicalNames } from "../lib/names";
+import { effectiveNames } from "../lib/names";
 import { StackSettings } from "../lib/settings";
 import { AirflowDag } from "./airflow-dag";
 import { ArtifactStore } from "./artifact-store";
@@ -74,7 +74,8 @@ export class MlService extends pulumi.ComponentResource {
     super("mlplatform:service:MlService", name, {}, opts);
     const { service, settings } = args;
     const env = settings.environment;
-    const names = physicalNames(service.name, env, settings.namePrefix);
+    const adopt = service.adopt?.[env] ?? {};
+    const names = effectiveNames(service.name, env, settings.namePrefix, adopt);
     const tags = serviceTags({
       service: service.name,
       team: service.team,
@@ -89,7 +90,7 @@ export class MlService extends pulumi.ComponentResource {
 
     const registry = new ContainerRegistry(
       `${name}-images`,
-      { repositoryName: names.ecrRepository, tags, protect },
+      { repositoryName: names.ecrRepository, tags, protect, importId: adopt.ecrRepository },
       child,
     );
     const store = new ArtifactStore(
@@ -97,6 +98,8 @@ export class MlService extends pulumi.ComponentResource {
       {
         artifactsBucketName: names.artifactsBucket,
         predictionsBucketName: names.predictionsBucket,
+        artifactsImportId: adopt.artifactsBucket,
+        predictionsImportId: adopt.predictionsBucket,
         retentionDays: service.artifacts.retentionDays,
         tags,
         protect,
@@ -108,6 +111,7 @@ export class MlService extends pulumi.ComponentResource {
           `${name}-repo`,
           {
             repositoryName: names.repository,
+            importId: adopt.repository,
             description: service.description,
             visibility: service.repository.visibility,
             topics: [
@@ -157,11 +161,12 @@ export class MlService extends pulumi.ComponentResource {
       `${name}-tracking`,
       {
         experimentPath: names.experimentPath,
-        model: {
+        model: adoptedModel(adopt.registeredModel) ?? {
           catalog: settings.modelCatalog,
           schema: settings.modelSchema,
           name: names.registeredModel,
         },
+        importIds: { experiment: adopt.experiment, model: adopt.registeredModel },
         legacyWorkspaceModelName: settings.legacyWorkspaceModels ? names.workspaceModel : undefined,
         artifactsBucketName: store.artifacts.bucketName,
         teamGroup: service.team,
@@ -179,6 +184,7 @@ export class MlService extends pulumi.ComponentResource {
         `${name}-jobs`,
         {
           pythonPackage: names.pythonPackage,
+          importIds: { training: adopt.trainingJob, batchPrediction: adopt.batchPredictionJob },
           training: { ...service.training, jobName: names.trainingJob },
           batchPrediction: service.batchPrediction && {
             ...service.batchPrediction,
@@ -303,7 +309,12 @@ export class MlService extends pulumi.ComponentResource {
     const promoted = source.kind === "promoted";
     const targetArn = ecrRepositoryArn(
       settings,
-      physicalNames(args.service.name, settings.environment, settings.namePrefix).ecrRepository,
+      effectiveNames(
+        args.service.name,
+        settings.environment,
+        settings.namePrefix,
+        args.service.adopt?.[settings.environment],
+      ).ecrRepository,
     );
     const copy = new ImageCopy(
       `${name}-image`,
@@ -329,4 +340,13 @@ export class MlService extends pulumi.ComponentResource {
       placeholder: false,
     };
   }
+}
+
+/** An adopted Unity Catalog model's parts (`<catalog>.<schema>.<model>`, validated by the schema). */
+function adoptedModel(
+  fullName: string | undefined,
+): { catalog: string; schema: string; name: string } | undefined {
+  if (!fullName) return undefined;
+  const [catalog, schema, name] = fullName.split(".");
+  return { catalog, schema, name };
 }

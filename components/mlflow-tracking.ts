@@ -35,6 +35,8 @@ export interface MlflowTrackingArgs {
    * unprotected and retained so that dropping it later deletes nothing. Defaults to none.
    */
   legacyWorkspaceModelName?: string;
+  /** Adopt existing ones: the experiment's id, the model's full name. Defaults to none. */
+  importIds?: { experiment?: string; model?: string };
   tags: Record<string, string>;
   /** Mark experiment and model `protect` (always retained on delete). Defaults to false. */
   protect?: boolean;
@@ -68,7 +70,13 @@ export class MlflowTracking extends pulumi.ComponentResource {
         name: args.experimentPath,
         artifactLocation: pulumi.interpolate`s3://${args.artifactsBucketName}/mlflow`,
       },
-      data,
+      // An adopted experiment keeps its artifact location: MLflow cannot move one, and the
+      // provider would replace the experiment to change it.
+      {
+        ...data,
+        import: args.importIds?.experiment,
+        ignoreChanges: args.importIds?.experiment ? ["artifactLocation"] : undefined,
+      },
     );
     // Unity Catalog model: versions and aliases live in it, so it is data (retained, protected
     // where asked). The provider's Update sends only owner and comment and its id is the full
@@ -83,7 +91,8 @@ export class MlflowTracking extends pulumi.ComponentResource {
         comment: `Managed by mlplatform (${args.tags.service ?? name}); aliases champion and challenger.`,
         owner: sp ?? args.retiredOwner,
       },
-      data,
+      // The provider imports a model by its full name (its id).
+      { ...data, import: args.importIds?.model },
     );
     if (args.legacyWorkspaceModelName) {
       // Migration only: keeps the old workspace-registry model in the program, unprotected and

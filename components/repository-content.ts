@@ -15,8 +15,14 @@ export interface RepositoryContentArgs {
   owner: pulumi.Input<string>;
   /** Name of the GitHub repository the files are committed to. */
   repository: pulumi.Input<string>;
-  /** Default branch of the repository. Defaults to main. */
+  /** The branch the files were rendered for: the default branch. Defaults to main. */
   branch?: string;
+  /**
+   * The repository's default branch as GitHub made it (SourceRepository's `githubDefaultBranch`,
+   * the github.Repository's `defaultBranch` output: the organisation's setting). When given, the
+   * scaffold commit is refused, before anything is written, unless it equals `branch`.
+   */
+  repositoryDefaultBranch?: pulumi.Input<string>;
   /** The rendered repository (lib/render), known when the program runs. */
   files: RenderedFile[];
   /** Path -> digest of the managed files as deployed last time (the `managedFiles` output); undefined on the first deployment. */
@@ -46,6 +52,15 @@ export function changedManagedFiles(
  * of the managed files that differ from the last deployment. Sync commit and pull request are
  * retained on delete, so the pull request stays open for the team after a later deployment stops
  * declaring it.
+ *
+ * The pull request is @pulumi/github's RepositoryPullRequest, which cannot adopt one that exists:
+ * its create calls GitHub's "create a pull request" and returns the error as is
+ * (terraform-provider-github v6.13.0 github/resource_github_repository_pull_request.go,
+ * resourceGithubRepositoryPullRequestCreate), and GitHub refuses a second open pull request for
+ * the same head with 422 errors[].message "A pull request already exists for OWNER:BRANCH.". When
+ * the sync branch already exists with the same files (the same template digest again, or a
+ * deployment that stopped after opening the pull request), the sync commit adopts the branch and
+ * warns with the open pull request's number; see docs/templates.md for closing or importing it.
  */
 export class RepositoryContent extends pulumi.ComponentResource {
   /** Path -> digest of the managed files: export it and pass it back as previousManagedFiles. */
@@ -74,6 +89,7 @@ export class RepositoryContent extends pulumi.ComponentResource {
       owner,
       repository,
       branch = "main",
+      repositoryDefaultBranch,
       files,
       previousManagedFiles,
       commitAuthor = "ML platform",
@@ -100,6 +116,7 @@ export class RepositoryContent extends pulumi.ComponentResource {
       {
         ...target,
         branch,
+        ...(repositoryDefaultBranch !== undefined ? { defaultBranch: repositoryDefaultBranch } : {}),
         files: onlyText(files),
         message: "Scaffold the service from the ML platform template",
       },

@@ -50,6 +50,8 @@ export interface TrainingJobsArgs {
   training: JobSpec;
   /** Omit for services without batch prediction. */
   batchPrediction?: JobSpec;
+  /** Adopt existing jobs: their ids, imported on the next up. Defaults to none. */
+  importIds?: { training?: string; batchPrediction?: string };
   /** Whether Databricks schedules runs (false when an Airflow DAG triggers them). */
   scheduleInDatabricks: boolean;
   /** Databricks runtime of the job clusters. */
@@ -113,7 +115,12 @@ export class TrainingJobs extends pulumi.ComponentResource {
       child,
     );
 
-    const declareJob = (suffix: string, spec: JobSpec, dependsOn: pulumi.Resource[]) => {
+    const declareJob = (
+      suffix: string,
+      spec: JobSpec,
+      dependsOn: pulumi.Resource[],
+      importId?: string,
+    ) => {
       const job = new databricks.Job(
         `${name}-${suffix}`,
         {
@@ -180,7 +187,7 @@ export class TrainingJobs extends pulumi.ComponentResource {
         },
         // No ignoreChanges: the provider updates a job with jobs/reset, which replaces all its
         // settings, so the pipeline never edits the job (it trains a commit in a one-time run).
-        { parent: this, dependsOn },
+        { parent: this, dependsOn, import: importId },
       );
       new databricks.Permissions(
         `${name}-${suffix}`,
@@ -196,12 +203,20 @@ export class TrainingJobs extends pulumi.ComponentResource {
       return job;
     };
 
-    this.trainingJob = declareJob("training", args.training, [clientSecret]);
+    this.trainingJob = declareJob(
+      "training",
+      args.training,
+      [clientSecret],
+      args.importIds?.training,
+    );
     this.trainingJobId = this.trainingJob.id;
     if (args.batchPrediction) {
-      this.batchPredictionJob = declareJob("batch-prediction", args.batchPrediction, [
-        clientSecret,
-      ]);
+      this.batchPredictionJob = declareJob(
+        "batch-prediction",
+        args.batchPrediction,
+        [clientSecret],
+        args.importIds?.batchPrediction,
+      );
       this.batchPredictionJobId = this.batchPredictionJob.id;
     }
     this.registerOutputs({

@@ -10,7 +10,7 @@
  */
 import { stackSelects } from "./catalog/load";
 import { ImagePin, ResolvedService, ServiceEntry } from "./catalog/types";
-import { ecrRegistryHost, physicalNames, platformNames } from "./names";
+import { ecrRegistryHost, effectiveNames, platformNames } from "./names";
 import { StackSettings } from "./settings";
 import { StackInfo } from "./stacks";
 
@@ -73,10 +73,11 @@ export function imageSource(
   if (!pin) return { kind: "placeholder" };
   if (settings.environment === service.sourceEnvironment) return { kind: "built-here", pin };
   const source = stackOf(stacks, service.sourceEnvironment, service);
-  const repository = physicalNames(
+  const repository = effectiveNames(
     service.name,
     source.environment,
     source.namePrefix,
+    service.adopt?.[source.environment],
   ).ecrRepository;
   return {
     kind: "promoted",

@@ -136,6 +136,31 @@ export function physicalNames(service: string, environment: string, prefix: stri
   };
 }
 
+/** Names an adopted resource keeps (the `adopt` section of an entry, lib/catalog/types.ts). */
+export interface AdoptedNames {
+  repository?: string;
+  ecrRepository?: string;
+  artifactsBucket?: string;
+  predictionsBucket?: string;
+}
+
+/** The physical names of a service in an environment, with adopted resources' own names. */
+export function effectiveNames(
+  service: string,
+  environment: string,
+  prefix: string,
+  adopted: AdoptedNames = {},
+): PhysicalNames {
+  const names = physicalNames(service, environment, prefix);
+  return {
+    ...names,
+    repository: adopted.repository ?? names.repository,
+    ecrRepository: adopted.ecrRepository ?? names.ecrRepository,
+    artifactsBucket: adopted.artifactsBucket ?? names.artifactsBucket,
+    predictionsBucket: adopted.predictionsBucket ?? names.predictionsBucket,
+  };
+}
+
 /** Problems with the names of one service in one environment; empty when all fit. */
 export function nameProblems(service: string, environment: string, prefix: string): string[] {
   const names = physicalNames(service, environment, prefix);

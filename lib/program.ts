@@ -14,7 +14,7 @@ import { dataResourceOptions, serviceTags } from "../components/tags";
 import { CatalogError } from "./catalog/errors";
 import { loadCatalog } from "./catalog/load";
 import { servicesForStack } from "./catalog/resolve";
-import { CatalogFile } from "./catalog/types";
+import { AdoptSpec, CatalogFile } from "./catalog/types";
 import { platformNames } from "./names";
 import {
   CONFIG_NAMESPACE,
@@ -59,6 +59,8 @@ export interface ProgramOutputs {
   accountId: string;
   baseImage: pulumi.Output<string>;
   services: Record<string, ServiceStackOutputs>;
+  /** Data-bearing resources of removed services, by service (re-adding one adopts them). */
+  retained: Record<string, AdoptSpec>;
 }
 
 /** Reads this stack's settings from the Pulumi config (plain keys; secrets stay Outputs). */
@@ -92,22 +94,74 @@ export function loadValidated(
   }
 }
 
+/** What a previous deployment exported of one service (the parts the program reads back). */
+type PreviousService = { managedFiles?: Record<string, string> } & Partial<
+  Record<"ecrRepositoryUrl" | "artifactsBucket" | "predictionsBucket", string>
+> &
+  Partial<Record<"repositoryUrl" | "experimentId" | "registeredModel", string>>;
+
 /**
  * This stack's outputs from its previous deployment (a StackReference to itself): the template
- * files deployed last time, so that later template changes arrive as pull requests.
+ * files deployed last time, so that later template changes arrive as pull requests, and the
+ * data-bearing resources of removed services, so that re-adding one adopts them.
  */
-async function previousServiceOutputs(
-  stack: string,
-): Promise<Record<string, { managedFiles?: Record<string, string> }>> {
+async function previousDeployment(stack: string): Promise<{
+  services: Record<string, PreviousService>;
+  retained: Record<string, AdoptSpec>;
+}> {
   const self = new pulumi.StackReference("previous-deployment", {
     name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`,
   });
-  const details = await self.getOutputDetails("services");
-  const value = (details.value ?? details.secretValue ?? {}) as Record<
-    string,
-    { managedFiles?: Record<string, string> }
-  >;
-  return typeof value === "object" && value !== null ? value : {};
+  const read = async <T>(name: string): Promise<Record<string, T>> => {
+    const details = await self.getOutputDetails(name);
+    const value = (details.value ?? details.secretValue ?? {}) as Record<string, T>;
+    return typeof value === "object" && value !== null ? value : {};
+  };
+  return { services: await read<PreviousService>("services"), retained: await read("retained") };
+}
+
+/** What a re-added service adopts of its retained resources (the repository only where it lives). */
+function readoptable(spec: AdoptSpec, ownsSource: boolean): AdoptSpec {
+  const { repository, ...rest } = spec;
+  return ownsSource && repository ? { repository, ...rest } : rest;
+}
+
+/** The data-bearing resources a service left behind, by the names and ids it exported. */
+export function retainedResourcesOf(outputs: PreviousService): AdoptSpec {
+  const spec: AdoptSpec = {};
+  if (outputs.ecrRepositoryUrl) {
+    spec.ecrRepository = outputs.ecrRepositoryUrl.slice(outputs.ecrRepositoryUrl.indexOf("/") + 1);
+  }
+  if (outputs.artifactsBucket) spec.artifactsBucket = outputs.artifactsBucket;
+  if (outputs.predictionsBucket) spec.predictionsBucket = outputs.predictionsBucket;
+  if (outputs.repositoryUrl) spec.repository = outputs.repositoryUrl.split("/").pop();
+  if (outputs.experimentId) spec.experiment = outputs.experimentId;
+  if (outputs.registeredModel) spec.registeredModel = outputs.registeredModel;
+  return spec;
+}
+
+/**
+ * Which services of the previous deployment are gone (their data retained) and which retained
+ * ones come back: a service re-added after its removal adopts its own retained resources instead
+ * of colliding with them (their names derive from the immutable service name).
+ */
+export function retainedAfter(
+  previous: { services: Record<string, PreviousService>; retained: Record<string, AdoptSpec> },
+  current: ReadonlySet<string>,
+): { retained: Record<string, AdoptSpec>; readopted: Record<string, AdoptSpec> } {
+  const retained: Record<string, AdoptSpec> = { ...previous.retained };
+  for (const [name, outputs] of Object.entries(previous.services)) {
+    if (!current.has(name)) retained[name] = retainedResourcesOf(outputs);
+  }
+  const readopted: Record<string, AdoptSpec> = {};
+  for (const name of Object.keys(retained)) {
+    if (current.has(name) && !previous.services[name]) {
+      readopted[name] = retained[name];
+      delete retained[name];
+    } else if (current.has(name)) delete retained[name];
+  }
+  const sorted = Object.fromEntries(Object.entries(retained).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { retained: sorted, readopted };
 }
 
 export async function declarePlatform(options: ProgramOptions = {}): Promise<ProgramOutputs> {
@@ -176,16 +230,31 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   }
   const baseImageRef = `${ecrRepositoryUrl(settings, platform.baseImageRepository)}:${baseImageTag()}`;
 
-  const previous = await previousServiceOutputs(stack);
+  const previous = await previousDeployment(stack);
+  const { retained, readopted } = retainedAfter(previous, new Set(services.map((s) => s.name)));
   const droneToken = config.requireSecret("droneToken");
   const outputs: Record<string, ServiceStackOutputs> = {};
   for (const [index, service] of services.entries()) {
     // Let registrations be answered between batches: bounds what is pending on large catalogs.
     if (index > 0 && index % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    // A re-added service adopts what it left behind; an explicit adopt entry wins.
+    const back = readopted[service.name];
+    const withRetained = back
+      ? {
+          ...service,
+          adopt: {
+            ...service.adopt,
+            [settings.environment]: {
+              ...readoptable(back, service.sourceEnvironment === settings.environment),
+              ...service.adopt?.[settings.environment],
+            },
+          },
+        }
+      : service;
     const ml = new MlService(
       service.name,
       {
-        service,
+        service: withRetained,
         settings,
         accountId: identity.accountId,
         baseImageRef,
@@ -198,7 +267,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
             : [],
         droneToken,
         githubToken,
-        previousManagedFiles: previous[service.name]?.managedFiles,
+        previousManagedFiles: previous.services[service.name]?.managedFiles,
       },
       { providers },
     );
@@ -210,6 +279,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     accountId: identity.accountId,
     baseImage: baseImage?.imageRef ?? pulumi.output(baseImageRef),
     services: outputs,
+    retained,
   };
 }
 

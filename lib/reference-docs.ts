@@ -62,7 +62,7 @@ export function catalogTable(): string {
       const entry = child.additionalProperties;
       if (typeof entry === "object") {
         // A map: one row for its values, keyed by what its keys are (e.g. images.<environment>).
-        const keyField = `${field}.<${key === "images" ? "environment" : "key"}>`;
+        const keyField = `${field}.<${key === "images" || key === "adopt" ? "environment" : "key"}>`;
         rows.push(
           `| \`${keyField}\` | ${entry.type} | no | ${cell(limits(child.propertyNames ?? {}))} | ${cell(entry.description ?? "")} |`,
         );

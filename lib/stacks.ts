@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { plainCredentialProblems } from "./deploy/stack-config";
 import { CONFIG_NAMESPACE, parseSettings, SettingsError, StackSettings } from "./settings";
 
 export interface StackInfo {
@@ -39,6 +40,9 @@ export function readStackFile(file: string): StackInfo {
   if (typeof config !== "object" || Array.isArray(config)) {
     throw new SettingsError([`${shown}: config: must be a mapping`]);
   }
+  // Provider credentials (aws:secretKey, github:token, ...) in plain text: refused, file and key named.
+  const leaked = plainCredentialProblems(config as Record<string, unknown>, shown);
+  if (leaked.length > 0) throw new SettingsError(leaked);
   const ours: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key.startsWith(`${CONFIG_NAMESPACE}:`))

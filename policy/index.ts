@@ -1,9 +1,11 @@
 /**
- * The mlplatform policy pack: `pulumi preview --policy-pack policy` (after `npm ci --prefix policy`).
- * Its policies are the rules of lib/policy/rules.ts, the same ones the offline plan applies.
+ * The mlplatform policy pack: `pulumi preview --policy-pack policy` (after `npm ci --prefix policy`),
+ * and what `pulumi policy publish policy` uploads. Self-contained: every import stays inside policy/
+ * (tests/policy/pack-self-contained.test.ts). Its policies are the rules of policy/src/rules.ts, the
+ * same ones the offline plan applies (lib/policy re-exports them).
  */
 import { PolicyPack } from "@pulumi/policy";
-import { packPolicies, POLICY_PACK_NAME } from "../lib/policy/pack";
+import { packPolicies, POLICY_PACK_NAME } from "./src/pack";
 
 new PolicyPack(POLICY_PACK_NAME, {
   description: "Security, data-safety and ownership rules of the ML service factory.",

@@ -1,7 +1,9 @@
 /**
  * A small client for Drone's REST API over node's own http/https: bearer token, JSON bodies,
  * a timeout per attempt, and retries with exponential backoff on timeouts, connection errors and
- * 5xx, bounded both in attempts and in total time. A 4xx fails at once.
+ * 5xx, bounded both in attempts and in total time. A 4xx fails at once, and so do the 5xx that
+ * Drone answers for good: a 501 (a route the open-source build does not serve) and the 500s a call
+ * names as permanent (e.g. a webhook GitHub refused).
  *
  * The dynamic providers' code is serialized into the Pulumi state and run by the engine's
  * provider host, which loads no TypeScript and no project module. So every function here is
@@ -28,6 +30,11 @@ export interface DroneRetryPolicy {
   requestTimeoutMs: number;
   /** Activation: how often a repository unknown to Drone triggers a sync before giving up. */
   syncAttempts: number;
+  /**
+   * Activation: how long to wait for one repository-list sync to finish. The sync runs in Drone's
+   * background (`POST /api/user/repos?async=true`) and its end shows in `GET /api/user`.
+   */
+  syncWaitMs: number;
 }
 
 /** Limits used by `pulumi up`: six attempts within two minutes, 30 s per attempt. */
@@ -38,6 +45,9 @@ export const DEFAULT_RETRY_POLICY: Readonly<DroneRetryPolicy> = {
   maxDelayMs: 15_000,
   requestTimeoutMs: 30_000,
   syncAttempts: 5,
+  // A sync lists every GitHub repository of the user and refreshes its permissions: minutes for
+  // a large organisation.
+  syncWaitMs: 180_000,
 };
 
 /** Where Drone is and who calls it. */
@@ -66,6 +76,12 @@ export interface DroneCall {
   retry?: boolean;
   /** Values that must never appear in a message (besides the token). */
   redact?: string[];
+  /**
+   * Server errors that will not go away by retrying: a status answered with a message written by
+   * Drone's handler (not the bare status text a proxy or Drone's panic recoverer gives) fails at
+   * once, with `advice` instead of "check that the server is healthy".
+   */
+  permanent?: { status: number; advice: string }[];
 }
 
 export interface DroneResponse {
@@ -130,9 +146,39 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Statuses worth another attempt: server errors, and 429 (rate limited). */
+/**
+ * Statuses worth another attempt: server errors, and 429 (rate limited). Not 501: Drone's
+ * open-source build answers "Not Implemented" for every route it does not serve, every time
+ * (drone/drone handler/api/render/render.go NotImplemented, used by the `oss` stubs such as
+ * handler/api/repos/secrets/none.go and handler/api/secrets/none.go).
+ */
 export function isTransientStatus(status: number): boolean {
-  return status >= 500 || status === 429;
+  return (status >= 500 && status !== 501) || status === 429;
+}
+
+/** The reason phrase of a status, as Drone's panic recoverer or a proxy words an error. */
+export function bareStatusText(status: number): string | undefined {
+  const texts: Record<number, string> = {
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+  };
+  return texts[status];
+}
+
+/**
+ * Whether a 404 is Drone's access check (or an unknown repository) rather than a handler's own
+ * lookup. The access middleware answers `{"message": "Not Found"}` (drone/drone
+ * handler/api/acl/repo.go InjectRepository and acl/check.go CheckAccess render
+ * errors.ErrNotFound), both for a repository Drone does not know and for one the user may not
+ * use; a handler that looked the item up renders its store's error instead, e.g. "sql: no rows in
+ * result set" for a missing secret (handler/api/repos/secrets/find.go, update.go, delete.go).
+ */
+export function isAccessNotFound(body: unknown): boolean {
+  const said = droneMessage(body);
+  return said === undefined || said === "Not Found";
 }
 
 /** What Drone said: the `message` of its JSON error body, shortened. */
@@ -149,7 +195,10 @@ export function statusAdvice(status: number): string {
     return "Drone refused the token: set a valid token of the platform's machine user with `pulumi config set --secret mlplatform:droneToken`, then run `pulumi up` again.";
   }
   if (status === 403) {
-    return "The token's user lacks permission: the platform's Drone machine user must be a Drone administrator with admin rights on the service repositories.";
+    return "The token's user lacks permission: Drone answers 403 to an inactive user (handler/api/acl/check.go) and to a user who is not a Drone administrator on administrators' routes (handler/api/acl/acl.go AuthorizeAdmin); the platform's Drone machine user must be an active Drone administrator with admin rights on the service repositories.";
+  }
+  if (status === 501) {
+    return "This Drone server does not serve that route: it is the open-source build (built with `-tags oss`), whose handlers for repository and organisation secrets answer 501 Not Implemented (drone/drone handler/api/repos/secrets/none.go, handler/api/secrets/none.go). Run Drone's standard build (the drone/drone image), which serves secrets, then run `pulumi up` again.";
   }
   if (status === 404) {
     return "Drone does not know it: check the name, that the GitHub repository exists, and that the machine user can see it.";
@@ -214,6 +263,16 @@ export async function callDrone(
       }
       const said = droneMessage(result.body);
       failure = `HTTP ${status}${said ? ` (Drone says: "${said}")` : ""}`;
+      const permanent = (call.permanent ?? []).find(
+        (p) => p.status === status && said !== undefined && said !== bareStatusText(status),
+      );
+      if (permanent) {
+        throw droneError(redact(`${what}: ${failure}. ${permanent.advice}`, hidden), {
+          status,
+          transient: false,
+          attempts: attempt,
+        });
+      }
       if (!isTransientStatus(status)) {
         throw droneError(redact(`${what}: ${failure}. ${statusAdvice(status)}`, hidden), {
           status,

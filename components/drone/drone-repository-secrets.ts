@@ -9,11 +9,14 @@ import {
 
 /** One secret of a DroneRepositorySecrets. */
 export interface DroneSecretEntryArgs {
-  /** The secret value; kept secret in the state, and never returned by Drone. */
+  /** The secret value, not empty; kept secret in the state, and never returned by Drone. */
   value: pulumi.Input<string>;
-  /** Expose the secret to pull-request builds (forks can read it). Defaults to false. */
+  /**
+   * Hand the secret to pull-request builds too. Defaults to false. Whatever it says, push builds
+   * of every branch get the secret: Drone's only filter withholds it from `pull_request` builds.
+   */
   pullRequest?: boolean;
-  /** Expose the secret to push builds of pull-request branches. Defaults to false. */
+  /** Stored by Drone's API and read by nothing in Drone: it has no effect. Defaults to false. */
   pullRequestPush?: boolean;
 }
 
@@ -59,7 +62,8 @@ export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
         server: args.server,
         token: pulumi.secret(args.token),
         repository: args.repository,
-        // Names and flags in the open (plans and diffs show who may read what), values secret.
+        // Names and flags in the open (plans and diffs show that none goes to pull-request
+        // builds), values secret.
         exposure: Object.fromEntries(
           Object.entries(args.secrets).map(([key, entry]) => [
             key,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { refuseWhenDeclared } from "./declared";
 import { droneRepositoryProvider, resolveRepositoryInputs } from "./repository-provider";
+import { DroneVisibility } from "./validation";
 
 /** Where Drone is and how the platform authenticates to it. */
 export interface DroneConnectionArgs {
@@ -17,8 +18,20 @@ export interface DroneRepositoryArgs extends DroneConnectionArgs {
   name: pulumi.Input<string>;
   /** Path of the pipeline file in the repository. Defaults to ".drone.yml". */
   configPath?: pulumi.Input<string>;
-  /** Builds wait for approval when the pipeline file changes unsigned. Defaults to true. */
+  /**
+   * Every webhook build waits for approval unless the pipeline file carries a valid signature
+   * (`drone sign --save owner/name`): drone/drone trigger/trigger.go verifies it with drone-yaml's
+   * signer and blocks the build when it is missing or wrong. Defaults to false: the platform signs
+   * no pipeline file, so true would block every build.
+   */
   protected?: pulumi.Input<boolean>;
+  /**
+   * Privileged steps and host volumes. Only a Drone administrator can change it; Drone may set it
+   * on sync from its server setting. Defaults to false.
+   */
+  trusted?: pulumi.Input<boolean>;
+  /** Who may see builds and logs in Drone: "private" (GitHub readers) or "internal" (every Drone user). Defaults to "private". */
+  visibility?: pulumi.Input<DroneVisibility>;
   /** Ignore pull requests from forks. Defaults to true. */
   ignoreForks?: pulumi.Input<boolean>;
   /** Ignore pull requests altogether. Defaults to false. */
@@ -47,6 +60,8 @@ export class DroneRepository extends pulumi.dynamic.Resource {
   declare public readonly active: pulumi.Output<boolean>;
   declare public readonly configPath: pulumi.Output<string>;
   declare public readonly protected: pulumi.Output<boolean>;
+  declare public readonly trusted: pulumi.Output<boolean>;
+  declare public readonly visibility: pulumi.Output<DroneVisibility>;
   declare public readonly ignoreForks: pulumi.Output<boolean>;
   declare public readonly ignorePullRequests: pulumi.Output<boolean>;
   declare public readonly autoCancelPullRequests: pulumi.Output<boolean>;
@@ -71,6 +86,8 @@ export class DroneRepository extends pulumi.dynamic.Resource {
         name: args.name,
         configPath: args.configPath,
         protected: args.protected,
+        trusted: args.trusted,
+        visibility: args.visibility,
         ignoreForks: args.ignoreForks,
         ignorePullRequests: args.ignorePullRequests,
         autoCancelPullRequests: args.autoCancelPullRequests,

@@ -10,11 +10,14 @@ export interface DroneSecretArgs extends DroneConnectionArgs {
   namespace?: pulumi.Input<string>;
   /** Secret name pipelines reference (`from_secret`): letters, digits, "-", "_", ".". */
   name: string;
-  /** The secret value; kept secret in the state, and never returned by Drone. */
+  /** The secret value, not empty; kept secret in the state, and never returned by Drone. */
   value: pulumi.Input<string>;
-  /** Expose the secret to pull-request builds (forks can read it). Defaults to false. */
+  /**
+   * Hand the secret to pull-request builds too. Defaults to false. Whatever it says, push builds
+   * of every branch get the secret: Drone's only filter withholds it from `pull_request` builds.
+   */
   pullRequest?: pulumi.Input<boolean>;
-  /** Expose the secret to push builds of pull-request branches. Defaults to false. */
+  /** Stored by Drone's API and read by nothing in Drone: it has no effect. Defaults to false. */
   pullRequestPush?: pulumi.Input<boolean>;
 }
 

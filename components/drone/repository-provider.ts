@@ -2,9 +2,13 @@
  * The dynamic provider behind DroneRepository: activates a repository in Drone (syncing Drone's
  * repository list when Drone does not know it yet), applies its settings, reads them back, and
  * deactivates it on delete. Every operation is idempotent.
+ *
+ * A 404 is not taken as "gone" before Drone has said whether the repository is unknown or the
+ * machine user may not use it (access.ts): Drone answers both with the same 404.
  */
 import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
+import { accessError, repositoryAccess, syncRepositoryList } from "./access";
 import {
   apiPath,
   backoffDelay,
@@ -48,6 +52,8 @@ export const REPOSITORY_UPDATE_FIELDS = [
   "token",
   "configPath",
   "protected",
+  "trusted",
+  "visibility",
   "ignoreForks",
   "ignorePullRequests",
   "autoCancelPullRequests",
@@ -65,6 +71,8 @@ export function resolveRepositoryInputs(raw: Record<string, unknown>): {
     ...raw,
     configPath: raw.configPath ?? d.configPath,
     protected: raw.protected ?? d.protected,
+    trusted: raw.trusted ?? d.trusted,
+    visibility: raw.visibility ?? d.visibility,
     ignoreForks: raw.ignoreForks ?? d.ignoreForks,
     ignorePullRequests: raw.ignorePullRequests ?? d.ignorePullRequests,
     autoCancelPullRequests: raw.autoCancelPullRequests ?? d.autoCancelPullRequests,
@@ -86,6 +94,8 @@ function settingsBody(s: DroneRepositorySettings): Record<string, unknown> {
   return {
     config_path: s.configPath,
     protected: s.protected,
+    trusted: s.trusted,
+    visibility: s.visibility,
     ignore_forks: s.ignoreForks,
     ignore_pull_requests: s.ignorePullRequests,
     auto_cancel_pull_requests: s.autoCancelPullRequests,
@@ -101,6 +111,10 @@ export function settingsFromDrone(body: unknown): DroneRepositorySettings & { ac
     active: repo.active === true,
     configPath: typeof repo.config_path === "string" ? repo.config_path : "",
     protected: repo.protected === true,
+    trusted: repo.trusted === true,
+    visibility: (typeof repo.visibility === "string"
+      ? repo.visibility
+      : "") as DroneRepositorySettings["visibility"],
     ignoreForks: repo.ignore_forks === true,
     ignorePullRequests: repo.ignore_pull_requests === true,
     autoCancelPullRequests: repo.auto_cancel_pull_requests === true,
@@ -108,6 +122,21 @@ export function settingsFromDrone(body: unknown): DroneRepositorySettings & { ac
     timeoutMinutes: typeof repo.timeout === "number" ? repo.timeout : 0,
   };
 }
+
+/**
+ * What activation answers when creating the GitHub webhook fails: drone/drone
+ * handler/api/repos/enable.go (HandleEnable) renders the error of `hooks.Create` as a 500 whose
+ * message is GitHub's own text (drone/go-scm scm/driver/github/github.go passes GitHub's
+ * `message` through). Retrying does not help.
+ */
+const WEBHOOK_ADVICE =
+  "Drone could not install its webhook on GitHub (drone/drone handler/api/repos/enable.go answers a failed webhook creation with a 500 carrying GitHub's words), and retrying will not change that: check that the platform's machine user has the Admin role on the GitHub repository and that the organisation's third-party (OAuth App) access policy allows Drone, then run `pulumi up` again.";
+
+/** The settings that Drone applies for a Drone administrator only (handler/api/repos/update.go). */
+const ADMIN_ONLY_SETTINGS: Partial<Record<keyof DroneRepositorySettings, string>> = {
+  trusted: "trusted",
+  timeoutMinutes: "the timeout",
+};
 
 /** Activates (syncing on 404), applies the settings and checks that Drone kept them. */
 async function applyRepository(
@@ -121,11 +150,23 @@ async function applyRepository(
   for (let sync = 0; ; sync++) {
     const activation = await callDrone(
       connection,
-      { method: "POST", path, operation: "activate", subject, expect: [404] },
+      {
+        method: "POST",
+        path,
+        operation: "activate",
+        subject,
+        expect: [404],
+        permanent: [{ status: 500, advice: WEBHOOK_ADVICE }],
+      },
       policy,
     );
     if (activation.status !== 404) break;
+    // Activation needs admin access (handler/api/api.go: acl.CheckAdminAccess on POST): a
+    // repository Drone knows but will not let the user activate is a permission, not a sync.
+    const access = await repositoryAccess(connection, inputs.owner, inputs.name, "admin", policy);
+    if (access.kind === "refused") throw accessError(access, "admin", "activate");
     if (sync >= policy.syncAttempts) {
+      if (access.kind === "unseen") throw accessError(access, "admin", "activate");
       throw droneError(
         `Drone: could not activate (${subject}): Drone still does not know it after ${sync} syncs of the repository list (HTTP 404). Check that the GitHub repository exists and that the platform's Drone machine user has admin rights on it, then run \`pulumi up\` again.`,
         { status: 404, transient: false, attempts: sync + 1 },
@@ -133,20 +174,13 @@ async function applyRepository(
     }
     // Drone learns of new GitHub repositories only when a user's repository list is synced.
     if (sync > 0) await sleep(backoffDelay(sync, policy));
-    await callDrone(
-      connection,
-      {
-        method: "POST",
-        path: apiPath("user", "repos"),
-        operation: "sync the repository list",
-        subject,
-      },
-      policy,
-    );
+    await syncRepositoryList(connection, subject, policy);
   }
   const wanted: DroneRepositorySettings = {
     configPath: inputs.configPath,
     protected: inputs.protected,
+    trusted: inputs.trusted,
+    visibility: inputs.visibility,
     ignoreForks: inputs.ignoreForks,
     ignorePullRequests: inputs.ignorePullRequests,
     autoCancelPullRequests: inputs.autoCancelPullRequests,
@@ -159,7 +193,8 @@ async function applyRepository(
     policy,
   );
   const got = settingsFromDrone(patched.body);
-  // Drone ignores some fields silently (the timeout, for a user who is not a Drone admin).
+  // Drone ignores some fields silently (trusted and the timeout, for a user who is not a Drone
+  // admin: handler/api/repos/update.go applies them under "system administrator only").
   const ignored = (Object.keys(wanted) as (keyof DroneRepositorySettings)[]).filter(
     (k) => got[k] !== wanted[k],
   );
@@ -167,8 +202,13 @@ async function applyRepository(
     const detail = ignored
       .map((k) => `${k}: asked ${JSON.stringify(wanted[k])}, kept ${JSON.stringify(got[k])}`)
       .join("; ");
+    const adminOnly = ignored.filter((k) => ADMIN_ONLY_SETTINGS[k] !== undefined);
+    const advice =
+      adminOnly.length > 0
+        ? `Changing ${adminOnly.map((k) => ADMIN_ONLY_SETTINGS[k]).join(" and ")} needs a Drone administrator: make the platform's machine user a Drone admin (\`drone user update --admin <login>\`) or keep ${adminOnly.join(" and ")} at the value Drone allows.`
+        : "Check the Drone server's version and log, then run `pulumi up` again.";
     throw droneError(
-      `Drone: could not update settings (${subject}): Drone did not apply ${detail}. Changing the timeout needs a Drone administrator: make the platform's machine user a Drone admin (\`drone user update --admin <login>\`) or keep timeoutMinutes at the value Drone allows.`,
+      `Drone: could not update settings (${subject}): Drone did not apply ${detail}. ${advice}`,
       { status: patched.status, transient: false, attempts: 1 },
     );
   }
@@ -237,8 +277,9 @@ export function droneRepositoryProvider(
     },
     async read(id, props) {
       if (!props) return {};
+      const connection = { server: props.server, token: props.token };
       const found = await callDrone(
-        { server: props.server, token: props.token },
+        connection,
         {
           method: "GET",
           path: apiPath("repos", props.owner, props.name),
@@ -248,14 +289,23 @@ export function droneRepositoryProvider(
         },
         policy,
       );
-      const got = settingsFromDrone(found.body);
-      // Unknown or deactivated: gone, as far as this resource is concerned.
-      if (found.status === 404 || !got.active) return {};
+      let body = found.body;
+      if (found.status === 404) {
+        // Unknown, or hidden from the machine user: only the first is gone.
+        const access = await repositoryAccess(connection, props.owner, props.name, "read", policy);
+        if (access.kind === "unknown") return {};
+        if (access.kind !== "allowed") throw accessError(access, "read", "read");
+        body = access.repository;
+      }
+      const got = settingsFromDrone(body);
+      // Deactivated: gone, as far as this resource is concerned.
+      if (!got.active) return {};
       return { id, props: { ...props, ...got } };
     },
     async delete(_id, props) {
-      await callDrone(
-        { server: props.server, token: props.token },
+      const connection = { server: props.server, token: props.token };
+      const gone = await callDrone(
+        connection,
         {
           method: "DELETE",
           path: apiPath("repos", props.owner, props.name),
@@ -265,6 +315,13 @@ export function droneRepositoryProvider(
         },
         policy,
       );
+      if (gone.status !== 404) return;
+      // Deactivation needs admin access (handler/api/api.go: acl.CheckAdminAccess on DELETE).
+      // Already done only when Drone does not know the repository (or the 404 was the
+      // handler's own lookup of a repository removed meanwhile).
+      const access = await repositoryAccess(connection, props.owner, props.name, "admin", policy);
+      if (access.kind === "unknown" || access.kind === "allowed") return;
+      throw accessError(access, "admin", "deactivate");
     },
   };
 }

@@ -6,9 +6,15 @@
  * HMAC-SHA256 under a random per-resource salt. Both are secret outputs, so the state does not
  * hold a plain hash that could be brute-forced; `diff` recomputes the HMAC of the new value to
  * tell whether it changed. The value itself is not an output at all.
+ *
+ * A 404 is taken as "the secret is gone" only when Drone's handler said so or Drone shows that
+ * the machine user may use the repository's secrets (access.ts): Drone's access check answers a
+ * user without write access to the repository with the same 404 as a missing secret. An
+ * organisation's 401 is told apart from a refused token the same way.
  */
 import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
+import { accessError, currentUser, DroneRepositoryAccess, repositoryAccess } from "./access";
 import {
   apiPath,
   backoffDelay,
@@ -17,7 +23,9 @@ import {
   DroneCall,
   DroneConnection,
   DroneRetryPolicy,
+  DroneResponse,
   droneError,
+  isAccessNotFound,
   isDroneError,
   sleep,
 } from "./client";
@@ -27,6 +35,7 @@ import {
   flagProblems,
   secretNameProblems,
   secretTargetProblems,
+  secretValueProblems,
   serverProblems,
   tokenProblems,
 } from "./validation";
@@ -40,8 +49,18 @@ export interface DroneSecretInputs {
   namespace?: string;
   /** Secret name as pipelines reference it (`from_secret`). */
   name: string;
+  /** Not empty: Drone refuses an empty value (core/secret.go, Secret.Validate). */
   value: string;
+  /**
+   * Hand the secret to pull-request builds. Drone withholds a secret from a build of event
+   * `pull_request` unless this is set (drone/drone operator/manager/manager.go, Manager.Details),
+   * and that is the only filter: push builds of every branch get every secret.
+   */
   pullRequest: boolean;
+  /**
+   * Drone's API stores it (core/secret.go, store/secret/scan.go) but nothing in Drone reads it:
+   * it has no effect on which builds get the secret. Kept so the state matches what Drone holds.
+   */
   pullRequestPush: boolean;
 }
 
@@ -103,19 +122,22 @@ export function resolveSecretInputs(raw: Record<string, unknown>): {
     ...secretNameProblems(raw.name),
     ...flagProblems("pullRequest", raw.pullRequest),
     ...flagProblems("pullRequestPush", raw.pullRequestPush),
+    ...secretValueProblems("value", raw.value),
   ];
-  if (typeof raw.value !== "string") {
-    problems.push({ field: "value", reason: "missing: a secret needs a string value" });
-  }
   return { inputs, problems };
 }
 
 /** Where the secret lives: API paths and the words messages use. */
-interface SecretLocation {
+export interface SecretLocation {
   collection: string;
   item: string;
   subject: string;
   id: string;
+  /** The repository, for a repository secret. */
+  owner?: string;
+  repo?: string;
+  /** The organisation, for an organisation secret. */
+  namespace?: string;
 }
 
 export function locate(
@@ -128,6 +150,8 @@ export function locate(
       item: apiPath("repos", owner, repo, "secrets", s.name),
       subject: `repository ${s.repository}`,
       id: `${s.repository}/${s.name}`,
+      owner,
+      repo,
     };
   }
   const namespace = s.namespace as string;
@@ -136,7 +160,80 @@ export function locate(
     item: apiPath("secrets", namespace, s.name),
     subject: `organisation ${namespace}`,
     id: `${namespace}/${s.name}`,
+    namespace,
   };
+}
+
+/** One access diagnosis per provider operation, shared by the secrets it touches. */
+export interface AccessMemo {
+  access?: Promise<DroneRepositoryAccess>;
+}
+
+/**
+ * What a 404 on a secret's route meant. "gone": the secret is not in Drone (the handler's own
+ * lookup said so, or Drone shows that the user may use the repository's secrets); "unknown
+ * repository": Drone does not know the repository (so it holds none of its secrets). Anything
+ * else throws, naming the missing permission: Drone routes repository secrets through
+ * acl.CheckWriteAccess (drone/drone handler/api/api.go, route /secrets), which answers a user
+ * without write access with the same 404 (handler/api/acl/check.go, "write access required").
+ * An organisation's routes answer access with a 401 instead (see orgRefusal), so their 404 is the
+ * secret's.
+ */
+export async function secretNotFound(
+  connection: DroneConnection,
+  where: SecretLocation,
+  response: DroneResponse,
+  operation: string,
+  policy: DroneRetryPolicy,
+  memo: AccessMemo = {},
+): Promise<"gone" | "unknown repository"> {
+  if (where.owner === undefined || where.repo === undefined) return "gone";
+  if (!isAccessNotFound(response.body)) return "gone";
+  memo.access ??= repositoryAccess(connection, where.owner, where.repo, "write", policy);
+  const access = await memo.access;
+  if (access.kind === "allowed") return "gone";
+  if (access.kind === "unknown") return "unknown repository";
+  throw accessError(access, "write", operation);
+}
+
+/**
+ * Sends a call to an organisation's secrets, telling a membership refusal from a refused token.
+ * drone/drone handler/api/acl/org.go (CheckMembership) answers a user who is not a member of the
+ * organisation on GitHub, or not its admin for a write, with a 401 whose message is "Not Found"
+ * (`render.Unauthorized(w, errors.ErrNotFound)`); a Drone administrator always passes. A token
+ * Drone refuses also gets a 401, so `GET /api/user` decides which it was.
+ */
+export async function orgCall(
+  connection: DroneConnection,
+  where: SecretLocation,
+  call: DroneCall,
+  policy: DroneRetryPolicy,
+): Promise<DroneResponse> {
+  const answer = await callDrone(
+    connection,
+    { ...call, expect: [...(call.expect ?? []), 401] },
+    policy,
+  );
+  if (answer.status !== 401) return answer;
+  // Throws the token advice when the token is the problem.
+  const user = await currentUser(connection, where.subject, policy);
+  const role = call.method === "GET" ? "a member" : "an admin";
+  throw droneError(
+    `Drone: could not ${call.operation} (${where.subject}): HTTP 401 (Drone says: "Not Found"), which here means not allowed: the token is valid, but ${user.login} is not ${role} of the GitHub organisation ${String(where.namespace)}, and Drone lets only its members read an organisation's secrets and only its admins change them (drone/drone handler/api/acl/org.go, CheckMembership). Make ${user.login} ${role} of ${String(where.namespace)} on GitHub, or a Drone administrator (\`drone user update --admin ${user.login}\`), then run \`pulumi up\` again. Nothing was taken as gone.`,
+    { status: 401, transient: false, attempts: 1 },
+  );
+}
+
+/** Sends a call about one secret: through orgCall for an organisation's, as is otherwise. */
+export function secretCall(
+  connection: DroneConnection,
+  where: SecretLocation,
+  call: DroneCall,
+  policy: DroneRetryPolicy,
+): Promise<DroneResponse> {
+  return where.namespace !== undefined
+    ? orgCall(connection, where, call, policy)
+    : callDrone(connection, call, policy);
 }
 
 /**
@@ -146,6 +243,7 @@ export function locate(
 export async function upsertSecret(
   inputs: DroneSecretInputs,
   policy: DroneRetryPolicy,
+  memo: AccessMemo = {},
 ): Promise<"created" | "updated"> {
   const connection: DroneConnection = { server: inputs.server, token: inputs.token };
   const where = locate(inputs);
@@ -161,8 +259,9 @@ export async function upsertSecret(
   };
   const started = Date.now();
   for (let round = 1; ; round++) {
-    const existing = await callDrone(
+    const existing = await secretCall(
       connection,
+      where,
       {
         ...common,
         method: "GET",
@@ -172,9 +271,25 @@ export async function upsertSecret(
       },
       policy,
     );
-    if (existing.status !== 404) {
-      await callDrone(
+    if (existing.status === 404) {
+      const meaning = await secretNotFound(
         connection,
+        where,
+        existing,
+        `read secret ${quoted}`,
+        policy,
+        memo,
+      );
+      if (meaning === "unknown repository") {
+        throw droneError(
+          `Drone: could not create secret ${quoted} (${where.subject}): Drone does not know the repository (HTTP 404). Activate it first (its DroneRepository, which the secrets depend on), then run \`pulumi up\` again.`,
+          { status: 404, transient: false, attempts: 1 },
+        );
+      }
+    } else {
+      await secretCall(
+        connection,
+        where,
         {
           ...common,
           method: "PATCH",
@@ -189,8 +304,9 @@ export async function upsertSecret(
     try {
       // Not retried blindly: a create that reached Drone but lost its answer would fail as a
       // duplicate. The next round looks the secret up again instead.
-      await callDrone(
+      await secretCall(
         connection,
+        where,
         {
           ...common,
           method: "POST",
@@ -284,18 +400,20 @@ export function droneSecretProvider(
     async read(id, props) {
       if (!props) return {};
       const where = locate(props);
-      const found = await callDrone(
-        { server: props.server, token: props.token },
-        {
-          method: "GET",
-          path: where.item,
-          operation: `read secret ${JSON.stringify(props.name)}`,
-          subject: where.subject,
-          expect: [404],
-        },
+      const connection = { server: props.server, token: props.token };
+      const operation = `read secret ${JSON.stringify(props.name)}`;
+      const found = await secretCall(
+        connection,
+        where,
+        { method: "GET", path: where.item, operation, subject: where.subject, expect: [404] },
         policy,
       );
-      if (found.status === 404) return {};
+      // Gone only when Drone said the secret (or its repository) is not there; a 404 that meant
+      // "not allowed" throws instead of dropping the resource from the state.
+      if (found.status === 404) {
+        await secretNotFound(connection, where, found, operation, policy);
+        return {};
+      }
       const body = (found.body ?? {}) as Record<string, unknown>;
       // Drone returns the flags but never the value: the hash in the state stays as it was.
       return {
@@ -309,17 +427,17 @@ export function droneSecretProvider(
     },
     async delete(_id, props) {
       const where = locate(props);
-      await callDrone(
-        { server: props.server, token: props.token },
-        {
-          method: "DELETE",
-          path: where.item,
-          operation: `delete secret ${JSON.stringify(props.name)}`,
-          subject: where.subject,
-          expect: [404],
-        },
+      const connection = { server: props.server, token: props.token };
+      const operation = `delete secret ${JSON.stringify(props.name)}`;
+      const gone = await secretCall(
+        connection,
+        where,
+        { method: "DELETE", path: where.item, operation, subject: where.subject, expect: [404] },
         policy,
       );
+      // Already deleted only when Drone said so; a 404 that meant "not allowed" throws, so the
+      // secret does not stay in Drone while the state forgets it.
+      if (gone.status === 404) await secretNotFound(connection, where, gone, operation, policy);
     },
   };
 }

@@ -11,23 +11,37 @@
  */
 import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
-import { callDrone, DEFAULT_RETRY_POLICY, DroneRetryPolicy, droneError } from "./client";
-import { locate, newSalt, sameValue, upsertSecret, valueHash } from "./secret-provider";
+import { DEFAULT_RETRY_POLICY, DroneRetryPolicy, droneError } from "./client";
+import {
+  AccessMemo,
+  locate,
+  newSalt,
+  sameValue,
+  secretCall,
+  secretNotFound,
+  upsertSecret,
+  valueHash,
+} from "./secret-provider";
 import {
   DroneArgsProblem,
   describeProblems,
   flagProblems,
   secretNameProblems,
+  secretValueProblems,
   serverProblems,
   slugProblems,
   tokenProblems,
 } from "./validation";
 
-/** Who may read one secret of the set. */
+/**
+ * Drone's flags of one secret of the set. Push builds of every branch get every secret whatever
+ * the flags: Drone's only filter withholds a secret without `pullRequest` from builds of event
+ * `pull_request` (drone/drone operator/manager/manager.go, Manager.Details).
+ */
 export interface DroneSecretSetFlags {
-  /** Expose to pull-request builds (forks can read it). */
+  /** Hand the secret to pull-request builds too (code from a pull request could read it). */
   pullRequest: boolean;
-  /** Expose to push builds of pull-request branches. */
+  /** Stored by Drone's API, read by nothing in Drone: no effect (see DroneSecretInputs). */
   pullRequestPush: boolean;
 }
 
@@ -36,7 +50,7 @@ export interface DroneSecretSetInputs {
   token: string;
   /** "owner/name" of the repository. */
   repository: string;
-  /** Secret name (as pipelines reference it) -> who may read it; not secret, so plans and diffs show it. */
+  /** Secret name (as pipelines reference it) -> Drone's flags; not secret, so plans and diffs show them. */
   exposure: Record<string, DroneSecretSetFlags>;
   /** Secret name -> value; a Pulumi secret as a whole. */
   values: Record<string, string>;
@@ -107,12 +121,7 @@ export function resolveSecretSetInputs(raw: Record<string, unknown>): {
         ...flagProblems("pullRequest", flags.pullRequest).map(at),
         ...flagProblems("pullRequestPush", flags.pullRequestPush).map(at),
       );
-      if (typeof values[name] !== "string") {
-        problems.push({
-          field: `values.${name}`,
-          reason: "missing: a secret needs a string value",
-        });
-      }
+      problems.push(...secretValueProblems(`values.${name}`, values[name]));
       exposure[name] = {
         pullRequest: (flags.pullRequest as boolean | undefined) ?? false,
         pullRequestPush: (flags.pullRequestPush as boolean | undefined) ?? false,
@@ -187,23 +196,23 @@ export function diffSecretSet(
   };
 }
 
+/** Deletes one secret; a 404 counts as done only when it meant "gone" (secretNotFound). */
 async function deleteSecret(
   props: Pick<DroneSecretSetState, "server" | "token" | "repository">,
   name: string,
   policy: DroneRetryPolicy,
+  memo: AccessMemo,
 ): Promise<void> {
   const where = locate({ repository: props.repository, name });
-  await callDrone(
-    { server: props.server, token: props.token },
-    {
-      method: "DELETE",
-      path: where.item,
-      operation: `delete secret ${JSON.stringify(name)}`,
-      subject: where.subject,
-      expect: [404],
-    },
+  const connection = { server: props.server, token: props.token };
+  const operation = `delete secret ${JSON.stringify(name)}`;
+  const gone = await secretCall(
+    connection,
+    where,
+    { method: "DELETE", path: where.item, operation, subject: where.subject, expect: [404] },
     policy,
   );
+  if (gone.status === 404) await secretNotFound(connection, where, gone, operation, policy, memo);
 }
 
 /**
@@ -222,6 +231,7 @@ export function droneSecretSetProvider(
     return inputs;
   };
   const write = async (inputs: DroneSecretSetInputs, names: string[]) => {
+    const memo: AccessMemo = {};
     for (const name of names) {
       const flags = inputs.exposure[name];
       await upsertSecret(
@@ -235,6 +245,7 @@ export function droneSecretSetProvider(
           pullRequestPush: flags.pullRequestPush,
         },
         policy,
+        memo,
       );
     }
   };
@@ -278,28 +289,34 @@ export function droneSecretSetProvider(
     async update(_id, olds, raw) {
       const inputs = validated(raw);
       await write(inputs, secretsToWrite(olds, inputs));
-      for (const name of secretsToDelete(olds, inputs)) await deleteSecret(olds, name, policy);
+      const memo: AccessMemo = {};
+      for (const name of secretsToDelete(olds, inputs)) {
+        await deleteSecret(olds, name, policy, memo);
+      }
       const salt =
         typeof olds.hashSalt === "string" && olds.hashSalt.length > 0 ? olds.hashSalt : newSalt();
       return { outs: state(inputs, salt) };
     },
     async read(id, props) {
       if (!props) return {};
+      const connection = { server: props.server, token: props.token };
+      const memo: AccessMemo = {};
       const kept: Record<string, DroneSecretSetRecord> = {};
       for (const [name, record] of Object.entries(props.records ?? {})) {
-        const found = await callDrone(
-          { server: props.server, token: props.token },
-          {
-            method: "GET",
-            path: locate({ repository: props.repository, name }).item,
-            operation: `read secret ${JSON.stringify(name)}`,
-            subject: `repository ${props.repository}`,
-            expect: [404],
-          },
+        const where = locate({ repository: props.repository, name });
+        const operation = `read secret ${JSON.stringify(name)}`;
+        const found = await secretCall(
+          connection,
+          where,
+          { method: "GET", path: where.item, operation, subject: where.subject, expect: [404] },
           policy,
         );
-        // Gone from Drone: left out, so the next update creates it again.
-        if (found.status === 404) continue;
+        // Gone from Drone: left out, so the next update creates it again. A 404 that meant "not
+        // allowed" throws instead: nothing drops out of the state for lack of a permission.
+        if (found.status === 404) {
+          await secretNotFound(connection, where, found, operation, policy, memo);
+          continue;
+        }
         const body = (found.body ?? {}) as Record<string, unknown>;
         kept[name] = {
           valueHash: record.valueHash,
@@ -310,8 +327,9 @@ export function droneSecretSetProvider(
       return { id, props: { ...props, records: kept } };
     },
     async delete(_id, props) {
+      const memo: AccessMemo = {};
       for (const name of Object.keys(props.records ?? {}).sort()) {
-        await deleteSecret(props, name, policy);
+        await deleteSecret(props, name, policy, memo);
       }
     },
   };

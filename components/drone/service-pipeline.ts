@@ -1,22 +1,56 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PIPELINE_SECRETS, PipelineSecretKey } from "../../lib/pipeline-secrets";
-import { DroneConnectionArgs, DroneRepository, DroneRepositoryArgs } from "./drone-repository";
+import { DroneConnectionArgs, DroneRepository } from "./drone-repository";
 import { DroneRepositorySecrets } from "./drone-repository-secrets";
+import { DroneRepositorySettings } from "./validation";
+
+/**
+ * Every Drone setting of a service repository, set explicitly so that a plan shows each one as an
+ * input of the service's DroneRepository (none left to a default inside the provider).
+ */
+export const SERVICE_REPOSITORY_SETTINGS = {
+  configPath: ".drone.yml",
+  // No service .drone.yml is signed (the template renders none, and nobody runs `drone sign`):
+  // for a protected repository Drone verifies the signature of every webhook build and blocks
+  // the build when it is missing (drone/drone trigger/trigger.go, Trigger; drone/drone-yaml
+  // yaml/signer/signer.go, Verify). The GitHub branch ruleset guards the default branch instead.
+  protected: false,
+  // No privileged steps or host volumes; set explicitly because Drone may mark a repository
+  // trusted when it syncs it (service/repo/util.go convertRepository takes the server's setting).
+  trusted: false,
+  // Builds and logs visible to those who can read the repository on GitHub only ("internal"
+  // would show them to every Drone user: handler/api/acl/check.go).
+  visibility: "private",
+  // Pull requests from forks are not built (trigger.go skips them when ignore_forks is set);
+  // pull requests from branches are, without the secrets (none is exposed to pull requests).
+  ignoreForks: true,
+  ignorePullRequests: false,
+  autoCancelPullRequests: true,
+  autoCancelPushes: true,
+  timeoutMinutes: 60,
+} as const satisfies DroneRepositorySettings;
+
+/** Settings a service may change; `protected` is not one of them (see SERVICE_REPOSITORY_SETTINGS). */
+export type DroneServiceRepositorySettings = Partial<
+  Omit<DroneRepositorySettings, "protected" | "trusted">
+>;
 
 export interface DroneServicePipelineArgs extends DroneConnectionArgs {
   /** GitHub organisation that owns the service repository (the stack's githubOrganization). */
   owner: pulumi.Input<string>;
   /** The service repository's name. */
   repositoryName: pulumi.Input<string>;
-  /** Repository settings; each unset one takes DroneRepository's default. */
-  settings?: Omit<DroneRepositoryArgs, "server" | "token" | "owner" | "name">;
+  /** Repository settings that differ from SERVICE_REPOSITORY_SETTINGS. */
+  settings?: DroneServiceRepositorySettings;
   /** The value of every pipeline secret (lib/pipeline-secrets.ts); all kept secret. */
   secrets: Record<PipelineSecretKey, pulumi.Input<string>>;
 }
 
 /**
- * One service's CI in Drone: its repository activated with the platform's settings, and every
- * secret its pipeline reads, none of them exposed to pull-request builds.
+ * One service's CI in Drone: its repository activated with the platform's settings (every one of
+ * them an explicit input), and every secret its pipeline reads, none of them handed to
+ * pull-request builds. Push builds of any branch get them all (docs/drone.md, "Who can use a
+ * service's secrets").
  */
 export class DroneServicePipeline extends pulumi.ComponentResource {
   public readonly repository: DroneRepository;
@@ -34,7 +68,17 @@ export class DroneServicePipeline extends pulumi.ComponentResource {
     const { server, token, owner, repositoryName, settings, secrets } = args;
     this.repository = new DroneRepository(
       `${name}-repository`,
-      { ...settings, server, token, owner, name: repositoryName },
+      {
+        ...SERVICE_REPOSITORY_SETTINGS,
+        ...settings,
+        // Never from `settings`, whatever a caller passes around the type.
+        protected: SERVICE_REPOSITORY_SETTINGS.protected,
+        trusted: SERVICE_REPOSITORY_SETTINGS.trusted,
+        server,
+        token,
+        owner,
+        name: repositoryName,
+      },
       { parent: this },
     );
     const slug = pulumi.all([owner, repositoryName]).apply(([o, n]) => `${o}/${n}`);

@@ -14,21 +14,47 @@ export interface DroneArgsProblem {
   reason: string;
 }
 
+/**
+ * Who may see a repository's builds and logs in Drone. drone/drone handler/api/acl/check.go
+ * (CheckAccess): "internal" grants read access to every logged-in Drone user, "public" to anyone
+ * without logging in; "private" only to users with read access on GitHub. "public" is refused.
+ */
+export type DroneVisibility = "private" | "internal";
+
 /** Settings of an activated repository, all resolved. */
 export interface DroneRepositorySettings {
   configPath: string;
+  /**
+   * Hook builds wait for approval unless the pipeline file carries a valid signature: drone/drone
+   * trigger/trigger.go (Trigger) verifies it with drone/drone-yaml yaml/signer (Verify) when
+   * `repo.Protected && base.Trigger == core.TriggerHook`, and a missing signature blocks every
+   * stage (StatusBlocked).
+   */
   protected: boolean;
+  /**
+   * Privileged containers and host volumes. Only a Drone administrator can change it (drone/drone
+   * handler/api/repos/update.go, "system administrator only").
+   */
+  trusted: boolean;
+  visibility: DroneVisibility;
   ignoreForks: boolean;
   ignorePullRequests: boolean;
   autoCancelPullRequests: boolean;
   autoCancelPushes: boolean;
+  /** Only a Drone administrator can change it (handler/api/repos/update.go). */
   timeoutMinutes: number;
 }
 
-/** The defaults of DroneRepositoryArgs (secure: protected pipelines, no fork builds). */
+/**
+ * The defaults of DroneRepositoryArgs. Not protected: no pipeline file the platform renders is
+ * signed, so a protected repository would block every build (see `protected`); the GitHub branch
+ * ruleset guards the default branch instead. Not trusted, private, no fork builds.
+ */
 export const DRONE_REPOSITORY_DEFAULTS: Readonly<DroneRepositorySettings> = {
   configPath: ".drone.yml",
-  protected: true,
+  protected: false,
+  trusted: false,
+  visibility: "private",
   ignoreForks: true,
   ignorePullRequests: false,
   autoCancelPullRequests: true,
@@ -143,6 +169,27 @@ export function secretTargetProblems(repository: unknown, namespace: unknown): D
   ];
 }
 
+/**
+ * Problems with a secret value: a non-empty string. Drone refuses an empty one with a 400
+ * "Invalid Secret Value" (drone/drone core/secret.go, Secret.Validate: `len(s.Data) == 0`), on
+ * create and on update alike (handler/api/repos/secrets/create.go and update.go call Validate).
+ */
+export function secretValueProblems(field: string, value: unknown): DroneArgsProblem[] {
+  if (typeof value !== "string") {
+    return [{ field, reason: "missing: a secret needs a string value" }];
+  }
+  if (value.length === 0) {
+    return [
+      {
+        field,
+        reason:
+          'empty: Drone refuses a secret with an empty value (HTTP 400 "Invalid Secret Value"); give it a value, or remove the secret',
+      },
+    ];
+  }
+  return [];
+}
+
 /** Problems with a boolean flag (undefined means its default). */
 export function flagProblems(field: string, value: unknown): DroneArgsProblem[] {
   if (value === undefined || typeof value === "boolean") return [];
@@ -164,8 +211,16 @@ export function settingsProblems(settings: Record<string, unknown>): DroneArgsPr
       reason: `${JSON.stringify(configPath)} is not a path inside the repository (e.g. ".drone.yml")`,
     });
   }
+  const visibility = settings.visibility;
+  if (visibility !== undefined && visibility !== "private" && visibility !== "internal") {
+    problems.push({
+      field: "visibility",
+      reason: `${JSON.stringify(visibility)} is not "private" or "internal" ("public" would show builds and logs to anyone without logging in)`,
+    });
+  }
   for (const flag of [
     "protected",
+    "trusted",
     "ignoreForks",
     "ignorePullRequests",
     "autoCancelPullRequests",

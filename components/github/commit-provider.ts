@@ -9,6 +9,22 @@
  * a branch of its own (no fromBranch) it writes only onto the repository's initial commit: a
  * branch that already has history is recorded as it is, never written over.
  *
+ * GitHub behaviour it relies on, with its source:
+ * - POST git/refs answers 422 "Reference already exists" for a branch that exists (adopted when it
+ *   holds the same files) and, intermittently, 422 "Reference update failed", which is not that:
+ *   it is retried (github/rest-api-description#4887, "Create a reference API call fails with HTTP
+ *   422 ... 'Reference update failed'");
+ * - a sync branch that already exists may already have an open pull request; GitHub refuses a
+ *   second one with 422 "Validation Failed" / errors[].message "A pull request already exists for
+ *   OWNER:BRANCH." and @pulumi/github's RepositoryPullRequest does not adopt it
+ *   (terraform-provider-github v6.13.0 github/resource_github_repository_pull_request.go,
+ *   resourceGithubRepositoryPullRequestCreate: PullRequests.Create, error returned as is). The
+ *   provider looks the pull request up (GET pulls?head=OWNER:BRANCH&state=open) and warns;
+ * - the default branch is the organisation's setting, read from the repository (`defaultBranch`,
+ *   the repository resource's output): a scaffold is refused, before anything is written, when
+ *   the files were rendered for another branch;
+ * - writes are content-creating requests, paced (see git-client.ts).
+ *
  * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
  */
 import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
@@ -16,8 +32,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   callGitHub,
   DEFAULT_GITHUB_RETRY_POLICY,
+  gitHubAdvice,
   gitHubError,
   gitHubMessage,
+  GitHubCall,
   GitHubConnection,
   GitHubRetryPolicy,
   headsPath,
@@ -47,6 +65,12 @@ export interface GitCommitInputs {
   message: string;
   authorName: string;
   authorEmail: string;
+  /**
+   * The repository's default branch as GitHub reports it (the repository resource's
+   * `defaultBranch` output: the organisation's default branch setting when it was created). When
+   * set on a commit without fromBranch, `branch` must be it: the files were rendered for `branch`.
+   */
+  defaultBranch?: string;
 }
 
 /** What the state keeps: no token, no file contents (the inputs hold them, encrypted or not). */
@@ -146,6 +170,21 @@ export function commitProblems(raw: Record<string, unknown>): CommitProblem[] {
     ...segmentProblems("repository", raw.repository),
   );
   problems.push(...branchProblems("branch", raw.branch));
+  if (raw.defaultBranch !== undefined && !isUnknownValue(raw.defaultBranch)) {
+    const bad = branchProblems("defaultBranch", raw.defaultBranch);
+    problems.push(...bad);
+    if (
+      bad.length === 0 &&
+      raw.fromBranch === undefined &&
+      !isUnknownValue(raw.branch) &&
+      raw.defaultBranch !== raw.branch
+    ) {
+      problems.push({
+        field: "defaultBranch",
+        reason: `the repository's default branch is "${String(raw.defaultBranch)}" (GitHub's default_branch: the organisation's setting for new repositories), but the files were rendered for "${String(raw.branch)}": set mlplatform:githubDefaultBranch to "${String(raw.defaultBranch)}", or rename the branch on GitHub to "${String(raw.branch)}", then run \`pulumi up\` again`,
+      });
+    }
+  }
   if (raw.fromBranch !== undefined) {
     problems.push(...branchProblems("fromBranch", raw.fromBranch));
     if (raw.fromBranch === raw.branch) {
@@ -262,39 +301,64 @@ export async function makeCommit(
   policy: GitHubRetryPolicy,
 ): Promise<GitCommitState> {
   const connection: GitHubConnection = { apiUrl: inputs.apiUrl, token: inputs.token };
-  const repo = repoPath(inputs.owner, inputs.repository);
+  // The repository's path; after a permanent redirect (a renamed or transferred repository),
+  // the one GitHub named, for every later call ("update your code to use this URL").
+  let repo = repoPath(inputs.owner, inputs.repository);
   const subject = `repository ${inputs.owner}/${inputs.repository}, branch ${inputs.branch}`;
   const source = inputs.fromBranch ?? inputs.branch;
   const done = (commitSha: string, treeSha: string) => commitState(inputs, commitSha, treeSha);
+  const call = async (c: Omit<GitHubCall, "path" | "subject"> & { under: string }) => {
+    const reply = await callGitHub(
+      connection,
+      { ...c, path: `${repo}${c.under}`, subject },
+      policy,
+    );
+    if (reply.movedTo !== undefined && reply.movedTo.endsWith(c.under.split("?")[0])) {
+      const moved = reply.movedTo.split("?")[0];
+      repo = moved.slice(0, moved.length - c.under.split("?")[0].length);
+    }
+    return reply;
+  };
   const headOf = async (branch: string, retryOn: number[]) => {
-    const ref = await callGitHub(
-      connection,
-      {
-        method: "GET",
-        path: `${repo}/git/ref/${headsPath(branch)}`,
-        operation: `read the head of ${branch}`,
-        subject,
-        retryOn,
-      },
-      policy,
-    );
+    const ref = await call({
+      method: "GET",
+      under: `/git/ref/${headsPath(branch)}`,
+      operation: `read the head of ${branch}`,
+      retryOn,
+    });
     const sha = field(ref.body, "object", "sha");
-    const commit = await callGitHub(
-      connection,
-      {
-        method: "GET",
-        path: `${repo}/git/commits/${sha}`,
-        operation: `read commit ${sha}`,
-        subject,
-      },
-      policy,
-    );
+    const commit = await call({
+      method: "GET",
+      under: `/git/commits/${sha}`,
+      operation: `read commit ${sha}`,
+    });
     const parents = (commit.body as { parents?: unknown }).parents;
     return {
       sha,
       tree: field(commit.body, "tree", "sha"),
       initial: Array.isArray(parents) && parents.length === 0,
     };
+  };
+  /**
+   * An adopted sync branch may already have its pull request (a deployment that stopped after
+   * creating it, or the same template digest coming back): RepositoryPullRequest would then fail
+   * with 422 "A pull request already exists for OWNER:BRANCH." Says so, with the way out.
+   */
+  const warnOfOpenPullRequest = async () => {
+    const head = encodeURIComponent(`${inputs.owner}:${inputs.branch}`);
+    const base = encodeURIComponent(inputs.fromBranch ?? "");
+    const list = await call({
+      method: "GET",
+      under: `/pulls?head=${head}&base=${base}&state=open`,
+      operation: `look up the open pull requests from ${inputs.branch}`,
+    });
+    const found = Array.isArray(list.body) ? (list.body as Record<string, unknown>[]) : [];
+    for (const pr of found) {
+      if (typeof pr.number !== "number") continue;
+      console.warn(
+        `GitHub: pull request #${pr.number} from ${inputs.branch} into ${inputs.fromBranch} is already open (${subject}). The sync's RepositoryPullRequest cannot adopt it: @pulumi/github creates a new one, which GitHub refuses with HTTP 422 "A pull request already exists for ${inputs.owner}:${inputs.branch}." Close #${pr.number} on GitHub (the next \`pulumi up\` opens a new one), or import it: pulumi import github:index/repositoryPullRequest:RepositoryPullRequest <the sync pull request's name> ${inputs.owner}:${inputs.repository}:${pr.number} --parent <its RepositoryContent's URN> (see docs/templates.md).`,
+      );
+    }
   };
   for (let round = 1; ; round++) {
     // A repository created a moment ago may answer 404 or 409 until its first commit is visible.
@@ -307,79 +371,78 @@ export async function makeCommit(
       );
       return done(head.sha, head.tree);
     }
-    const tree = await callGitHub(
-      connection,
-      {
-        method: "POST",
-        path: `${repo}/git/trees`,
-        body: {
-          base_tree: head.tree,
-          tree: inputs.files.map((f) => ({
-            path: f.path,
-            mode: "100644",
-            type: "blob",
-            content: f.content,
-          })),
-        },
-        operation: `write a tree of ${inputs.files.length} files`,
-        subject,
+    const tree = await call({
+      method: "POST",
+      under: "/git/trees",
+      body: {
+        base_tree: head.tree,
+        tree: inputs.files.map((f) => ({
+          path: f.path,
+          mode: "100644",
+          type: "blob",
+          content: f.content,
+        })),
       },
-      policy,
-    );
+      operation: `write a tree of ${inputs.files.length} files`,
+      createsContent: true,
+    });
     const treeSha = field(tree.body, "sha");
     // Already there (a retried create after a lost answer): nothing to commit.
     if (inputs.fromBranch === undefined && treeSha === head.tree) return done(head.sha, treeSha);
-    const commit = await callGitHub(
-      connection,
-      {
-        method: "POST",
-        path: `${repo}/git/commits`,
-        body: {
-          message: inputs.message,
-          tree: treeSha,
-          parents: [head.sha],
-          author: { name: inputs.authorName, email: inputs.authorEmail },
-        },
-        operation: "create the commit",
-        subject,
+    const commit = await call({
+      method: "POST",
+      under: "/git/commits",
+      body: {
+        message: inputs.message,
+        tree: treeSha,
+        parents: [head.sha],
+        author: { name: inputs.authorName, email: inputs.authorEmail },
       },
-      policy,
-    );
+      operation: "create the commit",
+      createsContent: true,
+    });
     const commitSha = field(commit.body, "sha");
     if (inputs.fromBranch !== undefined) {
-      const created = await callGitHub(
-        connection,
-        {
-          method: "POST",
-          path: `${repo}/git/refs`,
-          body: { ref: `refs/heads/${inputs.branch}`, sha: commitSha },
-          operation: `create branch ${inputs.branch}`,
-          subject,
-          expect: [422],
-        },
-        policy,
-      );
-      if (created.status !== 422) return done(commitSha, treeSha);
+      const created = await call({
+        method: "POST",
+        under: "/git/refs",
+        body: { ref: `refs/heads/${inputs.branch}`, sha: commitSha },
+        operation: `create branch ${inputs.branch}`,
+        expect: [422],
+        createsContent: true,
+        // Intermittent, and not "the branch exists" (github/rest-api-description#4887).
+        retryOnMessage: /^Reference update failed/i,
+        retryOnMessageAdvice:
+          "GitHub kept answering \"Reference update failed\", which it does intermittently for ref creations (github/rest-api-description#4887); run `pulumi up` again.",
+      });
+      if (created.status < 300) return done(commitSha, treeSha);
+      const said = gitHubMessage(created.body) ?? "";
+      if (!/^Reference already exists/i.test(said)) {
+        // A ruleset restricting branch creation, a name GitHub refuses...: not an existing branch.
+        throw gitHubError(
+          `GitHub: could not create branch ${inputs.branch} (${subject}): HTTP ${created.status}${said ? ` (GitHub says: "${said}")` : ""}. ${gitHubAdvice(created.status)}`,
+          { status: created.status, transient: false, attempts: round },
+        );
+      }
       // The branch exists: adopt it when it already holds exactly these files.
       const existing = await headOf(inputs.branch, []);
-      if (existing.tree === treeSha) return done(existing.sha, treeSha);
+      if (existing.tree === treeSha) {
+        await warnOfOpenPullRequest();
+        return done(existing.sha, treeSha);
+      }
       throw gitHubError(
         `GitHub: could not create branch ${inputs.branch} (${subject}): it already exists with other content. Merge or delete it on GitHub, then run \`pulumi up\` again.`,
         { status: 422, transient: false, attempts: round },
       );
     }
-    const moved = await callGitHub(
-      connection,
-      {
-        method: "PATCH",
-        path: `${repo}/git/refs/${headsPath(inputs.branch)}`,
-        body: { sha: commitSha, force: false },
-        operation: `move ${inputs.branch} to the new commit`,
-        subject,
-        expect: [409, 422],
-      },
-      policy,
-    );
+    const moved = await call({
+      method: "PATCH",
+      under: `/git/refs/${headsPath(inputs.branch)}`,
+      body: { sha: commitSha, force: false },
+      operation: `move ${inputs.branch} to the new commit`,
+      expect: [409, 422],
+      createsContent: true,
+    });
     if (moved.status < 300) return done(commitSha, treeSha);
     const said = gitHubMessage(moved.body) ?? "";
     if (!/fast.?forward/i.test(said)) {

@@ -1,9 +1,20 @@
 /**
  * A small client for GitHub's REST API (the Git data endpoints the commit provider uses): bearer
  * token, JSON bodies, a timeout per attempt, and retries with exponential backoff on timeouts,
- * connection errors, 5xx and rate limits (429, or 403 with `retry-after` or an exhausted
- * `x-ratelimit-remaining`), honouring the wait GitHub asks for, bounded in attempts and in time.
- * Any other 4xx fails at once, with advice.
+ * connection errors, 5xx and rate limits, honouring the wait GitHub asks for, bounded in attempts
+ * and in time. Any other 4xx fails at once, with advice and GitHub's `errors[]`.
+ *
+ * GitHub's rules it follows (each cited where it is applied):
+ * - rate limits: 403/429 with `retry-after`, or `x-ratelimit-remaining: 0`, or neither (a
+ *   secondary limit: wait at least a minute, longer each time) ("Rate limits for the REST API",
+ *   "Exceeding the rate limit");
+ * - content creation: about 80 content-generating requests a minute and 500 an hour; writes are
+ *   paced process-wide (`paceContentWrite`) ("About secondary rate limits");
+ * - redirects: 301/302/307/308 are followed to the `location` GitHub names, on the API's own
+ *   origin only, and a 301 is remembered for the rest of the operation (a renamed or transferred
+ *   repository) ("Best practices for using the REST API", "Follow redirects");
+ * - 422 bodies carry `errors[]` with `code`, `field`, `resource` or a `message` ("Troubleshooting
+ *   the REST API", "Validation Failed"): they are kept in the message.
  *
  * This code is serialized into the Pulumi state with the provider and run by the engine's
  * provider host (see ../http-exchange.ts): it is self-contained, and errors are plain `Error`s.
@@ -25,7 +36,26 @@ export interface GitHubRetryPolicy {
   requestTimeoutMs: number;
   /** Times a commit is rebuilt when the branch moved while it was being made. */
   conflictAttempts: number;
+  /**
+   * Content-creating requests (tree, commit, ref) allowed per `contentWriteWindowMs`, for the
+   * whole process, i.e. every GitCommit of the deployment: they are spaced evenly, one every
+   * `contentWriteWindowMs / contentWritesPerWindow`. Default 8 a minute (see DEFAULT_CONTENT_PACE).
+   */
+  contentWritesPerWindow?: number;
+  /** The window of `contentWritesPerWindow`, in ms. Default 60,000. */
+  contentWriteWindowMs?: number;
 }
+
+/**
+ * GitHub allows "no more than 80 content-generating requests per minute and no more than 500
+ * content-generating requests per hour", shared by everything the token's user does (web
+ * interface included) (docs.github.com, "Rate limits for the REST API", "About secondary rate
+ * limits"; github/docs data/reusables/rest-api/secondary-rate-limit-rest-graphql.md). 8 a minute
+ * is 480 an hour: inside both limits, and one write every 7.5 s, well over the "wait at least one
+ * second between each request" of "Best practices for using the REST API" ("Pause between
+ * mutative requests").
+ */
+export const DEFAULT_CONTENT_PACE = { contentWritesPerWindow: 8, contentWriteWindowMs: 60_000 };
 
 /** Limits used by `pulumi up`: eight attempts within five minutes, 30 s per attempt. */
 export const DEFAULT_GITHUB_RETRY_POLICY: Readonly<GitHubRetryPolicy> = {
@@ -35,7 +65,11 @@ export const DEFAULT_GITHUB_RETRY_POLICY: Readonly<GitHubRetryPolicy> = {
   maxDelayMs: 30_000,
   requestTimeoutMs: 30_000,
   conflictAttempts: 3,
+  ...DEFAULT_CONTENT_PACE,
 };
+
+/** A secondary rate limit that names no wait: "wait for at least one minute before retrying". */
+export const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
 /** Where GitHub's API is and who calls it. */
 export interface GitHubConnection {
@@ -57,11 +91,26 @@ export interface GitHubCall {
   expect?: number[];
   /** Statuses retried like a 5xx: 404 and 409 while a new repository's first commit appears. */
   retryOn?: number[];
+  /**
+   * Answers retried like a 5xx when GitHub's message matches, whatever the status (and before
+   * `expect`): the intermittent 422 "Reference update failed" of a ref creation.
+   */
+  retryOnMessage?: RegExp;
+  /** What to advise when `retryOnMessage` answers persist. */
+  retryOnMessageAdvice?: string;
+  /** A content-creating request (POST or PATCH of a Git object or ref): paced, see paceContentWrite. */
+  createsContent?: boolean;
 }
 
 export interface GitHubReply {
   status: number;
   body: unknown;
+  /**
+   * Set when GitHub answered 301 or 308 (moved permanently) and the request was repeated at the
+   * new location: the new path, under the API URL, of this request. "You should update your code
+   * to use this URL for future requests" (Best practices for using the REST API).
+   */
+  movedTo?: string;
 }
 
 /** The fields of an error thrown by `callGitHub`. */
@@ -109,12 +158,34 @@ export function headsPath(branch: string): string {
   return `heads/${branch.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/** What GitHub said: its JSON error `message`, shortened. */
+/**
+ * One entry of a 422's `errors[]`: its `message` when it has one (code `custom`: "Refer to the
+ * message property"), else `resource.field code` (docs.github.com, "Troubleshooting the REST
+ * API", "Validation Failed": codes missing, missing_field, invalid, already_exists,
+ * unprocessable, custom).
+ */
+function describeGitHubError(entry: unknown): string | undefined {
+  if (typeof entry === "string") return entry.length > 0 ? entry : undefined;
+  if (typeof entry !== "object" || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.message === "string" && e.message.length > 0) return e.message;
+  const where = [e.resource, e.field].filter((x) => typeof x === "string" && x !== "").join(".");
+  const code = typeof e.code === "string" ? e.code : "";
+  const text = [where, code].filter((x) => x !== "").join(" ");
+  return text === "" ? undefined : text;
+}
+
+/** What GitHub said: its JSON error `message` and the entries of its `errors[]`, shortened. */
 export function gitHubMessage(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
-  const message = (body as Record<string, unknown>).message;
-  if (typeof message !== "string" || message.length === 0) return undefined;
-  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
+  const raw = body as Record<string, unknown>;
+  const message = typeof raw.message === "string" ? raw.message : "";
+  const details = (Array.isArray(raw.errors) ? raw.errors : [])
+    .map(describeGitHubError)
+    .filter((x): x is string => x !== undefined);
+  const text = [message, details.join("; ")].filter((x) => x !== "").join(": ");
+  if (text.length === 0) return undefined;
+  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
 }
 
 /** What to do about a status that retrying will not fix. */
@@ -136,14 +207,40 @@ export function gitHubAdvice(status: number): string {
 }
 
 /**
+ * Whether a 403's body says it is a secondary rate limit: its message ("You have exceeded a
+ * secondary rate limit") or its documentation_url (go-github's CheckResponse reads an
+ * AbuseRateLimitError from a documentation_url ending in "#abuse-rate-limits" or
+ * "secondary-rate-limits"). A 403 without it is a permission problem, never retried.
+ */
+export function isSecondaryRateLimit(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  const message = typeof b.message === "string" ? b.message : "";
+  const docs = typeof b.documentation_url === "string" ? b.documentation_url : "";
+  return (
+    /secondary rate limit|abuse detection/i.test(message) ||
+    /(#abuse-rate-limits|secondary-rate-limits)$/.test(docs)
+  );
+}
+
+/**
  * How long GitHub asks to wait before the next attempt, in ms, or undefined when the answer is
- * not a rate limit. Primary limit: 403/429 with `x-ratelimit-remaining: 0` (wait until
- * `x-ratelimit-reset`); secondary limit: 403/429 with `retry-after` seconds.
+ * not a rate limit. In GitHub's order (docs.github.com, "Rate limits for the REST API",
+ * "Exceeding the rate limit"): "If the retry-after response header is present, you should not
+ * retry your request until after that many seconds has elapsed. If the x-ratelimit-remaining
+ * header is 0, you should not retry your request until after the time ... specified by the
+ * x-ratelimit-reset header. Otherwise, wait for at least one minute before retrying. If your
+ * request continues to fail due to a secondary rate limit, wait for an exponentially increasing
+ * amount of time between retries". A 429 is always a rate limit; a 403 without either header is
+ * one only when its body says so (isSecondaryRateLimit). `earlier` counts the header-less limits
+ * this request met before: the minute doubles each time.
  */
 export function rateLimitWait(
   status: number,
   headers: Record<string, string | string[] | undefined>,
   now: number,
+  body?: unknown,
+  earlier = 0,
 ): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
   const header = (name: string) => {
@@ -156,9 +253,58 @@ export function rateLimitWait(
   }
   if (header("x-ratelimit-remaining") === "0") {
     const reset = Number(header("x-ratelimit-reset"));
-    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : 60_000;
+    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : SECONDARY_LIMIT_WAIT_MS;
   }
-  return status === 429 ? 0 : undefined;
+  if (status === 429 || isSecondaryRateLimit(body)) {
+    return SECONDARY_LIMIT_WAIT_MS * 2 ** Math.min(Math.max(0, earlier), 6);
+  }
+  return undefined;
+}
+
+/**
+ * Reserves the next slot for a content-creating request to `apiUrl` and returns how long to wait
+ * for it, in ms. The slots live on `globalThis`, so every GitCommit the provider host runs in
+ * this process (one deployment) shares them, however many copies of this code it loaded: writes
+ * go out one every `window / perWindow` ms, never more than `perWindow` in any window.
+ */
+export function paceContentWrite(apiUrl: string, policy: GitHubRetryPolicy, now: number): number {
+  const perWindow = policy.contentWritesPerWindow ?? DEFAULT_CONTENT_PACE.contentWritesPerWindow;
+  const windowMs = policy.contentWriteWindowMs ?? DEFAULT_CONTENT_PACE.contentWriteWindowMs;
+  if (!(perWindow > 0) || !(windowMs > 0)) return 0;
+  const interval = windowMs / perWindow;
+  const store = globalThis as unknown as { __mlplatformGitHubWriteSlots?: Record<string, number> };
+  if (store.__mlplatformGitHubWriteSlots === undefined) store.__mlplatformGitHubWriteSlots = {};
+  const slots = store.__mlplatformGitHubWriteSlots;
+  const at = Math.max(now, slots[apiUrl] ?? 0);
+  slots[apiUrl] = at + interval;
+  return Math.ceil(at - now);
+}
+
+/** Redirect statuses followed: 301 and 308 permanent, 302 and 307 temporary. */
+const REDIRECTS = [301, 302, 307, 308];
+/** Redirects followed for one request before giving up. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * The path, under the API URL, a redirect's `location` names; undefined when it leaves the API
+ * (another scheme, host, port or path prefix): the token is never sent anywhere else.
+ */
+export function redirectPath(apiUrl: string, location: string, from: string): string | undefined {
+  let api: URL;
+  let target: URL;
+  try {
+    api = new URL(apiUrl);
+    const base = `${api.origin}${api.pathname.replace(/\/+$/, "")}`;
+    target = new URL(location, `${base}${from}`);
+  } catch {
+    return undefined;
+  }
+  if (target.origin !== api.origin || target.username !== "" || target.password !== "") {
+    return undefined;
+  }
+  const prefix = api.pathname.replace(/\/+$/, "");
+  if (prefix !== "" && !target.pathname.startsWith(`${prefix}/`)) return undefined;
+  return `${target.pathname.slice(prefix.length)}${target.search}`;
 }
 
 function backoff(retry: number, policy: GitHubRetryPolicy): number {
@@ -169,7 +315,8 @@ function backoff(retry: number, policy: GitHubRetryPolicy): number {
 /**
  * Sends one call to GitHub. Transient failures are retried within `policy`; any other status
  * outside 2xx and `call.expect` fails at once. Errors name the operation, the subject, the HTTP
- * status and GitHub's message, never the token.
+ * status and GitHub's message, never the token. A content-creating call waits for its slot
+ * (paceContentWrite) before each attempt; that wait does not count against `maxElapsedMs`.
  */
 export async function callGitHub(
   connection: GitHubConnection,
@@ -179,17 +326,34 @@ export async function callGitHub(
   const hidden = [connection.token];
   const what = `GitHub: could not ${call.operation} (${call.subject})`;
   const started = Date.now();
-  const deadline = started + policy.maxElapsedMs;
+  let deadline = started + policy.maxElapsedMs;
+  let path = call.path;
+  let movedTo: string | undefined;
+  let redirects = 0;
+  let secondaryLimits = 0;
   for (let attempt = 1; ; attempt++) {
+    if (call.createsContent) {
+      const slot = paceContentWrite(connection.apiUrl, policy, Date.now());
+      if (slot > 0) {
+        if (slot >= 5_000) {
+          console.warn(
+            `GitHub: ${call.method} ${path}: waiting ${Math.ceil(slot / 1000)} s for a write slot (GitHub allows about 80 content-creating requests a minute and 500 an hour)`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, slot));
+        deadline += slot;
+      }
+    }
     const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, deadline - Date.now()));
     let failure: string;
     let status: number | undefined;
     let wait = 0;
+    let retriedMessage = false;
     try {
       const reply = await exchangeJson({
         baseUrl: connection.apiUrl,
         method: call.method,
-        path: call.path,
+        path,
         headers: {
           Authorization: `Bearer ${connection.token}`,
           Accept: "application/vnd.github+json",
@@ -201,14 +365,55 @@ export async function callGitHub(
         maxBodyBytes: 4_194_304,
       });
       status = reply.status;
-      if ((status >= 200 && status < 300) || (call.expect ?? []).includes(status)) {
-        return { status, body: reply.body };
+      if (REDIRECTS.includes(status) && !(call.expect ?? []).includes(status)) {
+        const header = reply.headers.location;
+        const location = Array.isArray(header) ? header[0] : header;
+        const next = location === undefined ? undefined : redirectPath(connection.apiUrl, location, path);
+        if (next === undefined || redirects >= MAX_REDIRECTS) {
+          throw gitHubError(
+            redactText(
+              `${what}: HTTP ${status} to ${location === undefined ? "no location" : JSON.stringify(location.slice(0, 200))}: ${next === undefined ? `not followed (only redirects within ${connection.apiUrl} are, so the token goes nowhere else)` : `more than ${MAX_REDIRECTS} redirects`}. Check mlplatform:githubApiUrl and the repository's name on GitHub.`,
+              hidden,
+            ),
+            { status, transient: false, attempts: attempt },
+          );
+        }
+        redirects++;
+        if (status === 301 || status === 308) {
+          movedTo = next;
+          console.warn(
+            redactText(
+              `GitHub: ${call.method} ${path}: moved permanently (HTTP ${status}) to ${next}; following it (${call.subject} was renamed or transferred on GitHub)`,
+              hidden,
+            ),
+          );
+        }
+        path = next;
+        attempt--;
+        continue;
+      }
+      if (status >= 200 && status < 300) {
+        return { status, body: reply.body, ...(movedTo !== undefined ? { movedTo } : {}) };
       }
       const said = gitHubMessage(reply.body);
+      retriedMessage = call.retryOnMessage !== undefined && call.retryOnMessage.test(said ?? "");
+      if (!retriedMessage && (call.expect ?? []).includes(status)) {
+        return { status, body: reply.body, ...(movedTo !== undefined ? { movedTo } : {}) };
+      }
       failure = `HTTP ${status}${said ? ` (GitHub says: "${said}")` : ""}`;
-      const limited = rateLimitWait(status, reply.headers, Date.now());
+      const limited = rateLimitWait(status, reply.headers, Date.now(), reply.body, secondaryLimits);
+      if (
+        limited !== undefined &&
+        reply.headers["retry-after"] === undefined &&
+        reply.headers["x-ratelimit-remaining"] !== "0"
+      ) {
+        secondaryLimits++;
+      }
       const transient =
-        status >= 500 || limited !== undefined || (call.retryOn ?? []).includes(status);
+        status >= 500 ||
+        limited !== undefined ||
+        retriedMessage ||
+        (call.retryOn ?? []).includes(status);
       if (!transient) {
         throw gitHubError(redactText(`${what}: ${failure}. ${gitHubAdvice(status)}`, hidden), {
           status,
@@ -229,9 +434,11 @@ export async function callGitHub(
       const advice =
         wait > 0
           ? `GitHub's rate limit asks for ${Math.ceil(wait / 1000)} s more; run \`pulumi up\` again later (it resumes where it stopped).`
-          : waited
-            ? gitHubAdvice(status!)
-            : `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`;
+          : retriedMessage && call.retryOnMessageAdvice
+            ? call.retryOnMessageAdvice
+            : waited
+              ? gitHubAdvice(status!)
+              : `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`;
       throw gitHubError(
         redactText(
           `${what}: ${failure}, after ${attempt} attempt(s) in ${seconds} s. ${advice}`,
@@ -242,7 +449,7 @@ export async function callGitHub(
     }
     console.warn(
       redactText(
-        `GitHub: ${call.method} ${call.path}: ${failure}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.maxAttempts})`,
+        `GitHub: ${call.method} ${path}: ${failure}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.maxAttempts})`,
         hidden,
       ),
     );

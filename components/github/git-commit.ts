@@ -19,6 +19,12 @@ export interface GitCommitArgs {
   message: pulumi.Input<string>;
   authorName: pulumi.Input<string>;
   authorEmail: pulumi.Input<string>;
+  /**
+   * The repository's default branch as GitHub reports it (the github.Repository's `defaultBranch`
+   * output: the organisation's setting). Without fromBranch, the commit is refused, before any
+   * write, unless `branch` is this branch (the files were rendered for `branch`).
+   */
+  defaultBranch?: pulumi.Input<string>;
 }
 
 /** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
@@ -71,6 +77,7 @@ export class GitCommit extends pulumi.dynamic.Resource {
         message: args.message,
         authorName: args.authorName,
         authorEmail: args.authorEmail,
+        defaultBranch: args.defaultBranch,
         commitSha: undefined,
         treeSha: undefined,
         paths: undefined,

@@ -12,7 +12,7 @@ import { nameProblems } from "../names";
 import { displayPath, StackInfo } from "../stacks";
 import { CatalogError } from "./errors";
 import { catalogSchema, checkValue, SchemaProblem } from "./schema";
-import { CatalogFile, ServiceEntry } from "./types";
+import { AdoptSpec, CatalogFile, ServiceEntry } from "./types";
 
 /** Explicit limits on hostile input (documented in the README's catalog reference). */
 export const CATALOG_LIMITS = {
@@ -40,6 +40,8 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   }
   const entries: CatalogFile[] = [];
   const byName = new Map<string, string>();
+  // "<environment> <kind> <name or id>" -> the file that adopts it.
+  const adopted = new Map<string, string>();
   const fileOfName = new Map(files.map((f) => [path.basename(f, ".yaml"), displayPath(f)]));
   const environments = new Map<string, StackInfo[]>();
   for (const stack of stacks) {
@@ -95,6 +97,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
       }
     });
     problems.push(...deliveryProblems(entry, environments, at));
+    problems.push(...adoptProblems(entry, at, adopted, shown));
     if (problems.length === before) entries.push({ file: shown, entry, digest });
   }
   if (entries.length > CATALOG_LIMITS.maxServices) {
@@ -138,6 +141,62 @@ function deliveryProblems(
       problems.push(
         `${at(["images", env], true)}: pins an image for "${env}", which is not in environments (${entry.environments.join(", ")})`,
       );
+    }
+  }
+  return problems;
+}
+
+/** What each adoptable kind is called in messages. */
+const ADOPT_KINDS: Record<keyof AdoptSpec, string> = {
+  repository: "GitHub repository",
+  ecrRepository: "ECR repository",
+  artifactsBucket: "S3 bucket",
+  predictionsBucket: "S3 bucket",
+  trainingJob: "Databricks job",
+  batchPredictionJob: "Databricks job",
+  experiment: "MLflow experiment",
+  registeredModel: "Unity Catalog model",
+};
+
+/**
+ * Rules of `adopt` beyond the schema: an environment the service is in; the repository only where
+ * it lives (the first environment); a batch-prediction job only with batch prediction; and no
+ * existing resource adopted twice (two services, or one service's two buckets).
+ */
+function adoptProblems(
+  entry: ServiceEntry,
+  at: (p: (string | number)[], atKey?: boolean) => string,
+  adopted: Map<string, string>,
+  file: string,
+): string[] {
+  const problems: string[] = [];
+  for (const [env, spec] of Object.entries(entry.adopt ?? {})) {
+    if (!entry.environments.includes(env)) {
+      problems.push(
+        `${at(["adopt", env], true)}: adopts resources in "${env}", which is not in environments (${entry.environments.join(", ")})`,
+      );
+      continue;
+    }
+    if (spec.repository !== undefined && env !== entry.environments[0]) {
+      problems.push(
+        `${at(["adopt", env, "repository"])}: the repository belongs to the first environment (${entry.environments[0]}); adopt it there`,
+      );
+    }
+    if (spec.batchPredictionJob !== undefined && !entry.batchPrediction) {
+      problems.push(
+        `${at(["adopt", env, "batchPredictionJob"])}: the entry has no batchPrediction section to adopt a job for`,
+      );
+    }
+    for (const [kind, value] of Object.entries(spec) as [keyof AdoptSpec, string][]) {
+      // Bucket names are global; the others are unique per environment's account or workspace.
+      const scope = ADOPT_KINDS[kind] === "S3 bucket" ? "" : env;
+      const key = `${scope} ${ADOPT_KINDS[kind]} ${value}`;
+      const first = adopted.get(key);
+      if (first) {
+        problems.push(
+          `${at(["adopt", env, kind])}: ${ADOPT_KINDS[kind]} "${value}" is already adopted by ${first} (one resource can belong to one service only)`,
+        );
+      } else adopted.set(key, `${file} (adopt.${env}.${kind})`);
     }
   }
   return problems;

@@ -21,6 +21,18 @@ export interface ImagePin {
   digest: string;
 }
 
+/** Existing resources one environment adopts (Pulumi `import`): names or ids as the clouds know them. */
+export interface AdoptSpec {
+  repository?: string;
+  ecrRepository?: string;
+  artifactsBucket?: string;
+  predictionsBucket?: string;
+  trainingJob?: string;
+  batchPredictionJob?: string;
+  experiment?: string;
+  registeredModel?: string;
+}
+
 export interface ServiceEntry {
   name: string;
   displayName?: string;
@@ -37,6 +49,8 @@ export interface ServiceEntry {
   repository: { visibility: "private" | "internal"; topics: string[] };
   /** Pinned image per environment (absent: the platform's placeholder runs). */
   images: Record<string, ImagePin>;
+  /** Existing resources to adopt per environment (absent: everything is created). */
+  adopt: Record<string, AdoptSpec>;
   decommissioned: boolean;
 }
 

@@ -48,8 +48,13 @@ function wrap(stack: Stack): DeployStack {
   };
 }
 
-async function runOperation(
-  stack: Stack,
+/**
+ * One operation through the Automation API. The option names are the SDK's (@pulumi/pulumi
+ * automation/stack.ts: PreviewOptions and UpOptions take `policyPacks` and `refresh`, which become
+ * `--policy-pack <dir>` and `--refresh`; RefreshOptions takes `expectNoChanges`).
+ */
+export async function runOperation(
+  stack: Pick<Stack, "preview" | "up" | "refresh" | "destroy">,
   operation: Operation,
   options: OperationOptions,
 ): Promise<{ changes: OpMap }> {
@@ -65,11 +70,13 @@ async function runOperation(
         ...common,
         expectNoChanges: options.expectNoChanges,
         diff: options.diff,
+        refresh: options.refresh,
+        policyPacks: options.policyPacks,
       });
       return { changes: r.changeSummary };
     }
     case "up": {
-      const r = await stack.up({ ...common, diff: options.diff });
+      const r = await stack.up({ ...common, diff: options.diff, policyPacks: options.policyPacks });
       return { changes: r.summary.resourceChanges ?? {} };
     }
     case "refresh": {
@@ -83,7 +90,10 @@ async function runOperation(
   }
 }
 
-/** Opens the real workspace: fails fast, before any stack work, when the CLI is missing. */
+/**
+ * Opens the real workspace: fails fast, before any stack work, when the CLI is missing. Stacks are
+ * only selected here (LocalWorkspace.selectStack); LocalWorkspace.createStack is for new-stack.
+ */
 export async function openPulumiWorkspace(cliRoot?: string): Promise<DeployWorkspace> {
   const pulumiCommand = await findPulumiCli(cliRoot);
   return {
@@ -96,14 +106,6 @@ export async function openPulumiWorkspace(cliRoot?: string): Promise<DeployWorks
         if (e instanceof StackNotFoundError) throw new StackNotInBackendError(stackName);
         throw e;
       }
-    },
-    async createOrSelectStack({ stackName, workDir, envVars }) {
-      return wrap(
-        await LocalWorkspace.createOrSelectStack(
-          { stackName, workDir },
-          { envVars, pulumiCommand },
-        ),
-      );
     },
     async createStack({ stackName, workDir, envVars }, secretsProvider) {
       await LocalWorkspace.createStack(

@@ -10,23 +10,33 @@ import { parseArgs, ParsedArgs, stringFlag, UsageError } from "../cli-args";
 import { stacksOrThrow } from "../plan/run";
 import { PlanDocument } from "../plan/types";
 import { SettingsError } from "../settings";
-import { Backend, selectBackend } from "./backend";
+import { displayPath } from "../stacks";
+import { Backend, backendLine, selectBackend } from "./backend";
 import { credentialProblems } from "./credentials";
-import { DeployError, OperationFailedError, StackNotInBackendError } from "./errors";
-import { changedCount, formatSummary, ProgressTracker } from "./progress";
-import { loadStackForDeploy, STACK_NAME } from "./stack-file";
+import {
+  DeployError,
+  OperationFailedError,
+  PolicyPackNotInstalledError,
+  StackNotInBackendError,
+} from "./errors";
+import { changedCount, driftMarkdown, formatSummary, ProgressTracker } from "./progress";
+import { initExistingHint, loadStackForDeploy, STACK_NAME } from "./stack-file";
 import { serviceTargets } from "./targets";
-import { DeployStack, Operation, OpenWorkspace, StackLocation } from "./workspace";
+import { DeployStack, DeployWorkspace, Operation, OpenWorkspace, StackLocation } from "./workspace";
 
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "refresh", "destroy"];
 
 export const DEPLOY_USAGE = [
-  "usage: npm run preview -- --stack <stack> [--service <name>] [--diff] [--expect-no-changes] [--json FILE]",
+  "usage: npm run preview -- --stack <stack> [--service <name>] [--diff] [--refresh] [--expect-no-changes [--markdown FILE]] [--json FILE]",
   "       npm run up -- --stack <stack> [--service <name>] [--diff]",
-  "       npm run refresh -- --stack <stack> [--service <name>] [--expect-no-changes]",
+  "       npm run refresh -- --stack <stack> [--service <name>] [--expect-no-changes [--markdown FILE]]",
   "       npm run destroy -- --stack <stack> --yes-destroy <stack> [--service <name>]",
-  "       (all take --instance-credentials when AWS credentials come from the runner's instance role)",
+  "       (all take --local for the repository's own file backend, and --instance-credentials when",
+  "        AWS credentials come from the runner's instance role)",
 ].join("\n");
+
+/** The policy pack every preview and up runs (`--policy-pack`): the repository's policy/ folder. */
+export const POLICY_PACK_DIR = "policy";
 
 export interface DeployContext {
   env: Record<string, string | undefined>;
@@ -36,6 +46,8 @@ export interface DeployContext {
   servicesDir: string;
   homeDir: string;
   exists: (file: string) => boolean;
+  /** A file's text, or undefined when it does not exist (Pulumi.yaml, Pulumi's credentials.json). */
+  readFile: (file: string) => string | undefined;
   makeDir: (dir: string) => void;
   writeFile: (file: string, content: string) => void;
   openWorkspace: OpenWorkspace;
@@ -49,30 +61,37 @@ export interface DeployContext {
   err: (line: string) => void;
 }
 
-/** Which flags each operation accepts, beyond --stack, --service and --instance-credentials. */
+/** Which flags each operation accepts, beyond --stack, --service, --local and --instance-credentials. */
 const EXTRA_FLAGS: Record<Operation, string[]> = {
-  preview: ["diff", "expect-no-changes", "json"],
+  preview: ["diff", "refresh", "expect-no-changes", "markdown", "json"],
   up: ["diff", "json"],
-  refresh: ["expect-no-changes", "json"],
+  refresh: ["expect-no-changes", "markdown", "json"],
   destroy: ["yes-destroy", "json"],
 };
+
+const COMMON_FLAGS = ["stack", "service", "local", "instance-credentials"];
 
 function parseFor(operation: Operation, argv: string[]): ParsedArgs {
   const args = parseArgs(argv, {
     stack: { value: true },
     service: { value: true },
     diff: { value: false },
+    refresh: { value: false },
     "expect-no-changes": { value: false },
+    markdown: { value: true },
     json: { value: true },
     "yes-destroy": { value: true },
+    local: { value: false },
     "instance-credentials": { value: false },
   });
   for (const flag of Object.keys(args.flags)) {
-    const common = ["stack", "service", "instance-credentials"].includes(flag);
-    if (!common && !EXTRA_FLAGS[operation].includes(flag)) {
+    if (!COMMON_FLAGS.includes(flag) && !EXTRA_FLAGS[operation].includes(flag)) {
       const takers = OPERATIONS.filter((op) => EXTRA_FLAGS[op].includes(flag));
       throw new UsageError(`--${flag} is for ${takers.join(" and ")}, not ${operation}`);
     }
+  }
+  if (args.flags.markdown !== undefined && args.flags["expect-no-changes"] !== true) {
+    throw new UsageError("--markdown writes the drift report: use it with --expect-no-changes");
   }
   return args;
 }
@@ -92,25 +111,27 @@ export function checkDestroyConfirmation(stack: string, confirmation: string | u
   }
 }
 
-async function selectForOperation(
+/**
+ * Every operation only selects the stack: a stack that is not in the backend is never created
+ * here (a typo in --stack, or the wrong backend, must not start an empty stack). Only
+ * `npm run new-stack` creates stacks.
+ */
+async function selectExisting(
   operation: Operation,
-  ctx: DeployContext,
+  workspace: DeployWorkspace,
   location: StackLocation,
   backend: Backend,
+  secretsProvider: string,
 ): Promise<DeployStack> {
-  const workspace = await ctx.openWorkspace();
-  // preview and up may start a stack's state; refresh and destroy need one that exists.
-  if (operation === "preview" || operation === "up") return workspace.createOrSelectStack(location);
   try {
     return await workspace.selectStack(location);
   } catch (e) {
     if (e instanceof StackNotInBackendError) {
+      const stack = location.stackName;
       throw new DeployError([
-        `stack "${location.stackName}" has no state in the backend ${backend.shown}: nothing was deployed there, so there is nothing to ${operation}.`,
-        `Deploy it first with: npm run up -- --stack ${location.stackName}` +
-          (backend.local
-            ? " (or set PULUMI_BACKEND_URL to the backend that holds it, e.g. s3://<bucket> or https://api.pulumi.com)"
-            : " (or check PULUMI_BACKEND_URL: it points at the backend above)"),
+        `stack "${stack}" has no state in the backend ${backend.shown} (from ${backend.source}), so there is nothing to ${operation}; the deploy commands never create a stack.`,
+        `If this is the stack's first deployment, create it in this backend first: ${initExistingHint(stack, secretsProvider)}`,
+        `If it was deployed before, it lives in another backend: check ${backend.source} (docs/deploy.md, "2. State backend").`,
       ]);
     }
     throw e;
@@ -129,11 +150,26 @@ export async function deploy(
   if (!STACK_NAME.test(stack)) throw new UsageError(`--stack ${stack}: not a stack name`);
   if (operation === "destroy") checkDestroyConfirmation(stack, stringFlag(args, "yes-destroy"));
 
+  // 1. The tools: the Pulumi CLI (its absence is the first thing said), then the policy pack.
+  const workspace = await ctx.openWorkspace();
+  const runsPolicies = operation === "preview" || operation === "up";
+  const policyPack = path.join(ctx.projectDir, POLICY_PACK_DIR);
+  if (
+    runsPolicies &&
+    !ctx.exists(path.join(policyPack, "node_modules", "@pulumi", "policy", "package.json"))
+  ) {
+    throw new PolicyPackNotInstalledError(displayPath(policyPack));
+  }
+
+  // 2. Where the state is, printed by every command.
+  const backend = selectBackend(ctx, args.flags.local === true);
+  ctx.err(backendLine(backend));
+
+  // 3. The stack: its file, then the whole catalog (nothing is deployed from an invalid one).
   const stackFile = loadStackForDeploy(ctx.stacksDir, stack);
-  // Nothing is deployed from an invalid catalog: validate all of it first.
   const catalog = loadCatalog(ctx.servicesDir, stacksOrThrow(ctx.stacksDir));
 
-  const backend = selectBackend(ctx.env, ctx.projectDir, ctx.makeDir);
+  // 4. The credentials.
   const problems = credentialProblems(stackFile, backend, {
     env: ctx.env,
     homeDir: ctx.homeDir,
@@ -166,20 +202,45 @@ export async function deploy(
     workDir: ctx.projectDir,
     envVars: { PULUMI_BACKEND_URL: backend.url },
   };
-  const selected = await selectForOperation(operation, ctx, location, backend);
+  const selected = await selectExisting(
+    operation,
+    workspace,
+    location,
+    backend,
+    stackFile.secretsProvider,
+  );
   const scope = service
     ? ` (${names.length === 1 ? "service" : "services"} ${names.join(", ")}: ${target!.length} resources)`
     : "";
-  ctx.err(`${operation} stack ${stack}${scope}, state in ${backend.shown}`);
+  const refresh = args.flags.refresh === true;
+  ctx.err(
+    `${operation} stack ${stack}${scope}${refresh ? " with refresh" : ""}, state in ${backend.shown}` +
+      (runsPolicies ? `, policy pack ${displayPath(policyPack)}` : ""),
+  );
 
   const progress = new ProgressTracker(ctx.out);
   const expectNoChanges = args.flags["expect-no-changes"] === true;
+  const markdownFile = stringFlag(args, "markdown");
+  const writeReport = (counts: Record<string, number | undefined>, nextStep?: string) => {
+    if (!markdownFile) return;
+    const text = driftMarkdown({
+      stack,
+      operation,
+      refreshed: refresh || operation === "refresh",
+      changes: progress.changes,
+      counts: counts as Record<string, number>,
+      nextStep,
+    });
+    ctx.writeFile(path.resolve(markdownFile), text);
+  };
   let changes;
   try {
     const result = await selected.run(operation, {
       target,
       expectNoChanges,
       diff: args.flags.diff === true,
+      ...(refresh ? { refresh } : {}),
+      ...(runsPolicies ? { policyPacks: [policyPack] } : {}),
       onEvent: progress.onEvent,
       onOutput: args.flags.diff === true ? (text) => ctx.out(text.replace(/\n$/, "")) : undefined,
     });
@@ -188,7 +249,9 @@ export async function deploy(
     if (!(e instanceof OperationFailedError)) throw e;
     const counted = progress.summary ?? {};
     if (expectNoChanges && (changedCount(counted) > 0 || progress.changes.length > 0)) {
-      throw driftError(operation, stack, progress.changes.length || changedCount(counted));
+      const error = driftError(operation, stack, progress.changes.length || changedCount(counted));
+      writeReport(counted, error.problems[1]);
+      throw error;
     }
     throw new DeployError([
       `pulumi ${operation} of stack "${stack}" failed:`,
@@ -204,15 +267,22 @@ export async function deploy(
       stack,
       operation,
       service: service ?? null,
+      backend: backend.shown,
+      refresh,
       changes,
       changed: changedCount(changes),
       resources: progress.changes,
     };
     ctx.writeFile(path.resolve(jsonFile), `${JSON.stringify(summary, null, 2)}\n`);
   }
-  if (expectNoChanges && changedCount(changes) > 0) {
-    throw driftError(operation, stack, changedCount(changes));
+  // A refresh step that found the cloud changed is drift too, even when the code would not act on it.
+  const drifted = Math.max(changedCount(changes), progress.changes.length);
+  if (expectNoChanges && drifted > 0) {
+    const error = driftError(operation, stack, drifted);
+    writeReport(changes, error.problems[1]);
+    throw error;
   }
+  if (expectNoChanges) writeReport(changes);
   return 0;
 }
 

@@ -1,7 +1,12 @@
 /**
  * `npm run new-stack`: a new environment stack, from flags only. Writes stacks/Pulumi.<name>.yaml
- * with every required plain setting (validated like any stack file), creates the stack in the
- * backend with its secrets provider, and prints the commands that set the secret settings.
+ * with every required plain setting (validated like any stack file) and
+ * `pulumi:disable-default-providers: ["*"]`, creates the stack in the backend with its secrets
+ * provider, and prints the commands that set the secret settings.
+ *
+ * `--existing` creates the backend's stack for a stack file that is already committed (the first
+ * deployment of dev and prod): the only command that creates stacks, since preview, up, refresh and
+ * destroy only select them.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -9,10 +14,12 @@ import * as YAML from "yaml";
 import { FlagSpec, parseArgs, stringFlag, UsageError } from "../cli-args";
 import { CONFIG_NAMESPACE, parseSettings, SETTINGS } from "../settings";
 import { displayPath, readStackFile } from "../stacks";
-import { selectBackend } from "./backend";
+import { Backend, backendLine, selectBackend } from "./backend";
 import { DeployContext, reportError } from "./command";
 import { DeployError } from "./errors";
-import { stackFileNames } from "./stack-file";
+import { DISABLE_DEFAULT_PROVIDERS_KEY, deployConfigProblems } from "./stack-config";
+import { loadStackForDeploy, stackFileNames } from "./stack-file";
+import { DeployWorkspace } from "./workspace";
 
 export const NEW_STACK_NAME = /^[a-z][a-z0-9-]{0,29}$/;
 const PROVIDER =
@@ -23,7 +30,9 @@ const SECRET_SETTINGS = SETTINGS.filter((s) => s.secret);
 
 export const NEW_STACK_USAGE = [
   "usage: npm run new-stack -- --name <stack> --secrets-provider passphrase|awskms://alias/<key>|default",
-  "         [--from <stack>] [--no-init] --<setting> <value> ...",
+  "         [--from <stack>] [--no-init] [--local] --<setting> <value> ...",
+  "       npm run new-stack -- --name <stack> --existing --secrets-provider <provider> [--local]",
+  "         (creates the backend's stack for a committed stacks/Pulumi.<stack>.yaml: its first deployment)",
   `       settings (required unless copied with --from): ${PLAIN_SETTINGS.filter(
     (s) => s.default === undefined,
   )
@@ -36,7 +45,15 @@ export const NEW_STACK_USAGE = [
 
 export type NewStackContext = Pick<
   DeployContext,
-  "env" | "projectDir" | "stacksDir" | "makeDir" | "openWorkspace" | "out" | "err"
+  | "env"
+  | "projectDir"
+  | "stacksDir"
+  | "homeDir"
+  | "readFile"
+  | "makeDir"
+  | "openWorkspace"
+  | "out"
+  | "err"
 >;
 
 /** The commands that set each secret setting; each prompts, so no value lands in shell history. */
@@ -54,7 +71,8 @@ export function stackFileText(
   source: string,
 ): string {
   const settings = parseSettings(name, values, source) as unknown as Record<string, unknown>;
-  const config: Record<string, unknown> = {};
+  // Every stack refuses default providers: a resource without an explicit one fails.
+  const config: Record<string, unknown> = { [DISABLE_DEFAULT_PROVIDERS_KEY]: ["*"] };
   for (const spec of PLAIN_SETTINGS) {
     // Required keys and the ones the user chose; defaults stay implicit (documented once).
     if (spec.default === undefined || given.has(spec.key)) {
@@ -68,12 +86,94 @@ export function stackFileText(
   return `${header.join("\n")}\n${YAML.stringify({ config }, { lineWidth: 0 })}`;
 }
 
+function passphraseProblem(provider: string, env: NewStackContext["env"]): DeployError | undefined {
+  if (provider !== "passphrase" || env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    return undefined;
+  }
+  return new DeployError([
+    "--secrets-provider passphrase: set PULUMI_CONFIG_PASSPHRASE_FILE (a file holding the passphrase) or PULUMI_CONFIG_PASSPHRASE first; nothing was written.",
+  ]);
+}
+
+/** `--existing`: the backend's stack for a committed stack file. */
+async function initExisting(
+  name: string,
+  provider: string,
+  args: ReturnType<typeof parseArgs>,
+  ctx: NewStackContext,
+): Promise<number> {
+  const given = Object.keys(args.flags).filter(
+    (f) => !["name", "secrets-provider", "existing", "local"].includes(f),
+  );
+  if (given.length > 0) {
+    throw new UsageError(
+      `--existing uses the committed stack file as it is: ${given.map((f) => `--${f}`).join(" ")} cannot be used with it`,
+    );
+  }
+  const workspace = await ctx.openWorkspace();
+  const backend = selectBackend(ctx, args.flags.local === true);
+  ctx.err(backendLine(backend));
+  const file = path.join(ctx.stacksDir, `Pulumi.${name}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new DeployError([
+      `--existing: there is no ${displayPath(file)} (stacks: ${stackFileNames(ctx.stacksDir).join(", ") || "none"}). For a new environment, run new-stack without --existing.`,
+    ]);
+  }
+  const stack = loadStackForDeploy(ctx.stacksDir, name);
+  if (stack.secretsProvider !== "unset" && stack.secretsProvider !== provider) {
+    throw new DeployError([
+      `${stack.info.file} already names the secrets provider ${stack.secretsProvider}; creating the stack with ${provider} would make its secret settings unreadable. Use --secrets-provider '${stack.secretsProvider}'.`,
+    ]);
+  }
+  const pass = passphraseProblem(provider, ctx.env);
+  if (pass) throw pass;
+  await create(workspace, backend, name, provider, ctx);
+  ctx.out(
+    `Pulumi recorded the secrets provider in ${stack.info.file} (secretsprovider/encryptedkey or encryptionsalt): commit that change.`,
+  );
+  printSecretSteps(name, backend, ctx);
+  ctx.out(`Then: npm run preview -- --stack ${name}, and npm run up -- --stack ${name}`);
+  return 0;
+}
+
+async function create(
+  workspace: DeployWorkspace,
+  backend: Backend,
+  name: string,
+  provider: string,
+  ctx: NewStackContext,
+): Promise<void> {
+  const location = {
+    stackName: name,
+    workDir: ctx.projectDir,
+    envVars: { PULUMI_BACKEND_URL: backend.url },
+  };
+  await workspace.createStack(location, provider);
+  ctx.out(`created stack ${name} in ${backend.shown} (secrets provider: ${provider})`);
+}
+
+/** The line that points a shell at the same backend (for `pulumi config set`), when not obvious. */
+function backendExport(backend: Backend | undefined): string[] {
+  return backend && backend.source !== "pulumi login" && backend.source !== "Pulumi.yaml backend.url"
+    ? [`export PULUMI_BACKEND_URL=${backend.shown}   # the backend the deploy commands use`]
+    : [];
+}
+
+function printSecretSteps(name: string, backend: Backend | undefined, ctx: NewStackContext): void {
+  ctx.out(
+    "Next, set the secret settings (each command prompts for the value, from the repository root):",
+  );
+  for (const line of [...backendExport(backend), ...secretCommands(name)]) ctx.out(`  ${line}`);
+}
+
 export async function newStack(argv: string[], ctx: NewStackContext): Promise<number> {
   const spec: Record<string, FlagSpec> = {
     name: { value: true },
     "secrets-provider": { value: true },
     from: { value: true },
     "no-init": { value: false },
+    existing: { value: false },
+    local: { value: false },
   };
   for (const s of PLAIN_SETTINGS) spec[s.key] = { value: true };
   const args = parseArgs(argv, spec);
@@ -95,10 +195,21 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
       `--secrets-provider ${provider}: expected passphrase, default, or a KMS URL such as awskms://alias/pulumi-mlplatform`,
     );
   }
+  if (args.flags.existing === true) return initExisting(name, provider, args, ctx);
+
+  const init = args.flags["no-init"] !== true;
+  // 1. The Pulumi CLI first, so that a missing CLI leaves nothing half-done; then the backend.
+  const workspace = init ? await ctx.openWorkspace() : undefined;
+  const backend =
+    init || args.flags.local === true ? selectBackend(ctx, args.flags.local === true) : undefined;
+  if (backend) ctx.err(backendLine(backend));
+
+  // 2. The stack file.
   const file = path.join(ctx.stacksDir, `Pulumi.${name}.yaml`);
   if (fs.existsSync(file)) {
     throw new DeployError([
-      `${displayPath(file)} already exists; nothing was changed. Edit it, or pick another --name.`,
+      `${displayPath(file)} already exists; nothing was changed. Edit it, or pick another --name` +
+        (init ? `; to create the backend's stack for it: npm run new-stack -- --name ${name} --existing --secrets-provider '${provider}'.` : "."),
     ]);
   }
 
@@ -133,50 +244,24 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
     );
   }
   const text = stackFileText(name, values, given, `new stack ${name}`);
+  const parsed = (YAML.parse(text) as { config: Record<string, unknown> }).config;
+  const problems = deployConfigProblems(parsed, `new stack ${name}`);
+  if (problems.length > 0) throw new DeployError(problems);
 
-  const backend = selectBackend(ctx.env, ctx.projectDir, ctx.makeDir);
-  const init = args.flags["no-init"] !== true;
+  // 3. The credentials the secrets provider needs.
   if (init) {
-    if (
-      provider === "passphrase" &&
-      !ctx.env.PULUMI_CONFIG_PASSPHRASE &&
-      !ctx.env.PULUMI_CONFIG_PASSPHRASE_FILE
-    ) {
-      throw new DeployError([
-        "--secrets-provider passphrase: set PULUMI_CONFIG_PASSPHRASE_FILE (a file holding the passphrase) or PULUMI_CONFIG_PASSPHRASE first; nothing was written.",
-      ]);
-    }
+    const pass = passphraseProblem(provider, ctx.env);
+    if (pass) throw pass;
   }
-  // The CLI check comes first so that a missing CLI leaves nothing half-done.
-  const workspace = init ? await ctx.openWorkspace() : undefined;
   fs.writeFileSync(file, text);
   ctx.out(`wrote ${displayPath(file)}`);
-  const location = {
-    stackName: name,
-    workDir: ctx.projectDir,
-    envVars: { PULUMI_BACKEND_URL: backend.url },
-  };
-  const backendLine = backend.local
-    ? [
-        `export PULUMI_BACKEND_URL=${backend.url}   # the repository's local state, as npm run up uses`,
-      ]
-    : [];
-  if (workspace) {
-    await workspace.createStack(location, provider);
-    ctx.out(`created stack ${name} in ${backend.shown} (secrets provider: ${provider})`);
+  if (workspace && backend) {
+    await create(workspace, backend, name, provider, ctx);
   } else {
     ctx.out("not created in the backend (--no-init); create it with:");
-    for (const line of [
-      ...backendLine,
-      `pulumi stack init ${name} --secrets-provider ${provider}`,
-    ]) {
-      ctx.out(`  ${line}`);
-    }
+    ctx.out(`  npm run new-stack -- --name ${name} --existing --secrets-provider '${provider}'`);
   }
-  ctx.out(
-    "Next, set the secret settings (each command prompts for the value, from the repository root):",
-  );
-  for (const line of [...backendLine, ...secretCommands(name)]) ctx.out(`  ${line}`);
+  printSecretSteps(name, backend, ctx);
   ctx.out(
     `Then add "${String(values.environment)}" to the environments of the services it should run, and check it with: npm run preview -- --stack ${name}`,
   );

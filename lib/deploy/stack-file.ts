@@ -4,6 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { readStackFile, StackInfo, displayPath } from "../stacks";
 import { DeployError } from "./errors";
+import { deployConfigProblems } from "./stack-config";
 
 export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
@@ -28,8 +29,14 @@ export function stackFileNames(stacksDir: string): string[] {
 export function newStackHint(stack: string): string {
   return (
     `create it with: npm run new-stack -- --name ${stack} --from dev --environment <env> ` +
-    '--secrets-provider passphrase (see docs/deploy.md, "A new environment stack")'
+    '--secrets-provider awskms://alias/<key> (see docs/deploy.md, "A new environment stack")'
   );
+}
+
+/** How to create the backend's stack for a committed stack file (its first deployment). */
+export function initExistingHint(stack: string, secretsProvider: string): string {
+  const provider = secretsProvider === "unset" ? "awskms://alias/<key>?region=<region>" : secretsProvider;
+  return `npm run new-stack -- --name ${stack} --existing --secrets-provider '${provider}'`;
 }
 
 export function loadStackForDeploy(stacksDir: string, stack: string): DeployStackFile {
@@ -42,6 +49,14 @@ export function loadStackForDeploy(stacksDir: string, stack: string): DeployStac
     ]);
   }
   const info = readStackFile(file);
+  // Provider settings that would be ignored, and the default-provider guard every stack sets.
+  const problems = deployConfigProblems(info.config, info.file);
+  if (problems.length > 0) {
+    throw new DeployError([
+      `stack file ${info.file} cannot be deployed (${problems.length} problem${problems.length === 1 ? "" : "s"}):`,
+      ...problems.map((p) => `  - ${p}`),
+    ]);
+  }
   const top = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
   const provider =
     typeof top.secretsprovider === "string" && top.secretsprovider !== "passphrase"

@@ -1,6 +1,9 @@
 /**
  * The seam between the deploy commands and the Pulumi Automation API: just the calls the commands
  * make. lib/deploy/automation.ts implements it with the real API; the tests use a fake.
+ *
+ * There is deliberately no "create or select": preview, up, refresh and destroy only select an
+ * existing stack; only `npm run new-stack` creates one (createStack), with its secrets provider.
  */
 import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
 
@@ -13,6 +16,14 @@ export interface OperationOptions {
   expectNoChanges?: boolean;
   /** Show a detailed diff of every changed property (preview and up). */
   diff?: boolean;
+  /** Read the cloud's state first (`--refresh`: the drift check previews against reality). */
+  refresh?: boolean;
+  /**
+   * Policy pack folders run with the operation (`--policy-pack`; preview and up). The commands
+   * always pass the repository's policy/ here: the Automation API's PreviewOptions/UpOptions
+   * `policyPacks` (@pulumi/pulumi automation/stack.ts).
+   */
+  policyPacks?: string[];
   /** Called for every engine event; the commands print progress from these. */
   onEvent: (event: EngineEvent) => void;
   /** Receives the CLI's own text rendering (used with `diff`, whose detail only it shows). */
@@ -40,9 +51,7 @@ export interface StackLocation {
 export interface DeployWorkspace {
   /** Selects the stack; throws StackNotInBackendError when the backend has no such stack. */
   selectStack(location: StackLocation): Promise<DeployStack>;
-  /** Selects the stack, creating it in the backend when it does not exist yet. */
-  createOrSelectStack(location: StackLocation): Promise<DeployStack>;
-  /** Creates the stack in the backend with a secrets provider (`passphrase`, `awskms://...`). */
+  /** Creates the stack in the backend with a secrets provider (`passphrase`, `awskms://...`); new-stack only. */
   createStack(location: StackLocation, secretsProvider: string): Promise<void>;
 }
 

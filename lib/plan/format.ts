@@ -5,7 +5,16 @@ import { counted } from "../plural";
 
 function flags(r: PlanResource): string {
   const marks = [r.protect ? "protect" : "", r.retainOnDelete ? "retain" : ""].filter(Boolean);
-  return marks.length ? ` [${marks.join(", ")}]` : "";
+  // An adopted resource: `pulumi up` imports it (then brings it to the declared inputs).
+  const adopted = r.importId ? ` = import ${r.importId}` : "";
+  return `${marks.length ? ` [${marks.join(", ")}]` : ""}${adopted}`;
+}
+
+/** Every resource the plan adopts, as "type name <- id" lines. */
+function importLines(doc: PlanDocument): string[] {
+  return [...doc.platform.resources, ...doc.services.flatMap((s) => s.resources)]
+    .filter((r) => r.importId)
+    .map((r) => `${r.type} ${r.name} <- ${r.importId}`);
 }
 
 /** Tree of resources under their parents (components group their children). */
@@ -125,6 +134,10 @@ export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
     if (touched.length === 0) lines.push("No changes.");
     else lines.push("```diff", ...touched.flatMap(groupLines), "```");
     lines.push("");
+  }
+  const imports = importLines(doc);
+  if (imports.length > 0) {
+    lines.push("#### Imports (existing resources adopted)", "", "```", ...imports, "```", "");
   }
   lines.push("#### Policy findings", "");
   if (doc.findings.length === 0) lines.push("None.");

@@ -91,14 +91,17 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   const restoreSdk = tuneSdkForOfflinePlan();
   let result: Awaited<ReturnType<typeof declarePlatform>>;
   let resolved: unknown;
+  let retained: Record<string, unknown> = {};
   try {
     result = await declarePlatform({ ...options, catalog });
     resolved = await resolveMasked(result.services);
+    retained = (await resolveMasked(result.retained)) as Record<string, unknown>;
     await waitForRPCs();
   } finally {
     restoreSdk();
   }
   const doc = buildDocument(options.stack, result.environment, recorded, catalog, resolved);
+  doc.retained = retained;
   doc.findings = evaluatePolicies(doc);
   return doc;
 }
@@ -211,6 +214,10 @@ function buildDocument(
       services: services.length,
       resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0),
     },
+    imports: [...platform, ...services.flatMap((s) => s.resources)]
+      .filter((r) => r.importId)
+      .map((r) => ({ urn: r.urn, type: r.type, id: r.importId! })),
+    retained: {},
     findings: [],
   };
 }

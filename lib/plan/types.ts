@@ -56,6 +56,10 @@ export interface PlanDocument {
   platform: { resources: PlanResource[] };
   services: PlanService[];
   summary: { services: number; resources: number };
+  /** Existing resources the deployment adopts (Pulumi `import`), in URN order. */
+  imports: { urn: string; type: string; id: string }[];
+  /** Data-bearing resources of removed services, by service (the `retained` stack output). */
+  retained: Record<string, unknown>;
   findings: PlanFinding[];
 }
 

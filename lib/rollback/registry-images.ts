@@ -26,9 +26,7 @@ export interface ImageQuery {
   region: string;
 }
 
-export type ImageLookup =
-  | { found: true; tags: string[] }
-  | { found: false; reason: string };
+export type ImageLookup = { found: true; tags: string[] } | { found: false; reason: string };
 
 export interface RegistryImages {
   /** Resolves found/not found; rejects when the registry could not be asked (the reason). */

@@ -190,7 +190,8 @@ export class UcClient {
     const list = answer.model_version?.tags;
     if (Array.isArray(list)) {
       for (const tag of list as { key?: unknown; value?: unknown }[]) {
-        if (typeof tag?.key === "string") tags[tag.key] = typeof tag.value === "string" ? tag.value : "";
+        if (typeof tag?.key === "string")
+          tags[tag.key] = typeof tag.value === "string" ? tag.value : "";
       }
     }
     return tags;
@@ -220,7 +221,12 @@ export class UcClient {
    * (`SetModelVersionTag`). This is what `MlflowClient(registry_uri="databricks-uc")
    * .set_model_version_tag` calls, and what the services' training code uses to write these tags.
    */
-  async setVersionTag(fullName: string, version: number, key: string, value: string): Promise<void> {
+  async setVersionTag(
+    fullName: string,
+    version: number,
+    key: string,
+    value: string,
+  ): Promise<void> {
     await this.request("POST", "/api/2.0/mlflow/unity-catalog/model-versions/tags", {
       json: { name: fullName, version: String(version), key, value },
     });
@@ -323,7 +329,9 @@ export class UcClient {
       if (retriable && attempt < maxAttempts) {
         const hinted = parseRetryAfter(retryAfter);
         await this.retry.sleep(
-          hinted !== undefined ? Math.min(hinted, this.retry.maxRetryAfterMs) : this.backoff(attempt),
+          hinted !== undefined
+            ? Math.min(hinted, this.retry.maxRetryAfterMs)
+            : this.backoff(attempt),
         );
         continue;
       }
@@ -361,10 +369,16 @@ export class UcClient {
   }
 
   private networkProblem(e: unknown): string {
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const err = e as {
+      name?: string;
+      message?: string;
+      cause?: { code?: string; message?: string };
+    };
     if (err?.name === "TimeoutError") return `timed out after ${this.retry.timeoutMs} ms`;
     const cause = err?.cause?.code ?? err?.cause?.message;
-    return this.redact(cause ? `${err.message ?? "network error"}: ${cause}` : (err?.message ?? String(e)));
+    return this.redact(
+      cause ? `${err.message ?? "network error"}: ${cause}` : (err?.message ?? String(e)),
+    );
   }
 
   /** Removes the secret and the token from text that came from elsewhere. */

@@ -16,6 +16,7 @@ export const FAST: DroneRetryPolicy = {
   maxDelayMs: 20,
   requestTimeoutMs: 1_000,
   syncAttempts: 3,
+  syncWaitMs: 300,
 };
 
 /** Everything written to the console or to stdout/stderr while capturing. */

@@ -3,7 +3,8 @@
  * HTTP server on 127.0.0.1 with an ephemeral port, a bearer-token check, a request log (never the
  * token), injected faults (a status with headers, optionally after serving, or a delay, for N
  * matching requests) and hooks run just before a matching request is served. A subclass routes
- * the requests. Not part of the product.
+ * the requests; a route may also answer later (`defer`), as a server that works while the request
+ * is open does, and learns when the client gave up first. Not part of the product.
  */
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -16,8 +17,24 @@ export interface LoggedRequest {
   body: Record<string, unknown> | undefined;
   /** Whether the bearer token matched (the token itself is not kept). */
   authorized: boolean;
-  /** Status answered; -1 while a delayed answer is pending. */
+  /**
+   * Status answered; -1 while a delayed answer is pending; 499 when the client went away before a
+   * deferred answer (nginx's "client closed request").
+   */
   status: number;
+  /** The query string without "?", when the request had one. */
+  query?: string;
+}
+
+/**
+ * A route's answer given after `delayMs`, computed then. When the client goes away first, `answer`
+ * never runs (`aborted` does): what the route would have done with the request is cancelled.
+ */
+export interface DeferredAnswer {
+  deferred: true;
+  delayMs: number;
+  answer: () => [number, unknown];
+  aborted?: () => void;
 }
 
 export interface Fault {
@@ -49,6 +66,10 @@ export interface RequestHook {
 
 type Matcher = { method?: string; pathPrefix?: string; count: number };
 
+function isDeferred(result: [number, unknown] | DeferredAnswer): result is DeferredAnswer {
+  return !Array.isArray(result) && result.deferred === true;
+}
+
 function matches(m: Matcher, method: string, path: string): boolean {
   return (
     m.count > 0 &&
@@ -73,12 +94,25 @@ export abstract class FakeJsonApi {
     private readonly decodePaths: boolean,
   ) {}
 
-  /** What the API answers to an authorized request: status and JSON body. */
+  /**
+   * What the API answers to an authorized request: status and JSON body, now or later (`defer`).
+   * `query` holds the request's query parameters (a route may ignore it).
+   */
   protected abstract route(
     method: string,
     path: string,
     body: Record<string, unknown> | undefined,
-  ): [number, unknown];
+    query?: URLSearchParams,
+  ): [number, unknown] | DeferredAnswer;
+
+  /** An answer given after `delayMs` unless the client goes away first (see DeferredAnswer). */
+  protected defer(
+    delayMs: number,
+    answer: () => [number, unknown],
+    aborted?: () => void,
+  ): DeferredAnswer {
+    return { deferred: true, delayMs, answer, aborted };
+  }
 
   protected async listen(): Promise<void> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -135,10 +169,12 @@ export abstract class FakeJsonApi {
         body = undefined;
       }
       const method = req.method ?? "GET";
-      const raw = (req.url ?? "/").split("?")[0];
+      const [raw, queryText] = (req.url ?? "/").split("?", 2);
       const path = this.decodePaths ? decodeURI(raw) : raw;
+      const query = new URLSearchParams(queryText ?? "");
       const authorized = req.headers.authorization === `Bearer ${this.token}`;
       const entry: LoggedRequest = { method, path, body, authorized, status: 0 };
+      if (queryText !== undefined) entry.query = queryText;
       this.requests.push(entry);
       const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         entry.status = status;
@@ -147,11 +183,37 @@ export abstract class FakeJsonApi {
         res.end(payload === undefined ? "" : JSON.stringify(payload));
       };
       const fault = this.takeFault(method, path);
+      /** Answers now, or later for a deferred answer unless the client went away first. */
+      const answerWith = (result: [number, unknown] | DeferredAnswer) => {
+        if (!isDeferred(result)) {
+          send(result[0], result[1]);
+          return;
+        }
+        entry.status = -1;
+        let settled = false;
+        const t = setTimeout(() => {
+          this.pending.delete(t);
+          if (settled) return;
+          settled = true;
+          const [status, payload] = result.answer();
+          send(status, payload);
+        }, result.delayMs);
+        this.pending.add(t);
+        res.on("close", () => {
+          if (settled || res.writableEnded) return;
+          settled = true;
+          clearTimeout(t);
+          this.pending.delete(t);
+          entry.status = 499;
+          result.aborted?.();
+        });
+      };
       const serve = () => {
         if (fault?.status !== undefined) {
           if (fault.afterServing && authorized) {
             this.runHooks(method, path);
-            this.route(method, path, body);
+            const served = this.route(method, path, body, query);
+            if (isDeferred(served)) served.answer();
           }
           const message = fault.message ?? http.STATUS_CODES[fault.status] ?? "error";
           send(fault.status, { message }, fault.headers);
@@ -159,8 +221,7 @@ export abstract class FakeJsonApi {
           send(401, this.unauthorizedBody);
         } else {
           this.runHooks(method, path);
-          const [status, payload] = this.route(method, path, body);
-          send(status, payload);
+          answerWith(this.route(method, path, body, query));
         }
       };
       if (fault?.delayMs) {

@@ -253,6 +253,8 @@ export function planOf(resources: PlanResource[], platform: PlanResource[] = [])
       },
     ],
     summary: { services: 1, resources: resources.length + platform.length },
+    imports: [],
+    retained: {},
     findings: [],
   };
 }

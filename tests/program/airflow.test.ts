@@ -50,7 +50,10 @@ function dagObjects(doc: PlanDocument): PlanResource[] {
 function mockJobIds(doc: PlanDocument, name: string): string[] {
   return resources(service(doc, name), JOB_TYPE)
     .sort((a, b) => (a.name.endsWith("-training") ? -1 : b.name.endsWith("-training") ? 1 : 0))
-    .map((job) => mockOutputs(JOB_TYPE, job.name, job.inputs, { region: "x", githubOrganization: "x" }).id);
+    .map(
+      (job) =>
+        mockOutputs(JOB_TYPE, job.name, job.inputs, { region: "x", githubOrganization: "x" }).id,
+    );
 }
 
 function edit(dir: string, file: string, change: (text: string) => string): void {
@@ -103,7 +106,10 @@ describe("an airflow stack (prod)", () => {
         (x) => x !== undefined,
       );
       expect([...content.matchAll(/schedule="([^"]*)"/g)].map((m) => m[1])).toEqual(schedules);
-      const zones = [s.training.timezone, ...(s.batchPrediction ? [s.batchPrediction.timezone] : [])];
+      const zones = [
+        s.training.timezone,
+        ...(s.batchPrediction ? [s.batchPrediction.timezone] : []),
+      ];
       expect([...content.matchAll(/tz="([^"]*)"/g)].map((m) => m[1])).toEqual(zones);
     }
     expect(String(one(service(prod, "product-recommender"), DAG_TYPE).inputs.content)).toContain(
@@ -121,7 +127,9 @@ describe("an airflow stack (prod)", () => {
 
   it("shows a schedule change as a change of the DAG's content only, updated in place", async () => {
     const dir = copyOfExamples();
-    edit(dir, "product-recommender.yaml", (t) => t.replace('schedule: "0 3 * * 1"', 'schedule: "0 6 * * 2"'));
+    edit(dir, "product-recommender.yaml", (t) =>
+      t.replace('schedule: "0 3 * * 1"', 'schedule: "0 6 * * 2"'),
+    );
     const changed = await runPlan({ stack: "prod", servicesDir: dir });
     const group = diffPlans(prod, changed).groups.find((g) => g.name === "product-recommender")!;
     expect(group.added).toEqual([]);
@@ -199,8 +207,7 @@ describe("stack settings", () => {
   }
 
   it("default the prefix and the connection, and need no bucket with databricks", () => {
-    const s = parseSettings("dev", valid, "f");
-    expect(s).toMatchObject({
+    expect(devSettings).toMatchObject({
       orchestrator: "databricks",
       airflowDagBucket: "",
       airflowDagPrefix: "dags/",
@@ -224,8 +231,12 @@ describe("stack settings", () => {
         airflowConnectionId: "has space",
       }),
     ).toEqual([
-      expect.stringMatching(/^stacks\/Pulumi\.prod\.yaml: mlplatform:airflowDagBucket: invalid value/),
-      expect.stringMatching(/^stacks\/Pulumi\.prod\.yaml: mlplatform:airflowDagPrefix: invalid value/),
+      expect.stringMatching(
+        /^stacks\/Pulumi\.prod\.yaml: mlplatform:airflowDagBucket: invalid value/,
+      ),
+      expect.stringMatching(
+        /^stacks\/Pulumi\.prod\.yaml: mlplatform:airflowDagPrefix: invalid value/,
+      ),
       expect.stringMatching(
         /^stacks\/Pulumi\.prod\.yaml: mlplatform:airflowConnectionId: invalid value/,
       ),
@@ -272,7 +283,7 @@ describe("renderAirflowDag (pure)", () => {
 
   it("refuses non-numeric job ids and non-airflow stacks", () => {
     expect(() =>
-      renderAirflowDag(recommender(), prodSettings, { training: "x\"y", batchPrediction: "2" }),
+      renderAirflowDag(recommender(), prodSettings, { training: 'x"y', batchPrediction: "2" }),
     ).toThrow(RenderError);
     expect(() => renderAirflowDag(recommender(), prodSettings, { training: "1" })).toThrow(
       "the batch-prediction job's id undefined is not a Databricks job id",
@@ -332,7 +343,8 @@ for stmt in tree.body:
     call = stmt.items[0].context_expr
     dag = {k.arg: value(k.value, names) for k in call.keywords}
     dag["class"] = call.func.id
-    dag["tz"] = [value(k.value, names) for k in call.keywords[3].value.keywords if k.arg == "tz"]
+    start = next(k.value for k in call.keywords if k.arg == "start_date")
+    dag["tz"] = [value(k.value, names) for k in start.keywords if k.arg == "tz"]
     dag["operators"] = []
     for inner in stmt.body:
         op = inner.value
@@ -361,7 +373,10 @@ print(json.dumps({"imports": imports, "dags": dags}))
   it("compile, and start exactly the service's jobs with its schedules, retries and e-mails", () => {
     const files: string[] = [];
     for (const s of prodServices) {
-      const file = path.join(dir, path.basename(String(one(service(prod, s.name), DAG_TYPE).inputs.key)));
+      const file = path.join(
+        dir,
+        path.basename(String(one(service(prod, s.name), DAG_TYPE).inputs.key)),
+      );
       fs.writeFileSync(file, String(one(service(prod, s.name), DAG_TYPE).inputs.content));
       files.push(file);
     }
@@ -383,7 +398,13 @@ print(json.dumps({"imports": imports, "dags": dags}))
       const jobs = [
         { suffix: "training", job: s.training, id: outputs.trainingJobId },
         ...(s.batchPrediction
-          ? [{ suffix: "batch_prediction", job: s.batchPrediction, id: outputs.batchPredictionJobId }]
+          ? [
+              {
+                suffix: "batch_prediction",
+                job: s.batchPrediction,
+                id: outputs.batchPredictionJobId,
+              },
+            ]
           : []),
       ];
       expect(found.dags).toEqual(

@@ -26,8 +26,10 @@ describe("the offline plan", () => {
     expect(Object.keys(doc).sort()).toEqual([
       "environment",
       "findings",
+      "imports",
       "platform",
       "project",
+      "retained",
       "services",
       "stack",
       "summary",

@@ -63,6 +63,7 @@ export function entry(overrides: Partial<ServiceEntry> = {}): ServiceEntry {
     notifications: { emails: ["growth@acme-ml.example"] },
     repository: { visibility: "private", topics: [] },
     images: {},
+    adopt: {},
     decommissioned: false,
     ...overrides,
   };
