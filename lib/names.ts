@@ -199,6 +199,97 @@ export function platformNames(environment: string, prefix: string) {
   };
 }
 
+/** Kinds of physical names, with the scope in which two equal names collide. */
+export type NameKind =
+  | "ECR repository"
+  | "S3 bucket"
+  | "IAM role"
+  | "IAM instance profile"
+  | "Databricks job"
+  | "Databricks secret scope"
+  | "Databricks service principal"
+  | "MLflow experiment"
+  | "Unity Catalog model"
+  | "GitHub repository";
+
+/** One physical name and who derives it. */
+export interface OwnedName {
+  kind: NameKind;
+  name: string;
+  /** "platform" or "service <name>". */
+  owner: string;
+}
+
+/**
+ * Every physical name one service derives in one environment (the one place that lists them;
+ * the components take these very names). `adopted` replaces the names of adopted resources;
+ * `model` is the full Unity Catalog name.
+ */
+export function serviceNames(
+  service: string,
+  environment: string,
+  prefix: string,
+  model: string,
+  ownsRepository: boolean,
+  adopted: AdoptedNames = {},
+): OwnedName[] {
+  const n = effectiveNames(service, environment, prefix, adopted);
+  const owner = `service ${service}`;
+  const list: [NameKind, string][] = [
+    ["ECR repository", n.ecrRepository],
+    ["S3 bucket", n.artifactsBucket],
+    ["S3 bucket", n.predictionsBucket],
+    ["IAM role", n.ciRole],
+    ["IAM role", n.clusterRole],
+    ["IAM instance profile", n.instanceProfile],
+    ["Databricks job", n.trainingJob],
+    ["Databricks job", n.batchPredictionJob],
+    ["Databricks secret scope", n.secretScope],
+    ["Databricks service principal", n.servicePrincipal],
+    ["MLflow experiment", n.experimentPath],
+    ["Unity Catalog model", model],
+  ];
+  if (ownsRepository) list.push(["GitHub repository", n.repository]);
+  return list.map(([kind, name]) => ({ kind, name, owner }));
+}
+
+/** The platform's own physical names in an environment: no service may derive one of them. */
+export function platformOwnedNames(environment: string, prefix: string): OwnedName[] {
+  const p = platformNames(environment, prefix);
+  return [
+    { kind: "ECR repository", name: p.baseImageRepository, owner: "platform" },
+    { kind: "IAM role", name: p.imagePromotionRole, owner: "platform" },
+    { kind: "MLflow experiment", name: p.experimentFolder, owner: "platform" },
+  ];
+}
+
+/**
+ * Service names the platform reserves: a service of that name would derive one of the
+ * platform's own names (`base` -> `<prefix>/base-<env>`, the base image's repository).
+ */
+export const RESERVED_SERVICE_NAMES = ["base"] as const;
+
+/**
+ * Names that two owners derive alike in one scope (an environment's account and workspace; S3
+ * bucket names are global, and GitHub repositories belong to the organisation): one message per
+ * later owner, naming both.
+ */
+export function nameCollisions(names: readonly (OwnedName & { scope: string })[]): string[] {
+  const seen = new Map<string, OwnedName & { scope: string }>();
+  const problems: string[] = [];
+  for (const entry of names) {
+    const key = `${entry.kind}\u0000${entry.scope}\u0000${entry.name}`;
+    const first = seen.get(key);
+    if (!first) seen.set(key, entry);
+    else if (first.owner !== entry.owner) {
+      problems.push(
+        `${entry.kind} "${entry.name}" of ${entry.owner} is also the ${entry.kind} of ${first.owner}${entry.scope ? ` (${entry.scope})` : ""}; two owners cannot share one resource`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** Full Unity Catalog name of a service's model in a stack. */
 export function unityCatalogModelName(catalog: string, schema: string, model: string): string {
   return `${catalog}.${schema}.${model}`;

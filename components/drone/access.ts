@@ -184,14 +184,18 @@ export function accessError(
  * HandleSync: `syncer.Sync(r.Context(), viewer)`); with `?async=true` it answers 204 and syncs on
  * a background context. Its end shows in `GET /api/user`: `syncing` back to false and `synced`
  * updated (service/syncer/syncer.go, Sync's deferred update). Waiting longer than the bound is
- * not an error: the caller tries again.
+ * not an error: the caller tries again. `synced` has a resolution of one second, so a sync that
+ * ends in the second the previous one did shows only through `syncing`, or not at all when it
+ * ended before the first poll: then the wait runs to its bound.
  */
 export async function syncRepositoryList(
   connection: DroneConnection,
   subject: string,
   policy: DroneRetryPolicy,
+  /** The user as read just now, if the caller has it: saves one request. */
+  known?: DroneUser,
 ): Promise<void> {
-  const before = await currentUser(connection, subject, policy);
+  const before = known ?? (await currentUser(connection, subject, policy));
   await callDrone(
     connection,
     {

@@ -195,7 +195,7 @@ export function statusAdvice(status: number): string {
     return "Drone refused the token: set a valid token of the platform's machine user with `pulumi config set --secret mlplatform:droneToken`, then run `pulumi up` again.";
   }
   if (status === 403) {
-    return "The token's user lacks permission: Drone answers 403 to an inactive user (handler/api/acl/check.go) and to a user who is not a Drone administrator on administrators' routes (handler/api/acl/acl.go AuthorizeAdmin); the platform's Drone machine user must be an active Drone administrator with admin rights on the service repositories.";
+    return "The token's user lacks permission: Drone answers 403 to an inactive user (handler/api/acl/check.go) and to a user who is not a Drone administrator on administrators' routes (handler/api/acl/acl.go AuthorizeAdmin); the platform's Drone machine user must be a Drone administrator, active, with admin rights on the service repositories.";
   }
   if (status === 501) {
     return "This Drone server does not serve that route: it is the open-source build (built with `-tags oss`), whose handlers for repository and organisation secrets answer 501 Not Implemented (drone/drone handler/api/repos/secrets/none.go, handler/api/secrets/none.go). Run Drone's standard build (the drone/drone image), which serves secrets, then run `pulumi up` again.";

@@ -174,7 +174,7 @@ async function applyRepository(
     }
     // Drone learns of new GitHub repositories only when a user's repository list is synced.
     if (sync > 0) await sleep(backoffDelay(sync, policy));
-    await syncRepositoryList(connection, subject, policy);
+    await syncRepositoryList(connection, subject, policy, sync === 0 ? access.user : undefined);
   }
   const wanted: DroneRepositorySettings = {
     configPath: inputs.configPath,

@@ -8,7 +8,14 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { nameProblems } from "../names";
+import {
+  nameCollisions,
+  nameProblems,
+  OwnedName,
+  physicalNames,
+  platformOwnedNames,
+  serviceNames,
+} from "../names";
 import { displayPath, StackInfo } from "../stacks";
 import { CatalogError } from "./errors";
 import { catalogSchema, checkValue, SchemaProblem } from "./schema";
@@ -107,6 +114,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   }
   problems.push(...platformOwnerProblems(stacks));
   problems.push(...modelSchemaProblems(stacks));
+  if (problems.length === 0) problems.push(...nameRegistryProblems(entries, stacks));
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {
       if (!byName.has(listed))
@@ -200,6 +208,50 @@ function adoptProblems(
     }
   }
   return problems;
+}
+
+/**
+ * One name registry for the whole catalog: every physical name the platform and each service
+ * derive (adopted names included), per scope in which two equal names are one resource: an AWS
+ * account for ECR and IAM, a Databricks workspace for jobs, scopes, principals and experiments,
+ * the organisation for GitHub repositories, and the world for S3 buckets and (metastores being
+ * shared between workspaces) Unity Catalog models.
+ */
+export function nameRegistryProblems(entries: CatalogFile[], stacks: StackInfo[]): string[] {
+  const names: (OwnedName & { scope: string })[] = [];
+  const scopeOf = (kind: OwnedName["kind"], s: StackInfo["settings"]): string => {
+    if (kind === "S3 bucket" || kind === "Unity Catalog model") return "";
+    if (kind === "GitHub repository") return `GitHub organisation ${s.githubOrganization}`;
+    if (kind === "ECR repository" || kind.startsWith("IAM")) {
+      return `AWS account ${s.awsAccountId} ${s.awsRegion}`;
+    }
+    return `workspace ${s.databricksHost}`;
+  };
+  const platforms = new Set<string>();
+  for (const stack of stacks) {
+    const s = stack.settings;
+    const key = `${s.environment}/${s.awsAccountId}/${s.namePrefix}`;
+    if (platforms.has(key)) continue;
+    platforms.add(key);
+    for (const n of platformOwnedNames(s.environment, s.namePrefix)) {
+      names.push({ ...n, owner: `the platform (${stack.file})`, scope: scopeOf(n.kind, s) });
+    }
+  }
+  for (const { entry, file } of entries) {
+    entry.environments.forEach((env, index) => {
+      const stack = stacks.find((s) => s.settings.environment === env && stackSelects(s, entry));
+      if (!stack) return;
+      const s = stack.settings;
+      const adopted = entry.adopt?.[env] ?? {};
+      const model =
+        adopted.registeredModel ??
+        `${s.modelCatalog}.${s.modelSchema}.${physicalNames(entry.name, env, s.namePrefix).registeredModel}`;
+      for (const n of serviceNames(entry.name, env, s.namePrefix, model, index === 0, adopted)) {
+        names.push({ ...n, owner: `${n.owner} (${file}, ${env})`, scope: scopeOf(n.kind, s) });
+      }
+    });
+  }
+  return nameCollisions(names);
 }
 
 /**

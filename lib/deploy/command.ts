@@ -149,6 +149,12 @@ export async function deploy(
   if (!stack) throw new UsageError("--stack is required (e.g. --stack dev)");
   if (!STACK_NAME.test(stack)) throw new UsageError(`--stack ${stack}: not a stack name`);
   if (operation === "destroy") checkDestroyConfirmation(stack, stringFlag(args, "yes-destroy"));
+  const service = stringFlag(args, "service");
+  // One name, or several separated by commas (service names never contain one).
+  const names = service === undefined ? [] : [...new Set(service.split(",").map((n) => n.trim()))];
+  if (names.some((n) => n === "")) {
+    throw new UsageError(`--service ${service}: an empty name (expected name or name,name)`);
+  }
 
   // 1. The tools: the Pulumi CLI (its absence is the first thing said), then the policy pack.
   const workspace = await ctx.openWorkspace();
@@ -183,15 +189,8 @@ export async function deploy(
     ]);
   }
 
-  const service = stringFlag(args, "service");
   let target: string[] | undefined;
-  let names: string[] = [];
   if (service !== undefined) {
-    // One name, or several separated by commas (service names never contain one).
-    names = [...new Set(service.split(",").map((n) => n.trim()))];
-    if (names.some((n) => n === "")) {
-      throw new UsageError(`--service ${service}: an empty name (expected name or name,name)`);
-    }
     const plan = await ctx.plan({ stack, servicesDir: ctx.servicesDir, stacksDir: ctx.stacksDir });
     const known = catalog.map((f) => ({ name: f.entry.name, environments: f.entry.environments }));
     target = [...new Set(names.flatMap((n) => serviceTargets(plan, n, known)))];

@@ -264,7 +264,7 @@ export async function rollback(options: RollbackOptions, io: RollbackIO): Promis
   // 7. The alias must not have moved since it was read.
   const now = await client.versionByAlias(model, CHAMPION);
   const before = champion?.version;
-  if ((now?.version ?? undefined) !== before) {
+  if (now?.version !== before) {
     throw new Refusal(
       `${CHAMPION} moved from ${describe(before)} to ${describe(now?.version)} while rolling back; run again; nothing written`,
     );
@@ -276,10 +276,20 @@ export async function rollback(options: RollbackOptions, io: RollbackIO): Promis
   if (champion) {
     await client.setVersionTag(model, targetNumber, ROLLED_BACK_FROM, String(champion.version));
   }
-  await client.setAlias(model, CHAMPION, targetNumber);
+  try {
+    await client.setAlias(model, CHAMPION, targetNumber);
+  } catch (e) {
+    if (!(e instanceof DatabricksApiError) || !champion) throw e;
+    throw new DatabricksApiError(
+      `${e.message}\n${CHAMPION} is most likely still version ${champion.version}; version ${targetNumber} already carries ${ROLLED_BACK_FROM}=${champion.version} (written just before). Once the cause is fixed, run the same command again: it finds nothing to do if the move did happen, and moves ${CHAMPION} otherwise`,
+      e.endpoint,
+      e.status,
+      e.errorCode,
+    );
+  }
   const after = await client.versionByAlias(model, CHAMPION);
   if (after?.version !== targetNumber) {
-    throw new Refusal(
+    throw new Error(
       `${CHAMPION} was set to version ${targetNumber}, but reads back as ${describe(after?.version)}: someone else moved it at the same time; check the model before running again`,
     );
   }
@@ -427,16 +437,14 @@ async function pinStep(
   const image = `${ecrRepositoryUrl(ctx.info.settings, ctx.repository)}:${gitSha}`;
   if (ctx.entryPin && ctx.entryPin.gitSha === gitSha && ctx.entryPin.digest === digest) {
     out(
-      `image: ${shown} already pins ${image} for ${env}: the jobs already run version ${ctx.target.version}'s image.`,
+      `image: ${shown} already pins ${image} for ${env}, the image version ${ctx.target.version} was trained on.`,
     );
     return;
   }
-  const running = ctx.entryPin
-    ? `${ecrRepositoryUrl(ctx.info.settings, ctx.repository)}:${ctx.entryPin.gitSha}`
-    : "the platform's placeholder (no pin)";
-  out(
-    `image: the ${env} jobs run ${running}; version ${ctx.target.version} was trained on ${image}.`,
-  );
+  const pinned = ctx.entryPin
+    ? `pins ${ecrRepositoryUrl(ctx.info.settings, ctx.repository)}:${ctx.entryPin.gitSha} for ${env}`
+    : `pins no image for ${env} (the jobs run the platform's placeholder)`;
+  out(`image: ${shown} ${pinned}; version ${ctx.target.version} was trained on ${image}.`);
   if (!options.writePin) {
     out(`To run it, pin it in ${shown} by pull request (or run again with --write-pin):`);
     out();

@@ -60,7 +60,7 @@ export function addPrefixSibling(project: Project): void {
 }
 
 export interface FakeCall {
-  method: "selectStack" | "createOrSelectStack" | "createStack" | "run";
+  method: "selectStack" | "createStack" | "run";
   location?: StackLocation;
   operation?: Operation;
   options?: Omit<OperationOptions, "onEvent" | "onOutput">;
@@ -81,12 +81,40 @@ export interface FakeBehaviour {
 }
 
 let sequence = 0;
-export function preEvent(op: string, type: string, name: string): EngineEvent {
+/** A step starting; `diff` is the engine's detailedDiff (property path to diff kind). */
+export function preEvent(
+  op: string,
+  type: string,
+  name: string,
+  diff?: Record<string, string>,
+): EngineEvent {
+  const urn = `urn:pulumi:dev::mlplatform::${type}::${name}`;
+  const detailedDiff = diff
+    ? Object.fromEntries(
+        Object.entries(diff).map(([k, kind]) => [k, { diffKind: kind, inputDiff: true }]),
+      )
+    : undefined;
+  return {
+    sequence: sequence++,
+    timestamp: 0,
+    resourcePreEvent: {
+      metadata: { op, urn, type, provider: "", ...(detailedDiff ? { detailedDiff } : {}) },
+    },
+  } as unknown as EngineEvent;
+}
+
+/** A step ending (the refresh of `preview --refresh` reports what it found here). */
+export function outputsEvent(
+  op: string,
+  type: string,
+  name: string,
+  diffs: string[] = [],
+): EngineEvent {
   const urn = `urn:pulumi:dev::mlplatform::${type}::${name}`;
   return {
     sequence: sequence++,
     timestamp: 0,
-    resourcePreEvent: { metadata: { op, urn, type, provider: "" } },
+    resOutputsEvent: { metadata: { op, urn, type, provider: "", diffs } },
   } as unknown as EngineEvent;
 }
 
@@ -128,10 +156,6 @@ export class FakeWorkspace {
         if (this.behaviour.stackMissing) throw new StackNotInBackendError(location.stackName);
         return stack;
       },
-      createOrSelectStack: async (location) => {
-        this.calls.push({ method: "createOrSelectStack", location });
-        return stack;
-      },
       createStack: async (location, secretsProvider) => {
         this.calls.push({ method: "createStack", location, secretsProvider });
       },
@@ -152,28 +176,41 @@ export interface Harness {
   text(): string;
 }
 
-/** Credentials a developer laptop would have: an AWS profile and the passphrase file. */
+/** The team's state backend in these tests. */
+export const TEAM_BACKEND = "s3://acme-ml-pulumi-state?region=eu-west-1";
+
+/** Credentials a developer laptop would have: an AWS profile, the passphrase file, the backend. */
 export const LAPTOP_ENV = {
   AWS_PROFILE: "ml-dev",
   PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase",
+  PULUMI_BACKEND_URL: TEAM_BACKEND,
 };
+
+/** The file whose presence says `npm ci --prefix policy` ran. */
+export function policyInstalledMarker(project: Project): string {
+  return path.join(project.dir, "policy", "node_modules", "@pulumi", "policy", "package.json");
+}
 
 export function harness(
   project: Project,
   workspace: FakeWorkspace,
   env: Record<string, string | undefined> = LAPTOP_ENV,
   existing: string[] = [],
+  options: { policyInstalled?: boolean } = {},
 ): Harness {
   const out: string[] = [];
   const err: string[] = [];
   const written = new Map<string, string>();
+  const present = [...existing];
+  if (options.policyInstalled !== false) present.push(policyInstalledMarker(project));
   const ctx: DeployContext = {
     env,
     projectDir: project.dir,
     stacksDir: project.stacksDir,
     servicesDir: project.servicesDir,
     homeDir: path.join(project.dir, "home"),
-    exists: (file) => existing.includes(file),
+    exists: (file) => present.includes(file),
+    readFile: (file) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
     makeDir: (dir) => fs.mkdirSync(dir, { recursive: true }),
     writeFile: (file, content) => written.set(file, content),
     openWorkspace: workspace.open,

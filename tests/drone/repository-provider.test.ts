@@ -49,14 +49,15 @@ afterAll(() => {
 });
 
 describe("create", () => {
-  test("activates the repository and applies the secure defaults", async () => {
+  test("activates the repository and applies the defaults (not protected: no pipeline file is signed)", async () => {
     drone.addRepository(SLUG);
     const result = await provider.create(inputs());
     expect(result.id).toBe(SLUG);
     expect(drone.repositories.get(SLUG)).toMatchObject({
       active: true,
       config_path: ".drone.yml",
-      protected: true,
+      protected: false,
+      visibility: "private",
       ignore_forks: true,
       ignore_pull_requests: false,
       auto_cancel_pull_requests: true,
@@ -70,7 +71,9 @@ describe("create", () => {
     ]);
     expect(drone.calls("PATCH", PATH)[0].body).toEqual({
       config_path: ".drone.yml",
-      protected: true,
+      protected: false,
+      trusted: false,
+      visibility: "private",
       ignore_forks: true,
       ignore_pull_requests: false,
       auto_cancel_pull_requests: true,
@@ -85,10 +88,18 @@ describe("create", () => {
     await provider.create(inputs());
     expect(drone.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       `POST ${PATH} 404`,
-      "POST /api/user/repos 200",
+      // Unknown to Drone, or not allowed? The token's user is a Drone admin, whom no access
+      // check refuses, and Drone does not show the repository: unknown, so sync.
+      "GET /api/user 200",
+      `GET ${PATH} 404`,
+      "GET /api/user/repos 200",
+      // Synced in Drone's background, then polled until it ended.
+      "POST /api/user/repos 204",
+      "GET /api/user 200",
       `POST ${PATH} 200`,
       `PATCH ${PATH} 200`,
     ]);
+    expect(drone.calls("POST", "/api/user/repos")[0].query).toBe("async=true");
     expect(drone.repositories.get(SLUG)?.active).toBe(true);
   });
 
@@ -227,7 +238,9 @@ describe("update, diff and read", () => {
     expect((await diff({ server: "https://drone2.example.com" })).replaces).toEqual(["server"]);
     for (const change of [
       { configPath: "ci/.drone.yml" },
-      { protected: false },
+      { protected: true },
+      { trusted: true },
+      { visibility: "internal" as const },
       { ignoreForks: false },
       { ignorePullRequests: true },
       { autoCancelPullRequests: false },
@@ -269,9 +282,9 @@ describe("update, diff and read", () => {
 
   test("read refreshes settings changed in Drone's UI, so the next update restores them", async () => {
     const olds = await created();
-    Object.assign(drone.repositories.get(SLUG)!, { protected: false, timeout: 15 });
+    Object.assign(drone.repositories.get(SLUG)!, { protected: true, timeout: 15 });
     const read = await provider.read!(SLUG, olds);
-    expect(read).toEqual({ id: SLUG, props: { ...olds, protected: false, timeoutMinutes: 15 } });
+    expect(read).toEqual({ id: SLUG, props: { ...olds, protected: true, timeoutMinutes: 15 } });
     const diff = await provider.diff!(SLUG, read.props as DroneRepositoryState, inputs());
     expect(diff.changes).toBe(true);
   });

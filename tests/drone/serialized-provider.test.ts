@@ -111,7 +111,9 @@ test("the serialized repository provider activates a repository from plain node"
   expect(JSON.parse(created.stdout).ok.id).toBe("acme-ml/demand-forecast");
   expect(drone.repositories.get("acme-ml/demand-forecast")).toMatchObject({
     active: true,
-    protected: true,
+    protected: false,
+    trusted: false,
+    visibility: "private",
     timeout: 60,
   });
 });

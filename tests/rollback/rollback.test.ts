@@ -317,6 +317,22 @@ describe("refusals (exit 1, nothing written)", () => {
   });
 });
 
+test("the champion read back after the move is another version: error, exit 1", async () => {
+  fake.addVersion(MODEL, 7, versionTags(sha("7"), digest("7"), "passed", 5));
+  fake.before({
+    method: "GET",
+    pathIncludes: "/aliases/champion",
+    count: 3,
+    run: () => {
+      if (fake.requests.filter((r) => r.method === "GET" && r.path === ALIAS_PATH).length === 3)
+        fake.model(MODEL).aliases.set("champion", 7);
+    },
+  });
+  const r = await runCli(ws, ["product-recommender", "--stack", "prod", "--yes"]);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain("champion was set to version 3, but reads back as version 7");
+});
+
 test("on a terminal, yes moves the champion", async () => {
   const r = await runCli(ws, ["product-recommender", "--stack", "prod"], {
     isTTY: true,
@@ -431,6 +447,16 @@ describe("faults", () => {
     expect(r.delays).toEqual([]);
     expect(champion()).toBe(5);
     expectNoSecrets(r.out + r.err);
+    // The tag went first; the message says so, and that running again is the way out.
+    expect(tagsOf(3).rolled_back_from).toBe("5");
+    expect(r.err).toContain(
+      "champion is most likely still version 5; version 3 already carries rolled_back_from=5",
+    );
+    expect(r.err).toContain("run the same command again");
+    // Once the permission is fixed, the same command finishes the job.
+    const again = await runCli(ws, ["product-recommender", "--stack", "prod", "--yes"]);
+    expect(again.code).toBe(0);
+    expect(champion()).toBe(3);
   });
 
   test("a bad bearer token is a 401 from the API (not retried)", async () => {

@@ -6,6 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { CRON_ALLOWED } from "../../lib/catalog/cron";
 import { loadCatalog, modelSchemaProblems } from "../../lib/catalog/load";
+import { RESERVED_SERVICE_NAMES } from "../../lib/names";
+
+const REPO_ROOT = path.join(__dirname, "..", "..");
 import { readStacks } from "../../lib/stacks";
 import {
   problemLines,
@@ -237,6 +240,34 @@ describe("environments", () => {
       ]);
     },
   );
+});
+
+describe("the name registry", () => {
+  it("refuses a service that would derive a platform name, naming both owners", () => {
+    const base = withLine(1, "name: base");
+    expect(problems(base, "base.yaml")).toEqual([
+      'ECR repository "mlp/base-dev" of service base (F, dev) is also the ECR repository of the platform (stacks/Pulumi.dev.yaml) (AWS account 111111111111 eu-west-1); two owners cannot share one resource',
+    ]);
+  });
+
+  it("refuses an adopted name that another service derives", () => {
+    const dir = writeCatalog({
+      "churn-model.yaml": VALID_ENTRY,
+      "other-model.yaml": `${withLine(1, "name: other-model")}adopt:\n  dev:\n    artifactsBucket: mlp-churn-model-dev-artifacts\n`,
+    });
+    expect(problemsOf(dir).map((p) => p.split(`${dir}/`).join(""))).toEqual([
+      'S3 bucket "mlp-churn-model-dev-artifacts" of service other-model (other-model.yaml, dev) is also the S3 bucket of service churn-model (churn-model.yaml, dev); two owners cannot share one resource',
+    ]);
+  });
+
+  it("lists the reserved service names in the schema's description of name", () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, "services", "schema.json"), "utf8"),
+    );
+    for (const reserved of RESERVED_SERVICE_NAMES) {
+      expect(schema.properties.name.description).toContain(`\`${reserved}\``);
+    }
+  });
 });
 
 describe("model schemas", () => {
