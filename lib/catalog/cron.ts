@@ -68,6 +68,11 @@ function expandField(text: string, spec: FieldSpec): Set<number> {
     const [, range, stepText] = match;
     const step = stepText === undefined ? 1 : Number(stepText);
     if (step < 1) throw new CronError(`${spec.label} step must be at least 1`);
+    if (step > spec.max - spec.min) {
+      throw new CronError(
+        `${spec.label} step ${step} is larger than the field's range ${spec.min}-${spec.max}: it would match only the first value; write that value instead`,
+      );
+    }
     let low: number;
     let high: number;
     if (range === "*") {
@@ -108,11 +113,30 @@ export function parseCron(expression: string): ParsedCron | string {
     if (domRestricted && dowRestricted) {
       return "restricts both day-of-month and day-of-week, which Databricks (Quartz) schedules cannot express; restrict one and leave the other *";
     }
+    const never = neverFires(expanded[2], expanded[3], domRestricted);
+    if (never) return never;
     return { fields, expanded };
   } catch (e) {
     if (e instanceof CronError) return e.message;
     throw e;
   }
+}
+
+/** Longest month lengths (February's 29 occurs in leap years: such a schedule does fire). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_NAMES = FIELDS[3].names!;
+
+/** Why a day-of-month restriction can never meet its months, or undefined when it can. */
+function neverFires(
+  days: Set<number>,
+  months: Set<number>,
+  restricted: boolean,
+): string | undefined {
+  if (!restricted) return undefined;
+  const longest = Math.max(...[...months].map((m) => DAYS_IN_MONTH[m - 1]));
+  if (Math.min(...days) <= longest) return undefined;
+  const named = [...months].sort((a, b) => a - b).map((m) => MONTH_NAMES[m - 1]);
+  return `day-of-month ${[...days].sort((a, b) => a - b).join(",")} never occurs in ${named.join(",")} (at most ${longest} days): the schedule would never fire`;
 }
 
 /** Converts a valid 5-field cron expression to a Databricks (Quartz) cron expression. */

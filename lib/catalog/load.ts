@@ -104,6 +104,7 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
       }
     });
     problems.push(...deliveryProblems(entry, environments, at));
+    problems.push(...valueProblems(entry, at));
     problems.push(...adoptProblems(entry, at, adopted, shown));
     if (problems.length === before) entries.push({ file: shown, entry, digest });
   }
@@ -152,6 +153,55 @@ function deliveryProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Values the schema's patterns cannot judge: time zones against the runtime's IANA database,
+ * GitHub handles case-insensitively (GitHub treats `Alice` and `alice` as one user), and text
+ * that is blank once trimmed.
+ */
+function valueProblems(
+  entry: ServiceEntry,
+  at: (p: (string | number)[], atKey?: boolean) => string,
+): string[] {
+  const problems: string[] = [];
+  const zones: [string[], string | undefined][] = [
+    [["training", "timezone"], entry.training?.timezone],
+    [["batchPrediction", "timezone"], entry.batchPrediction?.timezone],
+  ];
+  for (const [field, zone] of zones) {
+    if (zone !== undefined && !isTimeZone(zone)) {
+      problems.push(
+        `${at(field)}: "${zone}" is not a time zone of the IANA database (e.g. UTC, Europe/Berlin, America/New_York)`,
+      );
+    }
+  }
+  const seen = new Map<string, number>();
+  (entry.owners ?? []).forEach((owner, i) => {
+    const first = seen.get(owner.toLowerCase());
+    if (first !== undefined && entry.owners[first] !== owner) {
+      problems.push(
+        `${at(["owners", i])}: "${owner}" is "${entry.owners[first]}" again (GitHub handles are case-insensitive)`,
+      );
+    } else seen.set(owner.toLowerCase(), i);
+  });
+  for (const field of ["description", "displayName"] as const) {
+    const value = entry[field];
+    if (typeof value === "string" && value.trim() === "") {
+      problems.push(`${at([field])}: is blank (write some text, or leave the field out)`);
+    }
+  }
+  return problems;
+}
+
+/** Whether the runtime's IANA time zone database knows `zone`. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What each adoptable kind is called in messages. */

@@ -98,7 +98,7 @@ export function noBackendError(projectDir: string): DeployError {
     "Use the team's backend, one of:",
     "  pulumi login 's3://<state-bucket>?region=<region>'     (remembered in ~/.pulumi/credentials.json)",
     "  export PULUMI_BACKEND_URL='s3://<state-bucket>?region=<region>'",
-    "  backend: { url: 's3://<state-bucket>?region=<region>' } in Pulumi.yaml   (the same for everyone)",
+    "  backend.url in Pulumi.yaml (`backend:` then `  url: s3://...`): the same for everyone",
     `or, to try things alone on this machine, add --local (state in ${path.join(projectDir, LOCAL_STATE_DIR)}).`,
     'See docs/deploy.md, "2. State backend".',
   ]);

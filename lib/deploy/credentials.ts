@@ -77,11 +77,8 @@ export function backendCredentialProblems(
         "(a file holding the passphrase) or PULUMI_CONFIG_PASSPHRASE.",
     );
   }
-  if (
-    backend.service &&
-    !set(env, "PULUMI_ACCESS_TOKEN") &&
-    !ctx.exists(path.join(env.PULUMI_HOME || path.join(ctx.homeDir, ".pulumi"), "credentials.json"))
-  ) {
+  // `pulumi login` keeps the token in credentials.json (read with the backend: Backend.loggedIn).
+  if (backend.service && !set(env, "PULUMI_ACCESS_TOKEN") && !backend.loggedIn) {
     problems.push(
       `Pulumi Cloud (${backend.shown}): not logged in. Set PULUMI_ACCESS_TOKEN or run \`pulumi login\`.`,
     );

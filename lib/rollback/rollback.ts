@@ -400,7 +400,7 @@ async function checkImage(
   }
   if (gitSha && !lookup.tags.includes(gitSha)) {
     out(
-      `note: ${repository} holds ${digest}, but not under the tag ${gitSha} (tags: ${lookup.tags.join(", ") || "none"}); a pin's pulumi up adds the tag`,
+      `note: ${repository} holds ${digest}, but not under the tag ${gitSha} (tags: ${lookup.tags.join(", ") || "none"}); the jobs run ${repository}:${gitSha} once pinned (docs/image-promotion.md)`,
     );
   }
 }

@@ -343,7 +343,7 @@ export class UcClient {
         code,
       );
     }
-    /* istanbul ignore next: the loop always returns or throws */
+    // Not reached: the last attempt returns or throws.
     throw new Error(`${endpoint}: ${lastProblem}`);
   }
 

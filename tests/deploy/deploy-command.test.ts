@@ -608,7 +608,7 @@ describe("stacks are selected, never created (only npm run new-stack creates)", 
       expect(await runDeployCommand(argv, h.ctx)).toBe(1);
       expect(fake.runs).toEqual([]);
       expect(fake.calls.map((c) => c.method)).toEqual(["selectStack"]);
-      expect(h.err.slice(2).join("\n")).toBe(
+      expect(h.err.slice(1).join("\n")).toBe(
         `error: stack "dev" has no state in the backend ${TEAM_BACKEND} (from PULUMI_BACKEND_URL), so there is nothing to ${argv[0]}; the deploy commands never create a stack.\n` +
           "If this is the stack's first deployment, create it in this backend first: npm run new-stack -- --name dev --existing --secrets-provider 'passphrase'\n" +
           'If it was deployed before, it lives in another backend: check PULUMI_BACKEND_URL (docs/deploy.md, "2. State backend").',

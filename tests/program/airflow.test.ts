@@ -370,6 +370,25 @@ print(json.dumps({"imports": imports, "dags": dags}))
     return result.stdout;
   }
 
+  it("keep a hostile description one intact Python string", () => {
+    const hostile =
+      'He said "hi": {{ x }} {% raw %} it\'s a \\ backslash\\n """ triple\nnew line # not a comment 🚀 naïve \u2028';
+    const service = prodServices.find((s) => s.name === "product-recommender")!;
+    const file = path.join(dir, "hostile_prod.py");
+    fs.writeFileSync(
+      file,
+      renderAirflowDag({ ...service, description: hostile }, prodSettings, {
+        training: "1",
+        batchPrediction: "2",
+      }).content,
+    );
+    python(["-m", "py_compile", file]);
+    const found = JSON.parse(python([path.join(dir, "inspect_dag.py"), file])) as {
+      dags: { description: string }[];
+    };
+    expect(found.dags.map((d) => d.description)).toEqual([hostile, hostile]);
+  });
+
   it("compile, and start exactly the service's jobs with its schedules, retries and e-mails", () => {
     const files: string[] = [];
     for (const s of prodServices) {

@@ -22,7 +22,7 @@ import {
 } from "./fixtures";
 
 const TOP_FIELDS =
-  "name, displayName, description, team, owners, template, environments, training, batchPrediction, evaluation, artifacts, notifications, repository, images, decommissioned";
+  "name, displayName, description, team, owners, template, environments, training, batchPrediction, evaluation, artifacts, notifications, repository, images, adopt, decommissioned";
 const TRAINING_FIELDS =
   "entryPoint, nodeType, workers, timeoutMinutes, retries, schedule, timezone";
 const NAME_RULE =
@@ -240,6 +240,64 @@ describe("environments", () => {
       ]);
     },
   );
+});
+
+describe("values the clouds would refuse or that never run", () => {
+  it.each([
+    [
+      '  schedule: "0 0 31 2 *"',
+      "training.schedule",
+      "day-of-month 31 never occurs in FEB (at most 29 days): the schedule would never fire",
+    ],
+    [
+      '  schedule: "0 0 31 4,6,9,11 *"',
+      "training.schedule",
+      "day-of-month 31 never occurs in APR,JUN,SEP,NOV (at most 30 days): the schedule would never fire",
+    ],
+    [
+      '  schedule: "*/60 * * * *"',
+      "training.schedule",
+      "minute step 60 is larger than the field's range 0-59: it would match only the first value; write that value instead",
+    ],
+  ])("%s is refused with the reason", (line, field, reason) => {
+    const [message] = problems(withLine(7, line));
+    expect(message).toBe(
+      `F:7: ${field}: "${line.split('"')[1]}" is not a valid cron expression: ${reason} (${CRON_ALLOWED})`,
+    );
+  });
+
+  it("accepts February 29th and 30th in months that have it", () => {
+    for (const cron of ["0 0 29 2 *", "0 0 30,31 2,4 *"]) {
+      const dir = writeCatalog({ "churn-model.yaml": withLine(7, `  schedule: "${cron}"`) });
+      expect(loadCatalog(dir, projectStacks())).toHaveLength(1);
+    }
+  });
+
+  it("checks time zones against the IANA database, not a pattern", () => {
+    const entry = `${VALID_ENTRY.replace('  schedule: "0 3 * * 1"', '  schedule: "0 3 * * 1"\n  timezone: Mars/Olympus_Mons')}`;
+    expect(problems(entry)).toEqual([
+      'F:8: training.timezone: "Mars/Olympus_Mons" is not a time zone of the IANA database (e.g. UTC, Europe/Berlin, America/New_York)',
+    ]);
+    const berlin = VALID_ENTRY.replace(
+      '  schedule: "0 3 * * 1"',
+      '  schedule: "0 3 * * 1"\n  timezone: Europe/Berlin',
+    );
+    expect(loadCatalog(writeCatalog({ "churn-model.yaml": berlin }), projectStacks())).toHaveLength(
+      1,
+    );
+  });
+
+  it("treats GitHub handles case-insensitively", () => {
+    expect(problems(withLine(4, "owners: [ann-ml, Ann-ML]"))).toEqual([
+      'F:4: owners[1]: "Ann-ML" is "ann-ml" again (GitHub handles are case-insensitive)',
+    ]);
+  });
+
+  it("refuses text that is blank once trimmed", () => {
+    expect(problems(withLine(2, 'description: "   "'))).toEqual([
+      "F:2: description: is blank (write some text, or leave the field out)",
+    ]);
+  });
 });
 
 describe("the name registry", () => {

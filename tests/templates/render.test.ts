@@ -51,7 +51,7 @@ describe("renderServiceRepository", () => {
     }
   });
 
-  it("marks pipeline, tool configuration, Dockerfile, CODEOWNERS, catalog-info and DAG as managed; code, tests and README as seed", () => {
+  it("marks pipeline, tool configuration, Dockerfile, CODEOWNERS and catalog-info as managed; code, tests and README as seed", () => {
     const files = render(resolved({ name: "churn-model" }, "prod"), prod);
     const kinds = Object.fromEntries(files.map((f) => [f.path, f.kind]));
     for (const managed of [
@@ -60,7 +60,6 @@ describe("renderServiceRepository", () => {
       "Dockerfile",
       "CODEOWNERS",
       "catalog-info.yaml",
-      "dags/churn_model.py",
       "src/churn_model/service_config.py",
       "src/churn_model/gate.py",
     ]) {
@@ -78,7 +77,8 @@ describe("renderServiceRepository", () => {
     ]) {
       expect([seed, kinds[seed]]).toEqual([seed, "seed"]);
     }
-    expect(files.filter((f) => f.path.startsWith("dags/"))).toHaveLength(1);
+    // The Airflow DAG is deployed by the stack to its DAG bucket, never kept in the repository.
+    expect(files.some((f) => f.path.startsWith("dags/"))).toBe(false);
     expect(render(resolved({}, "dev"), dev).some((f) => f.path.startsWith("dags/"))).toBe(false);
   });
 
@@ -361,8 +361,9 @@ describe("npm run render", () => {
         "FROM 000000000000.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-",
       );
       expect(fs.existsSync(path.join(out, "dags"))).toBe(false);
+      // An airflow stack's DAG goes to its DAG bucket (tests/program/airflow.test.ts), not here.
       renderCommand(["product-recommender", "--out", out, "--stack", "prod"]);
-      expect(fs.existsSync(path.join(out, "dags", "product_recommender.py"))).toBe(true);
+      expect(fs.existsSync(path.join(out, "dags"))).toBe(false);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
