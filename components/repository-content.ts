@@ -116,7 +116,9 @@ export class RepositoryContent extends pulumi.ComponentResource {
       {
         ...target,
         branch,
-        ...(repositoryDefaultBranch !== undefined ? { defaultBranch: repositoryDefaultBranch } : {}),
+        ...(repositoryDefaultBranch !== undefined
+          ? { defaultBranch: repositoryDefaultBranch }
+          : {}),
         files: onlyText(files),
         message: "Scaffold the service from the ML platform template",
       },

@@ -79,9 +79,24 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: "githubPlan",
     type: "string",
     description:
-      "The organisation's GitHub plan; secret scanning and push protection are enabled where it allows (enterprise, or public repositories).",
+      "The organisation's GitHub plan: rulesets on private repositories need team or enterprise (free: the default branch is left unprotected, with a warning), internal visibility needs enterprise; secret scanning also needs githubSecretProtection.",
     allowed: ["free", "team", "enterprise"],
     default: "enterprise",
+  },
+  {
+    key: "githubSecretProtection",
+    type: "boolean",
+    description:
+      "The organisation has GitHub Secret Protection (or GitHub Advanced Security with split licensing): secret scanning and push protection are enabled on the service repositories only then (plans team and enterprise); the plan alone does not include them.",
+    default: false,
+  },
+  {
+    key: "githubDefaultBranch",
+    type: "string",
+    description:
+      "The organisation's default branch for new repositories (Settings > Repository defaults): the service repositories' files are rendered for it, and the first commit is refused when GitHub made another.",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    default: "main",
   },
   {
     key: "githubApiUrl",
@@ -282,6 +297,8 @@ export interface StackSettings {
   accountTags: Record<string, string>;
   githubOrganization: string;
   githubPlan: "free" | "team" | "enterprise";
+  githubSecretProtection: boolean;
+  githubDefaultBranch: string;
   githubApiUrl: string;
   droneServer: string;
   droneRunnerRoleArn: string;

@@ -413,7 +413,7 @@ export async function makeCommit(
         // Intermittent, and not "the branch exists" (github/rest-api-description#4887).
         retryOnMessage: /^Reference update failed/i,
         retryOnMessageAdvice:
-          "GitHub kept answering \"Reference update failed\", which it does intermittently for ref creations (github/rest-api-description#4887); run `pulumi up` again.",
+          'GitHub kept answering "Reference update failed", which it does intermittently for ref creations (github/rest-api-description#4887); run `pulumi up` again.',
       });
       if (created.status < 300) return done(commitSha, treeSha);
       const said = gitHubMessage(created.body) ?? "";

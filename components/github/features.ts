@@ -86,7 +86,11 @@ export function githubSettingsProblems(settings: {
  * the GitHub provider's own check of every topic, `^[a-z0-9][a-z0-9-]{0,49}$`
  * (terraform-provider-github v6.13.0 github/resource_github_repository.go, `topics`).
  */
-export const TOPIC_LIMITS = { length: 50, count: 20, pattern: /^[a-z0-9][a-z0-9-]{0,49}$/ } as const;
+export const TOPIC_LIMITS = {
+  length: 50,
+  count: 20,
+  pattern: /^[a-z0-9][a-z0-9-]{0,49}$/,
+} as const;
 
 /**
  * The topics as GitHub accepts them: each longer than 50 characters is cut to 50 (then trailing

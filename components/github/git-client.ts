@@ -368,7 +368,8 @@ export async function callGitHub(
       if (REDIRECTS.includes(status) && !(call.expect ?? []).includes(status)) {
         const header = reply.headers.location;
         const location = Array.isArray(header) ? header[0] : header;
-        const next = location === undefined ? undefined : redirectPath(connection.apiUrl, location, path);
+        const next =
+          location === undefined ? undefined : redirectPath(connection.apiUrl, location, path);
         if (next === undefined || redirects >= MAX_REDIRECTS) {
           throw gitHubError(
             redactText(

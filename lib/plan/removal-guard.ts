@@ -109,7 +109,25 @@ export function checkRemovals(
       );
     }
   }
-  const removedNames = new Set(removedGroups.map((g) => g.name));
+  // The first environment owns the repository, its files and its Drone activation: reordering
+  // `environments` would delete them in one stack and create a second repository in another.
+  const moved = new Set<string>();
+  for (const now of current.services) {
+    const before = base.services.find((s) => s.name === now.name);
+    const [from, to] = [before?.environments[0], now.environments[0]];
+    if (!from || !to || from === to) continue;
+    moved.add(now.name);
+    if (allowed.has(now.name)) {
+      notes.push(
+        `service "${now.name}" moves its first environment from ${from} to ${to} (acknowledged with --${ALLOW_REMOVAL_FLAG}): its repository, template files and Drone activation leave ${from}'s stack (the repository is retained) and ${to}'s stack creates them.`,
+      );
+    } else {
+      problems.push(
+        `${now.file || `services/${now.name}.yaml`}: environments: the first environment of "${now.name}" changes from ${from} to ${to}; the first environment owns the repository, its files and its Drone activation, so this would move them. Keep ${from} first, or acknowledge with --${ALLOW_REMOVAL_FLAG} ${now.name}`,
+      );
+    }
+  }
+  const removedNames = new Set([...removedGroups.map((g) => g.name), ...moved]);
   for (const name of allowed) {
     if (!removedNames.has(name)) {
       problems.push(

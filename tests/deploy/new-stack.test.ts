@@ -2,9 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { runNewStackCommand } from "../../lib/deploy/new-stack";
 import { readStackFile } from "../../lib/stacks";
-import { FakeWorkspace, harness, makeProject } from "./fixtures";
+import { FakeWorkspace, harness, makeProject, TEAM_BACKEND } from "./fixtures";
 
-const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase" };
+const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase", PULUMI_BACKEND_URL: TEAM_BACKEND };
 const FLAGS = [
   "--environment",
   "stg",
@@ -30,6 +30,8 @@ const FLAGS = [
   "https://dbc-stg-1.cloud.databricks.com",
   "--databricksClientId",
   "11111111-2222-3333-4444-555555555555",
+  "--databricksCrossAccountRoleArn",
+  "arn:aws:iam::333333333333:role/databricks-cross-account-stg",
 ];
 
 describe("npm run new-stack", () => {
@@ -64,6 +66,7 @@ describe("npm run new-stack", () => {
         "awsAccountId",
         "awsRegion",
         "databricksClientId",
+        "databricksCrossAccountRoleArn",
         "databricksHost",
         "deployRoleArn",
         "droneRunnerRoleArn",
@@ -74,8 +77,12 @@ describe("npm run new-stack", () => {
         "modelSchema",
         "namePrefix",
         "protectData",
-      ].map((k) => `mlplatform:${k}`),
+      ]
+        .map((k) => `mlplatform:${k}`)
+        .concat("pulumi:disable-default-providers")
+        .sort(),
     );
+    expect(info.config["pulumi:disable-default-providers"]).toEqual(["*"]);
     expect(fs.readFileSync(file, "utf8")).not.toMatch(
       /githubToken|databricksClientSecret|droneToken/,
     );
@@ -85,7 +92,7 @@ describe("npm run new-stack", () => {
         location: {
           stackName: "staging",
           workDir: project.dir,
-          envVars: { PULUMI_BACKEND_URL: `file://${project.dir}/.pulumi-state` },
+          envVars: { PULUMI_BACKEND_URL: TEAM_BACKEND },
         },
         secretsProvider: "awskms://alias/pulumi-mlplatform",
       },
@@ -96,7 +103,7 @@ describe("npm run new-stack", () => {
     );
     expect(h.out).toContain("  pulumi config set --secret mlplatform:droneToken --stack staging");
     expect(h.out).toContain(
-      `created stack staging in file://${project.dir}/.pulumi-state (secrets provider: awskms://alias/pulumi-mlplatform)`,
+      `created stack staging in ${TEAM_BACKEND} (secrets provider: awskms://alias/pulumi-mlplatform)`,
     );
   });
 
@@ -142,9 +149,8 @@ describe("npm run new-stack", () => {
     ).toBe(0);
     expect(fake.opened).toBe(0);
     expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.sandbox.yaml"))).toBe(true);
-    expect(h.out).toContain("  pulumi stack init sandbox --secrets-provider passphrase");
     expect(h.out).toContain(
-      `  export PULUMI_BACKEND_URL=file://${project.dir}/.pulumi-state   # the repository's local state, as npm run up uses`,
+      "  npm run new-stack -- --name sandbox --existing --secrets-provider 'passphrase'",
     );
   });
 
@@ -160,11 +166,11 @@ describe("npm run new-stack", () => {
         h.ctx,
       ),
     ).toBe(1);
-    expect(h.err.join("\n")).toBe(
-      `error: ${path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file)} already exists; nothing was changed. Edit it, or pick another --name.`,
+    expect(h.err.slice(1).join("\n")).toBe(
+      `error: ${path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file)} already exists; nothing was changed. Edit it, or pick another --name; to create the backend's stack for it: npm run new-stack -- --name dev --existing --secrets-provider 'passphrase'.`,
     );
     expect(fs.readFileSync(file, "utf8")).toBe(before);
-    expect(fake.opened).toBe(0);
+    expect(fake.calls).toEqual([]);
   });
 
   it("lists the missing required settings (usage error, nothing written)", async () => {
@@ -236,7 +242,7 @@ describe("npm run new-stack", () => {
         noCli.ctx,
       ),
     ).toBe(1);
-    expect(noCli.err.join("\n")).toContain("curl -fsSL https://get.pulumi.com | sh");
+    expect(noCli.err.join("\n")).toContain("curl -fsSL https://get.pulumi.com | sh -s -- --version");
     expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
   });
 
@@ -266,5 +272,83 @@ describe("npm run new-stack", () => {
       expect(await runNewStackCommand(argv, h.ctx)).toBe(2);
       expect(h.err[0].startsWith(start)).toBe(true);
     }
+  });
+
+  it("checks the CLI before anything else, even before the stack file and its settings", async () => {
+    const project = makeProject();
+    const h = harness(project, new FakeWorkspace({ cliMissing: true }), {});
+    expect(
+      await runNewStackCommand(["--name", "dev", "--secrets-provider", "passphrase"], h.ctx),
+    ).toBe(1);
+    expect(h.err.join("\n")).toMatch(/^error: the Pulumi CLI cannot be run/);
+  });
+
+  it("--existing creates the backend's stack for a committed stack file, and nothing else", async () => {
+    const project = makeProject({ secrets: false });
+    const file = path.join(project.stacksDir, "Pulumi.dev.yaml");
+    const before = fs.readFileSync(file, "utf8");
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake, PASS);
+    const argv = ["--name", "dev", "--existing", "--secrets-provider", "awskms://alias/pulumi-dev"];
+    expect(await runNewStackCommand(argv, h.ctx)).toBe(0);
+    expect(fake.calls).toEqual([
+      {
+        method: "createStack",
+        location: {
+          stackName: "dev",
+          workDir: project.dir,
+          envVars: { PULUMI_BACKEND_URL: TEAM_BACKEND },
+        },
+        secretsProvider: "awskms://alias/pulumi-dev",
+      },
+    ]);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+    expect(h.err[0]).toBe(`state backend: ${TEAM_BACKEND} (from PULUMI_BACKEND_URL)`);
+    expect(h.out).toContain("  pulumi config set --secret mlplatform:githubToken --stack dev");
+    expect(h.out.join("\n")).toContain("commit that change");
+  });
+
+  it("--existing refuses settings flags, a missing file, and another secrets provider than the file's", async () => {
+    const project = makeProject();
+    const cases: [string[], number, string][] = [
+      [
+        ["--name", "dev", "--existing", "--secrets-provider", "passphrase", "--awsRegion", "x"],
+        2,
+        "error: --existing uses the committed stack file as it is: --awsRegion cannot be used with it",
+      ],
+      [
+        ["--name", "qa", "--existing", "--secrets-provider", "passphrase"],
+        1,
+        "For a new environment, run new-stack without --existing.",
+      ],
+      [
+        ["--name", "dev", "--existing", "--secrets-provider", "awskms://alias/other"],
+        1,
+        "already names the secrets provider passphrase",
+      ],
+    ];
+    for (const [argv, code, message] of cases) {
+      const fake = new FakeWorkspace();
+      const h = harness(project, fake, PASS);
+      expect(await runNewStackCommand(argv, h.ctx)).toBe(code);
+      expect(h.err.join("\n")).toContain(message);
+      expect(fake.calls).toEqual([]);
+    }
+  });
+
+  it("without a backend, creates nothing and says how to choose one (or --local)", async () => {
+    const project = makeProject({ secrets: false });
+    const fake = new FakeWorkspace();
+    const h = harness(project, fake, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase" });
+    const argv = ["--name", "qa", "--secrets-provider", "passphrase", ...FLAGS];
+    expect(await runNewStackCommand(argv, h.ctx)).toBe(1);
+    expect(h.err.join("\n")).toContain("no state backend is configured");
+    expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
+
+    const local = harness(project, fake, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase" });
+    expect(await runNewStackCommand([...argv, "--local"], local.ctx)).toBe(0);
+    expect(fake.calls[0].location?.envVars).toEqual({
+      PULUMI_BACKEND_URL: `file://${project.dir}/.pulumi-state`,
+    });
   });
 });

@@ -126,7 +126,7 @@ describe("point 1: every service build ran without waiting for approval", () => 
     } as unknown as DroneRepositoryInputs;
     const { inputs, failures } = await provider.check!(raw, raw);
     expect(failures).toEqual([]);
-    await provider.create(inputs);
+    await provider.create(inputs!);
     // A server whose sync marks repositories trusted, or internal, is put back.
     expect(drone.repositories.get(SLUG)).toMatchObject({
       active: true,
@@ -156,7 +156,7 @@ describe("point 1: every service build ran without waiting for approval", () => 
         protected: true,
       } as DroneRepositoryInputs,
     );
-    await provider.create(inputs);
+    await provider.create(inputs!);
     expect(repo.protected).toBe(true);
     expect(drone.hook(SLUG, { event: "push", config })).toBe("blocked");
     expect(drone.hook(SLUG, { event: "cron", config, trigger: "@cron" })).toBe("pending");

@@ -13,7 +13,31 @@
  * - PATCH of a ref with `force: false` to a commit that does not descend from the ref's head is a
  *   422 "Update is not a fast forward"; POST of a ref that exists is a 422 "Reference already
  *   exists"; unknown objects are 422s;
- * - branch names may hold slashes (refs/heads/platform/template-sync-abc123).
+ * - branch names may hold slashes (refs/heads/platform/template-sync-abc123);
+ * - POST of a ref may fail intermittently with 422 "Reference update failed", creating nothing
+ *   (`failRefCreations`; github/rest-api-description#4887: "Sometimes it works, sometimes it fails
+ *   with HTTP 422 and message property: 'Reference update failed'");
+ * - a renamed or transferred repository redirects its old path to /repositories/{id}/...: 301 for
+ *   GET, 307 for other methods, `location` and a body {"message": "Moved Permanently", "url": ...}
+ *   (`renameRepository`; developer.github.com changes 2015-04-17 "Preview repository redirects"
+ *   and 2015-07-21 "Automatic redirects for renamed repositories"; docs.github.com "Best practices
+ *   for using the REST API", "Follow redirects"; the 307 for a POST as git-machete#1211 and ghi#300
+ *   observed it);
+ * - pull requests: GET pulls filters by `head` (OWNER:BRANCH), `base` and `state` (default open);
+ *   POST pulls of a head that already has an open pull request into the same base is a 422
+ *   {"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom",
+ *   "message": "A pull request already exists for OWNER:BRANCH."}]} (docs.github.com
+ *   "Troubleshooting the REST API", "Validation Failed": errors[] with code `custom` carry a
+ *   message); a head branch that does not exist is errors[] {"resource": "PullRequest", "field":
+ *   "head", "code": "invalid"};
+ * - content creation is limited (`limitContentCreation`): past N content-creating requests in a
+ *   window, a 403 {"message": "You have exceeded a secondary rate limit...", "documentation_url":
+ *   "...#about-secondary-rate-limits"} WITHOUT retry-after or x-ratelimit-* headers ("Rate limits
+ *   for the REST API": "no more than 80 content-generating requests per minute and no more than
+ *   500 content-generating requests per hour"; "If you exceed a secondary rate limit, you will
+ *   receive a 403 or 429 response and an error message that indicates that you exceeded a
+ *   secondary rate limit"; the headers are optional: "If the retry-after response header is
+ *   present..."). Refused requests do not count.
  *
  * Every request is logged (method, path, parsed body, whether the token matched; never the
  * token). Faults can be injected (a status, with headers, or a delay, for N matching requests),
@@ -31,9 +55,22 @@ export interface FakeCommit {
   author: { name: string; email: string; date: string };
 }
 
+export interface FakePullRequest {
+  number: number;
+  /** Branch name, without the owner. */
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+}
+
 export interface FakeRepository {
+  /** GitHub's numeric id: /repositories/{id} reaches the repository whatever its name. */
+  id: number;
   owner: string;
   name: string;
+  pulls: FakePullRequest[];
   /** Branch name (without refs/heads/) -> commit sha. */
   branches: Map<string, string>;
   commits: Map<string, FakeCommit>;
@@ -63,8 +100,24 @@ function objectSha(kind: string, value: unknown): string {
 
 const EPOCH = Date.parse("2024-05-01T09:00:00Z");
 
+/** The body of a secondary rate limit, as GitHub words it. */
+export const SECONDARY_LIMIT_BODY = {
+  message:
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000.",
+  documentation_url:
+    "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+};
+
 export class FakeGitHubServer extends FakeJsonApi {
   readonly repositories = new Map<string, FakeRepository>();
+  /** Old "owner/name" -> the repository's id, after a rename or transfer. */
+  private readonly moved = new Map<string, number>();
+  private nextId = 1000;
+  /** Ref creations still to fail with 422 "Reference update failed". */
+  private refFailures = 0;
+  private contentLimit: { perWindow: number; windowMs: number } | undefined;
+  /** Times of the content-creating requests served (for limitContentCreation). */
+  readonly contentCreations: number[] = [];
   /** Logical clock of commit dates, one second per commit. */
   private clock = 0;
   private constructor(token: string) {
@@ -91,8 +144,10 @@ export class FakeGitHubServer extends FakeJsonApi {
   ): FakeRepository {
     const [owner, name] = slug.split("/");
     const repo: FakeRepository = {
+      id: this.nextId++,
       owner,
       name,
+      pulls: [],
       branches: new Map(),
       commits: new Map(),
       trees: new Map(),
@@ -135,6 +190,35 @@ export class FakeGitHubServer extends FakeJsonApi {
     });
     repo.branches.set(branch, sha);
     return sha;
+  }
+
+  /** Renames (or transfers) a repository: its old path now redirects (see the file comment). */
+  renameRepository(from: string, to: string): void {
+    const repo = this.repo(from);
+    const [owner, name] = to.split("/");
+    this.repositories.delete(from);
+    repo.owner = owner;
+    repo.name = name;
+    this.repositories.set(to, repo);
+    this.moved.set(from, repo.id);
+  }
+
+  /** The next `count` ref creations fail with 422 "Reference update failed" (nothing created). */
+  failRefCreations(count: number): void {
+    this.refFailures = count;
+  }
+
+  /** Refuses content-creating requests past `perWindow` in any `windowMs` (see the file comment). */
+  limitContentCreation(limit: { perWindow: number; windowMs: number }): void {
+    this.contentLimit = limit;
+  }
+
+  /** An open pull request from `head` into `base`, as a person (or an earlier run) opened it. */
+  openPullRequest(slug: string, head: string, base: string, title = "A pull request"): number {
+    const repo = this.repo(slug);
+    const number = repo.pulls.length + 1;
+    repo.pulls.push({ number, head, base, title, body: "", state: "open" });
+    return number;
   }
 
   /** "METHOD path" of every request, in order. */
@@ -207,6 +291,7 @@ export class FakeGitHubServer extends FakeJsonApi {
     method: string,
     path: string,
     body: Record<string, unknown> | undefined,
+    query?: URLSearchParams,
   ): [number, unknown] {
     const notFound: [number, unknown] = [
       404,
@@ -218,32 +303,150 @@ export class FakeGitHubServer extends FakeJsonApi {
     } catch {
       return notFound;
     }
-    if (parts[0] !== "repos" || parts.length < 5 || parts[3] !== "git") return notFound;
-    const repo = this.repositories.get(`${parts[1]}/${parts[2]}`);
+    let repo: FakeRepository | undefined;
+    let rest: string[];
+    if (parts[0] === "repositories" && parts.length >= 2) {
+      repo = [...this.repositories.values()].find((r) => String(r.id) === parts[1]);
+      rest = parts.slice(2);
+    } else if (parts[0] === "repos" && parts.length >= 3) {
+      const slug = `${parts[1]}/${parts[2]}`;
+      repo = this.repositories.get(slug);
+      rest = parts.slice(3);
+      const id = this.moved.get(slug);
+      if (!repo && id !== undefined) {
+        const tail = path.split("/").slice(4).join("/");
+        const url = `${this.url}/repositories/${id}${tail ? `/${tail}` : ""}${query && [...query].length > 0 ? `?${query.toString()}` : ""}`;
+        return [
+          method === "GET" ? 301 : 307,
+          {
+            message: method === "GET" ? "Moved Permanently" : "Temporary Redirect",
+            url,
+            documentation_url: "https://docs.github.com/v3/#http-redirects",
+          },
+        ];
+      }
+    } else {
+      return notFound;
+    }
     if (!repo) return notFound;
     if (repo.hiddenFor > 0) {
       repo.hiddenFor--;
       return notFound;
     }
-    if (repo.commits.size === 0) return [409, { message: "Git Repository is empty." }];
-    const [kind, ...rest] = parts.slice(4);
     const b = body ?? {};
-    if (kind === "ref" && method === "GET" && rest[0] === "heads" && rest.length >= 2) {
-      return this.readRef(repo, rest.slice(1).join("/"));
+    if (rest[0] === "pulls" && rest.length === 1) {
+      if (method === "GET") return this.listPulls(repo, query ?? new URLSearchParams());
+      if (method === "POST") return this.limited() ?? this.createPull(repo, b);
+      return notFound;
     }
-    if (kind === "commits" && method === "GET" && rest.length === 1) {
-      const commit = repo.commits.get(rest[0]);
-      return commit ? [200, commitView(rest[0], commit)] : notFound;
+    if (rest[0] !== "git" || rest.length < 2) return notFound;
+    if (repo.commits.size === 0) return [409, { message: "Git Repository is empty." }];
+    const [kind, ...more] = rest.slice(1);
+    if (method !== "GET") {
+      const refused = this.limited();
+      if (refused) return refused;
     }
-    if (kind === "trees" && method === "POST" && rest.length === 0) return this.writeTree(repo, b);
-    if (kind === "commits" && method === "POST" && rest.length === 0) {
+    if (kind === "ref" && method === "GET" && more[0] === "heads" && more.length >= 2) {
+      return this.readRef(repo, more.slice(1).join("/"));
+    }
+    if (kind === "commits" && method === "GET" && more.length === 1) {
+      const commit = repo.commits.get(more[0]);
+      return commit ? [200, commitView(more[0], commit)] : notFound;
+    }
+    if (kind === "trees" && method === "POST" && more.length === 0) return this.writeTree(repo, b);
+    if (kind === "commits" && method === "POST" && more.length === 0) {
       return this.writeCommit(repo, b);
     }
-    if (kind === "refs" && method === "POST" && rest.length === 0) return this.createRef(repo, b);
-    if (kind === "refs" && method === "PATCH" && rest[0] === "heads" && rest.length >= 2) {
-      return this.updateRef(repo, rest.slice(1).join("/"), b);
+    if (kind === "refs" && method === "POST" && more.length === 0) {
+      if (this.refFailures > 0) {
+        this.refFailures--;
+        return [
+          422,
+          {
+            message: "Reference update failed",
+            documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference",
+          },
+        ];
+      }
+      return this.createRef(repo, b);
+    }
+    if (kind === "refs" && method === "PATCH" && more[0] === "heads" && more.length >= 2) {
+      return this.updateRef(repo, more.slice(1).join("/"), b);
     }
     return notFound;
+  }
+
+  /** A redirect answers with its target in `location` as well as in the body's `url`. */
+  protected answerHeaders(status: number, payload: unknown): Record<string, string> {
+    const url = (payload as { url?: unknown } | undefined)?.url;
+    return [301, 302, 307, 308].includes(status) && typeof url === "string"
+      ? { location: url }
+      : {};
+  }
+
+  /** The secondary-limit 403 when this content-creating request is one too many; else counts it. */
+  private limited(): [number, unknown] | undefined {
+    if (!this.contentLimit) return undefined;
+    const now = Date.now();
+    const recent = this.contentCreations.filter((t) => now - t < this.contentLimit!.windowMs);
+    if (recent.length >= this.contentLimit.perWindow) return [403, SECONDARY_LIMIT_BODY];
+    this.contentCreations.push(now);
+    return undefined;
+  }
+
+  private listPulls(repo: FakeRepository, query: URLSearchParams): [number, unknown] {
+    const head = query.get("head");
+    const base = query.get("base");
+    const state = query.get("state") ?? "open";
+    const found = repo.pulls.filter(
+      (p) =>
+        (head === null || `${repo.owner}:${p.head}` === head) &&
+        (base === null || base === "" || p.base === base) &&
+        (state === "all" || p.state === state),
+    );
+    return [200, found.map((p) => this.pullView(repo, p))];
+  }
+
+  private createPull(repo: FakeRepository, b: Record<string, unknown>): [number, unknown] {
+    const head = String(b.head ?? "").replace(/^[^:]+:/, "");
+    const base = String(b.base ?? "");
+    const failed = (error: Record<string, unknown>): [number, unknown] => [
+      422,
+      {
+        message: "Validation Failed",
+        errors: [error],
+        documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+      },
+    ];
+    if (!repo.branches.has(head))
+      return failed({ resource: "PullRequest", field: "head", code: "invalid" });
+    if (!repo.branches.has(base))
+      return failed({ resource: "PullRequest", field: "base", code: "invalid" });
+    if (repo.pulls.some((p) => p.state === "open" && p.head === head && p.base === base)) {
+      return failed({
+        resource: "PullRequest",
+        code: "custom",
+        message: `A pull request already exists for ${repo.owner}:${head}.`,
+      });
+    }
+    const number = this.openPullRequest(
+      `${repo.owner}/${repo.name}`,
+      head,
+      base,
+      String(b.title ?? ""),
+    );
+    return [201, this.pullView(repo, repo.pulls[number - 1])];
+  }
+
+  private pullView(repo: FakeRepository, p: FakePullRequest): Record<string, unknown> {
+    return {
+      number: p.number,
+      state: p.state,
+      title: p.title,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${p.number}`,
+      head: { ref: p.head, label: `${repo.owner}:${p.head}` },
+      base: { ref: p.base, label: `${repo.owner}:${p.base}` },
+    };
   }
 
   private readRef(repo: FakeRepository, branch: string): [number, unknown] {

@@ -48,6 +48,8 @@ export interface Fault {
   status?: number;
   /** With `status`: the `message` of the error body. Defaults to the status text. */
   message?: string;
+  /** With `status`: the whole error body instead of `{ message }` (an API's `errors[]`, ...). */
+  body?: Record<string, unknown>;
   /** With `status`: serve the request first (its effect happens), then answer with `status`. */
   afterServing?: boolean;
   /** With `status`: response headers (retry-after, x-ratelimit-remaining, ...). */
@@ -104,6 +106,14 @@ export abstract class FakeJsonApi {
     body: Record<string, unknown> | undefined,
     query?: URLSearchParams,
   ): [number, unknown] | DeferredAnswer;
+
+  /**
+   * Response headers of a routed answer (a redirect's `location`, ...). None unless a subclass
+   * says otherwise.
+   */
+  protected answerHeaders(_status: number, _payload: unknown): Record<string, string> {
+    return {};
+  }
 
   /** An answer given after `delayMs` unless the client goes away first (see DeferredAnswer). */
   protected defer(
@@ -186,7 +196,7 @@ export abstract class FakeJsonApi {
       /** Answers now, or later for a deferred answer unless the client went away first. */
       const answerWith = (result: [number, unknown] | DeferredAnswer) => {
         if (!isDeferred(result)) {
-          send(result[0], result[1]);
+          send(result[0], result[1], this.answerHeaders(result[0], result[1]));
           return;
         }
         entry.status = -1;
@@ -196,7 +206,7 @@ export abstract class FakeJsonApi {
           if (settled) return;
           settled = true;
           const [status, payload] = result.answer();
-          send(status, payload);
+          send(status, payload, this.answerHeaders(status, payload));
         }, result.delayMs);
         this.pending.add(t);
         res.on("close", () => {
@@ -216,7 +226,7 @@ export abstract class FakeJsonApi {
             if (isDeferred(served)) served.answer();
           }
           const message = fault.message ?? http.STATUS_CODES[fault.status] ?? "error";
-          send(fault.status, { message }, fault.headers);
+          send(fault.status, fault.body ?? { message }, fault.headers);
         } else if (!authorized) {
           send(401, this.unauthorizedBody);
         } else {

@@ -322,7 +322,7 @@ def value(node, names):
     except ValueError:
         return ast.unparse(node)
 
-tree = ast.parse(open(sys.argv[1]).read())
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
 names = {}
 imports = []
 for stmt in tree.body:

@@ -281,6 +281,30 @@ describe("the removal guard (lib/plan/removal-guard.ts)", () => {
       allowRemoval: parseAllowRemoval(allow || undefined),
     });
 
+  it("refuses a reorder of environments that would move the repository, in any stack, unless acknowledged", () => {
+    const reordered: PlanDocument = structuredClone(devBase);
+    const s = reordered.services.find((x) => x.name === "demand-forecast")!;
+    s.environments = ["staging", "dev"];
+    for (const protectData of [false, true]) {
+      expect(guard(devBase, reordered, protectData)).toEqual({
+        notes: [],
+        problems: [
+          `${s.file}: environments: the first environment of "demand-forecast" changes from dev to staging; the first environment owns the repository, its files and its Drone activation, so this would move them. Keep dev first, or acknowledge with --allow-removal demand-forecast`,
+        ],
+      });
+    }
+    expect(guard(devBase, reordered, true, "demand-forecast")).toEqual({
+      problems: [],
+      notes: [
+        "service \"demand-forecast\" moves its first environment from dev to staging (acknowledged with --allow-removal): its repository, template files and Drone activation leave dev's stack (the repository is retained) and staging's stack creates them.",
+      ],
+    });
+    // Adding an environment at the end moves nothing.
+    const added: PlanDocument = structuredClone(devBase);
+    added.services.find((x) => x.name === "demand-forecast")!.environments.push("qa");
+    expect(guard(devBase, added, true)).toEqual({ problems: [], notes: [] });
+  });
+
   it("refuses removing an active service from a protected stack, saying what to do", () => {
     expect(guard(prodBase, prodWithout, true)).toEqual({
       problems: [
