@@ -181,7 +181,7 @@ describe("npm run new-stack", () => {
       h.ctx,
     );
     expect(code).toBe(2);
-    const first = h.err[0].split("\n")[0];
+    const first = h.err[1].split("\n")[0];
     expect(first).toMatch(
       /^error: missing settings for stack qa: --awsAccountId \(AWS account of this stack/,
     );
@@ -226,7 +226,7 @@ describe("npm run new-stack", () => {
 
   it("needs the passphrase before creating a passphrase stack, and the CLI before writing anything", async () => {
     const project = makeProject();
-    const noPass = harness(project, new FakeWorkspace(), {});
+    const noPass = harness(project, new FakeWorkspace(), { PULUMI_BACKEND_URL: TEAM_BACKEND });
     expect(
       await runNewStackCommand(
         ["--name", "qa", "--secrets-provider", "passphrase", ...FLAGS],

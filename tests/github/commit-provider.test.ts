@@ -349,10 +349,15 @@ describe("create on a new branch (fromBranch)", () => {
     expect(created.map((r) => r.status)).toEqual([422]);
     // The commit made for the refused ref is not the one recorded.
     expect(created[0].body?.sha).not.toBe(first.outs.commitSha);
-    expect(github.sequence().slice(-2)).toEqual([
+    expect(github.sequence().slice(-3)).toEqual([
       `GET ${REPO}/git/ref/heads/${SYNC_BRANCH}`,
       `GET ${REPO}/git/commits/${first.outs.commitSha}`,
+      // An adopted sync branch may already have its pull request: looked up (none here).
+      `GET ${REPO}/pulls`,
     ]);
+    expect(github.requests.at(-1)!.query).toBe(
+      `head=${encodeURIComponent(`acme-ml:${SYNC_BRANCH}`)}&base=main&state=open`,
+    );
   });
 
   test("a branch creation whose answer is lost (502 after it happened) adopts the branch", async () => {
@@ -757,7 +762,8 @@ describe("rateLimitWait", () => {
         now,
       ),
     ).toBe(30_000);
-    expect(rateLimitWait(429, {}, now)).toBe(0);
+    // A 429 without either header is a secondary limit: "wait for at least one minute".
+    expect(rateLimitWait(429, {}, now)).toBe(60_000);
     expect(rateLimitWait(403, { "x-ratelimit-remaining": "12" }, now)).toBeUndefined();
     expect(rateLimitWait(404, { "retry-after": "7" }, now)).toBeUndefined();
   });

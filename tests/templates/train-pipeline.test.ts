@@ -617,6 +617,7 @@ describe("the train pipeline's steps", () => {
       timeout_seconds: 3600,
       idempotency_token: `${SHA}-${BUILD}`,
       email_notifications: { on_failure: ["growth@acme-ml.example"], no_alert_for_skipped_runs: true },
+      access_control_list: [{ group_name: "growth", permission_level: "CAN_MANAGE_RUN" }],
     });
     expect(result.output.split("\n")).toContain(
       `Databricks training run 9001 of image ${IMAGE} (${DIGEST}) submitted: ${server.url}/?o=1234#job/999/run/9001`,
