@@ -1,9 +1,16 @@
-/** The repository's own CI files: parsed, linted with the real yamllint, scripts cross-checked. */
+/**
+ * The repository's own CI files: parsed, linted with the real yamllint, scripts cross-checked, and
+ * held to the rules of the deploy path (docs/deploy.md): documented action inputs only, one pinned
+ * Pulumi CLI, the policy pack on every preview and up, refreshed drift checks, OIDC or instance
+ * roles instead of static keys, no secrets on pull requests, no production deploy from Drone, and
+ * stacks read from stacks/ at run time.
+ */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { PULUMI_CLI_VERSION } from "../../lib/deploy/errors";
 
 const REPO = path.join(__dirname, "..", "..");
 const CI_FILES = [
@@ -105,138 +112,545 @@ describe("yamllint", () => {
   });
 });
 
+/** The Pulumi CLI version of this repository: the @pulumi/pulumi SDK's (lib/deploy/errors.ts). */
+const PULUMI_VERSION = PULUMI_CLI_VERSION;
+
+type Step = {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+};
+type Job = {
+  permissions?: Node;
+  environment?: unknown;
+  needs?: unknown;
+  if?: string;
+  env?: Record<string, unknown>;
+  outputs?: Record<string, string>;
+  strategy?: { matrix?: Node; "fail-fast"?: boolean };
+  steps: Step[];
+};
+
+/**
+ * The inputs of each action at the pinned version: the `inputs:` keys of that version's action.yml,
+ * copied here. The runner only warns about an unknown `with:` key ("Unexpected input"), so a typo or
+ * an input of another version would silently do nothing; every `with:` key must be one of these.
+ */
+const ACTION_INPUTS: Record<string, { source: string; inputs: string[] }> = {
+  // https://github.com/pulumi/actions/blob/v6.6.1/action.yml
+  "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58": {
+    source: "pulumi/actions v6.6.1 action.yml",
+    inputs: [
+      "command",
+      "stack-name",
+      "pulumi-version",
+      "pulumi-version-file",
+      "work-dir",
+      "comment-on-pr",
+      "comment-on-pr-number",
+      "comment-on-summary",
+      "github-token",
+      "cloud-url",
+      "secrets-provider",
+      "parallel",
+      "message",
+      "config-map",
+      "expect-no-changes",
+      "diff",
+      "replace",
+      "exclude",
+      "exclude-dependents",
+      "target",
+      "target-dependents",
+      "policyPacks",
+      "policyPackConfigs",
+      "refresh",
+      "upsert",
+      "remove",
+      "edit-pr-comment",
+      "color",
+      "exclude-protected",
+      "plan",
+      "suppress-outputs",
+      "suppress-progress",
+      "always-include-summary",
+      "continue-on-error",
+      "log-verbosity",
+      "log-flow",
+      "debug",
+    ],
+  },
+  // https://github.com/aws-actions/configure-aws-credentials/blob/v5.1.1/action.yml
+  "aws-actions/configure-aws-credentials@61815dcd50bd041e203e49132bacad1fd04d2708": {
+    source: "aws-actions/configure-aws-credentials v5.1.1 action.yml",
+    inputs: [
+      "aws-region",
+      "role-to-assume",
+      "aws-access-key-id",
+      "aws-secret-access-key",
+      "aws-session-token",
+      "web-identity-token-file",
+      "role-chaining",
+      "audience",
+      "http-proxy",
+      "no-proxy",
+      "mask-aws-account-id",
+      "role-duration-seconds",
+      "role-external-id",
+      "role-session-name",
+      "role-skip-session-tagging",
+      "inline-session-policy",
+      "managed-session-policies",
+      "output-credentials",
+      "output-env-credentials",
+      "unset-current-credentials",
+      "disable-retry",
+      "retry-max-attempts",
+      "special-characters-workaround",
+      "use-existing-credentials",
+      "allowed-account-ids",
+      "force-skip-oidc",
+      "action-timeout-s",
+    ],
+  },
+  // https://github.com/actions/checkout/blob/v4.2.2/action.yml
+  "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": {
+    source: "actions/checkout v4.2.2 action.yml",
+    inputs: [
+      "repository",
+      "ref",
+      "token",
+      "ssh-key",
+      "ssh-known-hosts",
+      "ssh-strict",
+      "ssh-user",
+      "persist-credentials",
+      "path",
+      "clean",
+      "filter",
+      "sparse-checkout",
+      "sparse-checkout-cone-mode",
+      "fetch-depth",
+      "fetch-tags",
+      "show-progress",
+      "lfs",
+      "submodules",
+      "set-safe-directory",
+      "github-server-url",
+    ],
+  },
+  // https://github.com/actions/setup-node/blob/v4.4.0/action.yml
+  "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020": {
+    source: "actions/setup-node v4.4.0 action.yml",
+    inputs: [
+      "always-auth",
+      "node-version",
+      "node-version-file",
+      "architecture",
+      "check-latest",
+      "registry-url",
+      "scope",
+      "token",
+      "cache",
+      "cache-dependency-path",
+      "mirror",
+      "mirror-token",
+    ],
+  },
+  // https://github.com/actions/upload-artifact/blob/v4.6.2/action.yml
+  "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": {
+    source: "actions/upload-artifact v4.6.2 action.yml",
+    inputs: [
+      "name",
+      "path",
+      "if-no-files-found",
+      "retention-days",
+      "compression-level",
+      "overwrite",
+      "include-hidden-files",
+    ],
+  },
+  // https://github.com/actions/download-artifact/blob/v4.3.0/action.yml
+  "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": {
+    source: "actions/download-artifact v4.3.0 action.yml",
+    inputs: [
+      "name",
+      "artifact-ids",
+      "path",
+      "pattern",
+      "merge-multiple",
+      "github-token",
+      "repository",
+      "run-id",
+    ],
+  },
+};
+
+/**
+ * The commands pulumi/actions v6.6.1 runs (src/config.ts makeConfig: getUnionInput('command',
+ * { alternatives: ['up', 'update', 'refresh', 'destroy', 'preview', 'output'] })). Without
+ * `command` it only installs the CLI (src/config.ts installationConfig: command undefined,
+ * pulumiVersion a string; src/main.ts installOnly). `command: version` is refused.
+ */
+const PULUMI_ACTION_COMMANDS = ["up", "update", "refresh", "destroy", "preview", "output"];
+const PULUMI_ACTION = "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58";
+const AWS_ACTION = "aws-actions/configure-aws-credentials@61815dcd50bd041e203e49132bacad1fd04d2708";
+
+const WORKFLOWS = [".github/workflows/infrastructure.yml", ".github/workflows/drift.yml"];
+
+function workflowJobs(file: string): [string, Job][] {
+  const [doc] = documents(file);
+  return Object.entries(doc.jobs as Record<string, Job>);
+}
+
+/** Every `uses:` step of the workflows with where it is. */
+function actionSteps(): { file: string; job: string; step: Step }[] {
+  return WORKFLOWS.flatMap((file) =>
+    workflowJobs(file).flatMap(([job, j]) =>
+      j.steps.filter((s) => s.uses).map((step) => ({ file, job, step })),
+    ),
+  );
+}
+
+/** Problems with the `with:` keys and pulumi/actions commands of a parsed workflow. */
+export function inputProblems(workflow: Node): string[] {
+  const problems: string[] = [];
+  for (const [job, j] of Object.entries(workflow.jobs as Record<string, Job>)) {
+    for (const step of j.steps.filter((s) => s.uses)) {
+      const known = ACTION_INPUTS[step.uses!];
+      if (!known) {
+        problems.push(`${job}: ${step.uses} has no input list in this test (pin a listed version)`);
+        continue;
+      }
+      for (const key of Object.keys(step.with ?? {})) {
+        if (!known.inputs.includes(key)) problems.push(`${job}: ${step.uses}: unknown input ${key}`);
+      }
+      const command = step.with?.command;
+      if (step.uses === PULUMI_ACTION && command !== undefined) {
+        if (!PULUMI_ACTION_COMMANDS.includes(String(command))) {
+          problems.push(`${job}: ${step.uses}: command ${String(command)} is not one it runs`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every string of a CI file that could carry a static AWS key, by name. */
+const STATIC_AWS_KEY =
+  /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|aws[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]session[-_]token/i;
+
+export function staticKeyLines(text: string): string[] {
+  return text.split("\n").filter((line) => STATIC_AWS_KEY.test(line));
+}
+
+describe("GitHub Actions: every action input is one its pinned version documents", () => {
+  it("every action is pinned to a commit with a known input list", () => {
+    const uses = actionSteps().map((a) => a.step.uses!);
+    expect(uses.length).toBeGreaterThan(20);
+    for (const action of uses) {
+      expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(Object.keys(ACTION_INPUTS)).toContain(action);
+    }
+  });
+
+  it("every with: key is an input of the action, and pulumi/actions commands are ones it runs", () => {
+    for (const file of WORKFLOWS) {
+      expect([file, inputProblems(documents(file)[0])]).toEqual([file, []]);
+    }
+  });
+
+  it("catches the old `command: version` and a misspelt input", () => {
+    const text = fs
+      .readFileSync(path.join(REPO, ".github/workflows/drift.yml"), "utf8")
+      .replace(
+        "          pulumi-version: ${{ env.PULUMI_VERSION }}\n",
+        "          command: version\n          pulumi-versoin: ${{ env.PULUMI_VERSION }}\n",
+      );
+    const broken = YAML.parse(text) as Node;
+    expect(inputProblems(broken)).toEqual([
+      `drift: ${PULUMI_ACTION}: unknown input pulumi-versoin`,
+      `drift: ${PULUMI_ACTION}: command version is not one it runs`,
+    ]);
+  });
+
+  it("pulumi/actions runs a command it accepts, or only installs the pinned CLI", () => {
+    const uses = actionSteps().filter((a) => a.step.uses === PULUMI_ACTION);
+    expect(uses.length).toBeGreaterThanOrEqual(5);
+    for (const { job, step } of uses) {
+      const command = step.with?.command;
+      if (command !== undefined) expect([job, PULUMI_ACTION_COMMANDS.includes(String(command))]).toEqual([job, true]);
+      // Install-only mode needs no command and a version; every use pins the same version.
+      expect([job, step.with?.["pulumi-version"]]).toEqual([job, "${{ env.PULUMI_VERSION }}"]);
+    }
+    expect(PULUMI_ACTION_COMMANDS).not.toContain("version");
+  });
+});
+
+describe("one Pulumi CLI version in both CI systems: the SDK's", () => {
+  it("the workflows' PULUMI_VERSION and every Drone step's are @pulumi/pulumi's version", () => {
+    expect(PULUMI_VERSION).toBe(
+      (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      }).dependencies["@pulumi/pulumi"],
+    );
+    for (const file of WORKFLOWS) {
+      const [doc] = documents(file);
+      expect([file, (doc.env as Node).PULUMI_VERSION]).toEqual([file, PULUMI_VERSION]);
+    }
+    const droneVersions = documents(".drone.yml").flatMap((p) =>
+      ((p.steps as DroneStep[]) ?? []).flatMap((s) =>
+        s.environment?.PULUMI_VERSION === undefined ? [] : [s.environment.PULUMI_VERSION],
+      ),
+    );
+    expect(droneVersions.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(droneVersions)).toEqual(new Set([PULUMI_VERSION]));
+  });
+
+  it("every job or step that runs the deploy commands installs the pinned CLI first", () => {
+    const deployCommand = /npm run (preview|up|refresh|destroy)\b/;
+    for (const file of WORKFLOWS) {
+      for (const [name, job] of workflowJobs(file)) {
+        const first = job.steps.findIndex((s) => deployCommand.test(String(s.run ?? "")));
+        if (first < 0) continue;
+        const install = job.steps.findIndex((s) => s.uses === PULUMI_ACTION);
+        expect([name, install >= 0 && install < first]).toEqual([name, true]);
+      }
+    }
+    for (const p of documents(".drone.yml")) {
+      for (const step of (p.steps as DroneStep[]) ?? []) {
+        const text = (step.commands ?? []).join("\n");
+        if (!deployCommand.test(text)) continue;
+        const install = text.indexOf('bash lib/deploy/ci-tools.sh "$PULUMI_VERSION"');
+        expect([step.name, install >= 0 && install < text.search(deployCommand)]).toEqual([step.name, true]);
+      }
+    }
+    const tools = fs.readFileSync(path.join(REPO, "lib/deploy/ci-tools.sh"), "utf8");
+    expect(tools).toContain('curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"');
+    expect(tools).toContain("skopeo");
+    expect(tools).toContain("awscli-exe-linux-");
+  });
+});
+
+describe("the policy pack runs on every real preview and up", () => {
+  it("pulumi/actions previews pass policyPacks: policy; every job that deploys or previews installs the pack", () => {
+    for (const file of WORKFLOWS) {
+      for (const [name, job] of workflowJobs(file)) {
+        for (const step of job.steps.filter((s) => s.uses === PULUMI_ACTION && s.with?.command)) {
+          expect([name, step.with?.policyPacks]).toEqual([name, "policy"]);
+        }
+        const runsPulumi =
+          job.steps.some((s) => /npm run (preview|up)\b/.test(String(s.run ?? ""))) ||
+          job.steps.some((s) => s.uses === PULUMI_ACTION && s.with?.command);
+        if (!runsPulumi) continue;
+        expect([name, job.steps.some((s) => s.run === "npm ci --prefix policy --no-audit --no-fund")]).toEqual([
+          name,
+          true,
+        ]);
+      }
+    }
+    for (const p of documents(".drone.yml")) {
+      for (const step of (p.steps as DroneStep[]) ?? []) {
+        const text = (step.commands ?? []).join("\n");
+        if (!/npm run (preview|up)\b/.test(text)) continue;
+        expect([step.name, text.includes("npm ci --prefix policy")]).toEqual([step.name, true]);
+      }
+    }
+  });
+
+  it("no CI file runs the Pulumi CLI's preview or up directly (which would skip the pack)", () => {
+    for (const file of CI_FILES) {
+      const scripts = documents(file).flatMap((d) => commandTexts(d));
+      expect(scripts.length).toBeGreaterThan(5);
+      const direct = scripts.filter((t) => /(^|[;&|(\s])pulumi (preview|up|update)\b/m.test(t));
+      expect([file, direct]).toEqual([file, []]);
+    }
+  });
+
+  it("policy/ is self-contained: no import leaves the folder", () => {
+    expect(importsLeavingPolicy()).toEqual([]);
+  });
+});
+
+describe("no static AWS access keys in any pipeline", () => {
+  it("no CI file names an access key, secret key or session token", () => {
+    for (const file of CI_FILES) {
+      expect([file, staticKeyLines(fs.readFileSync(path.join(REPO, file), "utf8"))]).toEqual([file, []]);
+    }
+  });
+
+  it("the check catches the keys the pipelines used to take", () => {
+    expect(
+      staticKeyLines(
+        [
+          "      AWS_ACCESS_KEY_ID:",
+          "        from_secret: aws_access_key_id_dev",
+          "          aws-secret-access-key: ${{ secrets.AWS_SECRET }}",
+          "      role-to-assume: x",
+        ].join("\n"),
+      ),
+    ).toHaveLength(3);
+  });
+
+  it("every workflow job that uses AWS assumes a role with OIDC: id-token write, the role from the stack file", () => {
+    let jobsWithAws = 0;
+    for (const file of WORKFLOWS) {
+      for (const [name, job] of workflowJobs(file)) {
+        const aws = job.steps.filter((s) => s.uses === AWS_ACTION);
+        if (aws.length === 0) continue;
+        jobsWithAws++;
+        expect([name, job.permissions?.["id-token"]]).toEqual([name, "write"]);
+        const stackEnv = job.steps.find((s) => s.id === "stack")!;
+        expect(String(stackEnv.run)).toMatch(/lib\/deploy\/ci\.ts stack-env --stack "\$STACK" --role (deploy|preview)/);
+        for (const step of aws) {
+          expect(step.with).toMatchObject({
+            "role-to-assume": "${{ steps.stack.outputs.role-arn }}",
+            "aws-region": "${{ steps.stack.outputs.region }}",
+            "allowed-account-ids": "${{ steps.stack.outputs.account-id }}",
+          });
+        }
+      }
+    }
+    expect(jobsWithAws).toBe(5);
+  });
+
+  it("jobs that deploy run as the stack's deploy role (mlplatform:deployRoleArn), in the stack's environment", () => {
+    const jobs = Object.fromEntries(workflowJobs(".github/workflows/infrastructure.yml"));
+    for (const name of ["deploy", "deploy-production"]) {
+      const job = jobs[name];
+      expect(job.environment).toBe("${{ matrix.stack }}");
+      expect(String(job.steps.find((s) => s.id === "stack")!.run)).toContain("--role deploy");
+      const runs = job.steps.map((s) => s.run).filter((r): r is string => typeof r === "string");
+      expect(runs.filter((r) => r.startsWith("npm run"))).toEqual([
+        'npm run up -- --stack "$STACK"',
+        'npm run preview -- --stack "$STACK" --expect-no-changes',
+      ]);
+      // copy-image.sh runs on `pulumi up`: skopeo and the AWS CLI v2 are checked first.
+      const tools = job.steps.find((s) => s.name === "Tools pulumi up runs")!;
+      expect(tools.run).toContain("skopeo --version");
+      expect(tools.run).toContain("aws --version | grep '^aws-cli/2\\.'");
+    }
+    // Jobs without an environment never get a deploy role.
+    for (const [name, job] of Object.entries(jobs)) {
+      const stackEnv = job.steps.find((s) => s.id === "stack");
+      if (stackEnv && String(stackEnv.run).includes("--role deploy")) {
+        expect([name, job.environment]).toEqual([name, "${{ matrix.stack }}"]);
+      }
+    }
+  });
+
+  it("Drone assumes each stack's deploy role from the runner's instance profile", () => {
+    const drone = documents(".drone.yml");
+    const withAws = drone
+      .flatMap((p) => (p.steps as DroneStep[]) ?? [])
+      .filter((s) => /npm run (up|preview)/.test((s.commands ?? []).join("\n")));
+    expect(withAws.map((s) => s.name)).toEqual(["deploy-nonproduction", "drift-nonproduction"]);
+    for (const step of withAws) {
+      const text = step.commands!.join("\n");
+      expect(text).toContain('aws configure set "profile.deploy-$stack.credential_source" Ec2InstanceMetadata');
+      expect(text).toContain("lib/deploy/ci.ts stack-env --stack");
+      expect(text).toContain("ci.ts list --nonproduction");
+    }
+  });
+});
+
 describe(".drone.yml", () => {
   const pipelines = documents(".drone.yml");
   const byName = new Map(pipelines.map((p) => [p.name as string, p]));
-  type Step = { name: string; commands?: string[]; environment?: Node; when?: Node };
-  const steps = (name: string): Step[] => (byName.get(name)!.steps as Step[]) ?? [];
+  const steps = (name: string): DroneStep[] => (byName.get(name)!.steps as DroneStep[]) ?? [];
   const commands = (name: string): string =>
     steps(name)
       .flatMap((s) => s.commands ?? [])
       .join("\n");
 
-  it("has the four pipelines with their triggers", () => {
-    expect(pipelines.map((p) => p.name)).toEqual([
-      "pull-request",
-      "deploy-dev",
-      "deploy-prod",
-      "drift",
-    ]);
+  it("has the four pipelines with their triggers; deploys and drift on the deploy runner pool", () => {
+    expect(pipelines.map((p) => p.name)).toEqual(["pull-request", "deploy", "promote-refused", "drift"]);
     expect(pipelines.every((p) => p.kind === "pipeline" && p.type === "docker")).toBe(true);
     expect(byName.get("pull-request")!.trigger).toEqual({ event: ["pull_request"] });
-    expect(byName.get("deploy-dev")!.trigger).toEqual({ event: ["push"], branch: ["main"] });
-    expect(byName.get("deploy-prod")!.trigger).toEqual({ event: ["promote"], target: ["prod"] });
+    expect(byName.get("deploy")!.trigger).toEqual({ event: ["push"], branch: ["main"] });
+    expect(byName.get("promote-refused")!.trigger).toEqual({ event: ["promote"] });
     expect(byName.get("drift")!.trigger).toEqual({ event: ["cron"], cron: ["nightly-drift"] });
+    expect(byName.get("deploy")!.node).toEqual({ pool: "deploy" });
+    expect(byName.get("drift")!.node).toEqual({ pool: "deploy" });
+    expect(byName.get("pull-request")!.node).toBeUndefined();
   });
 
-  it("pull requests: install, checks, offline plan diffed against a worktree of the target branch", () => {
+  it("pull requests get no secret (Drone withholds them) and run only offline checks and the offline plan", () => {
+    for (const step of steps("pull-request")) {
+      expect([step.name, step.environment ?? {}]).toEqual([step.name, {}]);
+    }
     const text = commands("pull-request");
-    expect(npmScriptsUsed(text)).toEqual([
-      "lint",
-      "plan",
-      "preview",
-      "test",
-      "typecheck",
-      "validate",
-    ]);
-    expect(text).toContain("npm ci --no-audit --no-fund");
+    expect(npmScriptsUsed(text)).toEqual(["lint", "plan", "test", "typecheck", "validate"]);
     expect(text).toContain("git worktree add --detach /tmp/base FETCH_HEAD");
     expect(text).toContain('--diff "out/base-$stack.json"');
-    expect(text).not.toContain("npm run up");
+    expect(text).toContain('--scope "out/scope-$stack.json"');
+    expect(text).toContain("for file in stacks/Pulumi.*.yaml; do");
+    expect(text).not.toMatch(/api\.github\.com|npm run (up|preview)/);
   });
 
-  it("the plan comment uses the token secret and skips when it is absent (fork pull requests)", () => {
-    const comment = steps("pull-request").find((s) => s.name === "comment-plan")!;
-    expect(comment.environment).toEqual({ GITHUB_TOKEN: { from_secret: "github_token" } });
-    expect(comment.commands![0]).toContain('if [ -z "$GITHUB_TOKEN" ]');
-    expect(comment.commands![0]).toContain("exit 0");
-    expect(comment.commands!.join("\n")).toContain(
-      "https://api.github.com/repos/$DRONE_REPO/issues/$DRONE_PULL_REQUEST/comments",
-    );
-  });
-
-  it("real previews skip with exit 78 without credentials, before installing anything", () => {
-    for (const stack of ["dev", "prod"]) {
-      const step = steps("pull-request").find((s) => s.name === `preview-${stack}`)!;
-      expect(step.commands![0]).toContain("exit 78");
-      expect(step.commands![step.commands!.length - 1]).toContain(
-        `npm run preview -- --stack ${stack} --json out/preview-${stack}.json`,
-      );
+  it("production is never deployed: promotions fail, deploys and drift loop over non-production stacks only", () => {
+    const refuse = steps("promote-refused");
+    expect(refuse.map((s) => s.commands![s.commands!.length - 1])).toEqual(["exit 1"]);
+    expect(refuse[0].environment).toBeUndefined();
+    for (const name of ["deploy", "drift"]) {
+      const text = commands(name);
+      expect(text).toContain("for stack in $(node -r ts-node/register/transpile-only lib/deploy/ci.ts list --nonproduction); do");
     }
+    const text = fs.readFileSync(path.join(REPO, ".drone.yml"), "utf8");
+    expect(text).not.toMatch(/--stack (prod|dev)\b|_prod\b/);
   });
 
-  it("the offline plan writes each stack's preview scope, and the real preview covers only it", () => {
-    const plan = steps("pull-request").find((s) => s.name === "offline-plan")!;
-    expect(plan.commands!.join("\n")).toContain('--scope "out/scope-$stack.json"');
-    for (const stack of ["dev", "prod"]) {
-      const step = steps("pull-request").find((s) => s.name === `preview-${stack}`)!;
-      const [, decide, install, , run] = step.commands!;
-      // Nothing changes in the stack: no preview, and nothing installed for it.
-      expect(decide).toContain(`scope=$(node -p 'require("./out/scope-${stack}.json").preview')`);
-      expect(decide).toContain('if [ "$scope" = "none" ]');
-      expect(decide).toContain("exit 0");
-      expect(install).toContain("get.pulumi.com");
-      // Only services change: exactly their resources; otherwise the whole stack.
-      expect(run).toContain('if [ "$scope" = "services" ]');
-      expect(run).toContain(
-        `--service "$(node -p 'require("./out/scope-${stack}.json").services.join(",")')"`,
-      );
-      expect(run).toContain(
-        `else\n  npm run preview -- --stack ${stack} --json out/preview-${stack}.json\nfi`,
-      );
-      // Drone substitutes ${...} only: the shell variables here are plain $name.
-      expect(step.commands!.join("\n")).not.toMatch(/\$\{(?!\{)/);
-    }
+  it("deploys each non-production stack, then checks it with a no-changes preview", () => {
+    const text = commands("deploy");
+    const up = text.indexOf('npm run up -- --stack "$stack"');
+    const check = text.indexOf('npm run preview -- --stack "$stack" --expect-no-changes');
+    expect(up).toBeGreaterThan(0);
+    expect(check).toBeGreaterThan(up);
   });
 
-  it("deploys dev on merge and prod on promotion, each followed by a no-changes preview", () => {
-    for (const stack of ["dev", "prod"]) {
-      const text = commands(`deploy-${stack}`);
-      const up = text.indexOf(`npm run up -- --stack ${stack}\n`);
-      const check = text.indexOf(`npm run preview -- --stack ${stack} --expect-no-changes`);
-      expect(up).toBeGreaterThan(0);
-      expect(check).toBeGreaterThan(up);
-      expect(text).not.toContain(`--stack ${stack === "dev" ? "prod" : "dev"}`);
-    }
-  });
-
-  it("the nightly drift check previews every stack with --expect-no-changes and reports a failure", () => {
+  it("the nightly drift check refreshes, fails on any change, and reports the Markdown drift reports", () => {
     const text = commands("drift");
-    expect(text).toContain("npm run preview -- --stack dev --expect-no-changes");
-    expect(text).toContain("npm run preview -- --stack prod --expect-no-changes");
+    expect(text).toContain(
+      'npm run preview -- --stack "$stack" --refresh --expect-no-changes \\\n    --markdown "out/drift-$stack.md"',
+    );
     const report = steps("drift").find((s) => s.name === "report-drift")!;
     expect(report.when).toEqual({ status: ["failure"] });
+    expect(report.commands!.join("\n")).toContain('f.startsWith("drift-")');
   });
 
-  it("takes every secret from Drone secrets, never inline", () => {
+  it("takes every secret from Drone secrets, never inline; none on a pull request", () => {
     const secretish = /TOKEN|SECRET|PASSPHRASE|ACCESS_KEY|BACKEND_URL/;
     let checked = 0;
     for (const p of pipelines) {
-      for (const step of (p.steps as Step[]) ?? []) {
+      for (const step of (p.steps as DroneStep[]) ?? []) {
         for (const [key, value] of Object.entries(step.environment ?? {})) {
           if (!secretish.test(key)) continue;
           checked++;
-          expect([key, value]).toEqual([
-            key,
-            { from_secret: expect.stringMatching(/^[a-z0-9_]+$/) },
-          ]);
+          expect(p.name).not.toBe("pull-request");
+          expect([key, value]).toEqual([key, { from_secret: expect.stringMatching(/^[a-z0-9_]+$/) }]);
         }
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(25);
+    expect(checked).toBe(3);
+  });
+
+  it("Drone substitutes ${...}: every one in the commands is escaped as $${...}", () => {
+    for (const p of pipelines) {
+      for (const step of (p.steps as DroneStep[]) ?? []) {
+        const text = (step.commands ?? []).join("\n");
+        expect([step.name, text.match(/(?<!\$)\$\{/g) ?? []]).toEqual([step.name, []]);
+      }
+    }
   });
 });
 
 describe("GitHub Actions workflows", () => {
   const [infra] = documents(".github/workflows/infrastructure.yml");
   const [drift] = documents(".github/workflows/drift.yml");
-  type Job = {
-    permissions?: Node;
-    environment?: unknown;
-    needs?: unknown;
-    if?: string;
-    steps: Node[];
-  };
   const jobs = infra.jobs as Record<string, Job>;
 
   it("read-only by default; write access only where a job needs it", () => {
@@ -248,74 +662,193 @@ describe("GitHub Actions workflows", () => {
       "id-token": "write",
       "pull-requests": "write",
     });
-    expect(jobs["deploy-prod"].permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(jobs.deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(jobs["deploy-production"].permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(jobs["preview-production"].permissions).toEqual({
+      actions: "read",
+      contents: "read",
+      "id-token": "write",
+    });
   });
 
-  it("pins every action to a commit or a release tag, never a branch", () => {
-    const uses = [infra, drift].flatMap((w) =>
-      Object.values(w.jobs as Record<string, Job>).flatMap((j) => j.steps.map((s) => s.uses)),
+  it("no stack name is written in a workflow: every matrix comes from stacks/ at run time", () => {
+    for (const file of WORKFLOWS) {
+      const text = fs.readFileSync(path.join(REPO, file), "utf8");
+      expect([file, /--stack (dev|prod)\b|\[dev, prod\]|stack: (dev|prod)\b/.test(text)]).toEqual([file, false]);
+    }
+    for (const name of ["preview", "deploy"]) {
+      expect(jobs[name].strategy!.matrix).toEqual({
+        stack: "${{ fromJSON(needs.checks.outputs.nonproduction) }}",
+      });
+    }
+    for (const name of ["preview-production", "deploy-production"]) {
+      expect(jobs[name].strategy!.matrix).toEqual({
+        stack: "${{ fromJSON(needs.checks.outputs.production) }}",
+      });
+    }
+    expect(jobs.checks.outputs).toEqual({
+      nonproduction: "${{ steps.matrix.outputs.nonproduction }}",
+      production: "${{ steps.matrix.outputs.production }}",
+    });
+    const driftJob = (drift.jobs as Record<string, Job>).drift;
+    expect(driftJob.strategy!.matrix).toEqual({ stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
+    // A matrix job never starts with an empty list (GitHub refuses an empty matrix).
+    expect(jobs.preview.if).toContain("needs.checks.outputs.nonproduction != '[]'");
+    expect(jobs.deploy.if).toContain("needs.checks.outputs.nonproduction != '[]'");
+    expect(jobs["preview-production"].if).toContain("needs.checks.outputs.production != '[]'");
+    expect(jobs["deploy-production"].if).toContain("needs.checks.outputs.production != '[]'");
+  });
+
+  it("the offline plan covers every stack file and writes the scope the matrix step reads", () => {
+    const plan = jobs.checks.steps.find((s) => String(s.run ?? "").includes("--changed-since"))!;
+    expect(plan.run).toContain("for file in stacks/Pulumi.*.yaml; do");
+    expect(plan.run).toContain('--scope "out/scope-$stack.json"');
+    const steps = jobs.checks.steps;
+    const matrix = steps.findIndex((s) => s.id === "matrix");
+    expect(matrix).toBeGreaterThan(steps.indexOf(plan));
+    expect(steps[matrix].run).toBe(
+      'node -r ts-node/register/transpile-only lib/deploy/ci.ts matrix --scopes out >> "$GITHUB_OUTPUT"',
     );
-    const actions = uses.filter((u): u is string => typeof u === "string");
-    expect(actions.length).toBeGreaterThan(10);
-    for (const action of actions)
-      expect(action).toMatch(/^[\w.-]+\/[\w.-]+@([0-9a-f]{40}|v\d+(\.\d+)*)$/);
   });
 
-  it("previews with the Pulumi action and a PR comment, for same-repository pull requests only", () => {
-    const step = jobs.preview.steps.find((s) => s.uses === "pulumi/actions@v6")!;
+  it("the matrix step, run on a copy of the repository with one more stack file, picks it up", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-matrix-"));
+    for (const entry of ["node_modules", "lib", "components", "package.json", "tsconfig.json"]) {
+      fs.symlinkSync(path.join(REPO, entry), path.join(dir, entry));
+    }
+    fs.cpSync(path.join(REPO, "stacks"), path.join(dir, "stacks"), { recursive: true });
+    const staging = fs
+      .readFileSync(path.join(REPO, "stacks", "Pulumi.dev.yaml"), "utf8")
+      .replace("mlplatform:environment: dev", "mlplatform:environment: stg");
+    fs.writeFileSync(path.join(dir, "stacks", "Pulumi.staging.yaml"), staging);
+    const run = (script: string, scopes: Record<string, string> = {}) => {
+      fs.rmSync(path.join(dir, "out"), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, "out"));
+      for (const [stack, preview] of Object.entries(scopes)) {
+        fs.writeFileSync(path.join(dir, "out", `scope-${stack}.json`), JSON.stringify({ stack, preview }));
+      }
+      const output = path.join(dir, "github-output");
+      fs.writeFileSync(output, "");
+      const r = spawnSync("bash", ["-euo", "pipefail", "-c", script], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, GITHUB_OUTPUT: output },
+      });
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      return Object.fromEntries(
+        fs
+          .readFileSync(output, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf("=")), JSON.parse(l.slice(l.indexOf("=") + 1))]),
+      );
+    };
+    const infraStep = jobs.checks.steps.find((s) => s.id === "matrix")!.run!;
+    expect(run(infraStep)).toEqual({
+      stacks: ["dev", "prod", "staging"],
+      nonproduction: ["dev", "staging"],
+      production: ["prod"],
+    });
+    // Untouched stacks (scope "none" from npm run plan -- --scope) get no job.
+    expect(run(infraStep, { dev: "none", staging: "services", prod: "none" })).toEqual({
+      stacks: ["dev", "prod", "staging"],
+      nonproduction: ["staging"],
+      production: [],
+    });
+    const driftStep = (drift.jobs as Record<string, Job>).stacks.steps.find((s) => s.id === "matrix")!.run!;
+    expect(run(driftStep).stacks).toEqual(["dev", "prod", "staging"]);
+  });
+
+  it("pull requests: a real preview with a PR comment for touched non-production stacks, same repository only", () => {
+    const step = jobs.preview.steps.find((s) => s.uses === PULUMI_ACTION)!;
     expect(step.with).toMatchObject({
       command: "preview",
       "comment-on-pr": true,
       "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policy",
+      target: "${{ steps.scope.outputs.targets }}",
     });
-    expect(jobs.preview.if).toContain(
-      "github.event.pull_request.head.repo.full_name == github.repository",
-    );
+    expect(jobs.preview.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(jobs.preview.if).toContain("github.event_name == 'pull_request'");
+    expect(String(jobs.preview.steps.find((s) => s.id === "stack")!.run)).toContain("--role preview");
+    expect(jobs.preview.environment).toBeUndefined();
   });
 
-  it("previews only what the offline plan's scope names: nothing, the changed services' URNs, or all", () => {
-    const plan = jobs.checks.steps.find((s) => String(s.run ?? "").includes("--changed-since"))!;
-    expect(plan.run).toContain('--scope "out/scope-$stack.json"');
-    const keep = jobs.checks.steps.find((s) => s.uses === "actions/upload-artifact@v4")!;
-    expect(keep.with).toMatchObject({ name: "preview-scope", path: "out/scope-*.json" });
-    const steps = jobs.preview.steps;
-    const fetch = steps.findIndex((s) => s.uses === "actions/download-artifact@v4");
-    const scope = steps.findIndex((s) => s.id === "scope");
-    const action = steps.findIndex((s) => s.uses === "pulumi/actions@v6");
-    expect(fetch).toBeGreaterThanOrEqual(0);
-    expect(fetch).toBeLessThan(scope);
-    expect(scope).toBeLessThan(action);
-    expect(steps[scope].run).toContain("out/scope-${process.env.STACK}.json");
-    expect(steps[scope].run).toContain("GITHUB_OUTPUT");
-    expect(steps[action].if).toBe("steps.scope.outputs.preview != 'none'");
-    expect((steps[action].with as Record<string, unknown>).target).toBe(
-      "${{ steps.scope.outputs.targets }}",
-    );
-    // Nothing is installed or assumed for a stack the change does not touch.
-    for (const s of steps.slice(scope + 1))
-      expect(s.if).toBe("steps.scope.outputs.preview != 'none'");
+  it("production: previewed from main, its environment's protection checked, deployed after approval", () => {
+    const preview = jobs["preview-production"];
+    expect(preview.if).toContain("github.event_name != 'pull_request'");
+    const guard = preview.steps[0];
+    expect(guard.run).toContain('gh api "repos/$REPO/environments/$STACK"');
+    expect(guard.run).toContain('select(.type == "required_reviewers")');
+    expect(guard.run).toContain(".deployment_branch_policy != null");
+    expect(String(preview.steps.find((s) => s.id === "stack")!.run)).toContain("--role preview");
+    const deploy = jobs["deploy-production"];
+    expect(deploy.needs).toEqual(["checks", "deploy", "preview-production"]);
+    expect(deploy.if).toContain("needs.preview-production.result == 'success'");
+    expect(deploy.environment).toBe("${{ matrix.stack }}");
   });
 
-  it("deploys dev, then prod behind the prod environment, each checked with --expect-no-changes", () => {
-    expect(jobs["deploy-dev"].environment).toBe("dev");
-    expect(jobs["deploy-prod"].environment).toBe("prod");
-    expect(jobs["deploy-prod"].needs).toBe("deploy-dev");
-    const runs = (job: Job) =>
-      job.steps.map((s) => s.run).filter((r): r is string => typeof r === "string");
-    expect(runs(jobs["deploy-prod"])).toEqual([
-      "npm ci --no-audit --no-fund",
-      "npm run up -- --stack prod --instance-credentials",
-      "npm run preview -- --stack prod --expect-no-changes --instance-credentials",
-    ]);
-  });
-
-  it("the drift workflow runs nightly for every stack", () => {
+  it("the drift workflow refreshes, fails on any change, and puts the report in the job summary and the issue", () => {
     expect(drift.on).toMatchObject({ schedule: [{ cron: "17 3 * * *" }] });
-    const job = (drift.jobs as Record<string, Job & { strategy: Node }>).drift;
-    expect(job.strategy.matrix).toEqual({ stack: ["dev", "prod"] });
-    expect(strings(job.steps).join("\n")).toContain("--expect-no-changes");
+    const job = (drift.jobs as Record<string, Job>).drift;
+    const check = job.steps.find((s) => String(s.run ?? "").includes("--refresh"))!;
+    expect(check.run).toBe(
+      'npm run preview -- --stack "$STACK" --refresh --expect-no-changes --markdown "out/drift-$STACK.md"',
+    );
+    const summary = job.steps[job.steps.indexOf(check) + 1];
+    expect(summary.if).toBe("always()");
+    expect(summary.run).toContain('cat "out/drift-$STACK.md" >> "$GITHUB_STEP_SUMMARY"');
+    const issue = job.steps[job.steps.indexOf(check) + 2];
+    expect(issue.if).toBe("failure()");
+    expect(issue.run).toContain('cat "out/drift-$STACK.md"');
+    expect(issue.run).toContain("gh issue create");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
   });
 });
+
+/** The shell a CI document runs: GitHub `run:` values and Drone `commands:` entries. */
+function commandTexts(value: unknown, key = ""): string[] {
+  if (typeof value === "string") return key === "run" || key === "commands" ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => commandTexts(v, key));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => commandTexts(v, k));
+  }
+  return [];
+}
+
+/** Relative imports of policy/'s TypeScript files that resolve outside policy/. */
+export function importsLeavingPolicy(root = path.join(REPO, "policy")): string[] {
+  const problems: string[] = [];
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      if (e.name === "node_modules") return [];
+      const full = path.join(dir, e.name);
+      return e.isDirectory() ? walk(full) : e.name.endsWith(".ts") ? [full] : [];
+    });
+  for (const file of walk(root)) {
+    const text = fs.readFileSync(file, "utf8");
+    const specifiers = [
+      ...text.matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']/g),
+      ...text.matchAll(/(?:require|import)\(\s*["']([^"']+)["']\s*\)/g),
+    ].map((m) => m[1]);
+    for (const spec of specifiers) {
+      if (!spec.startsWith(".")) continue;
+      const target = path.resolve(path.dirname(file), spec);
+      if (path.relative(root, target).startsWith("..")) {
+        problems.push(`${path.relative(REPO, file)}: ${spec}`);
+      }
+    }
+  }
+  return problems;
+}
+
+type DroneStep = {
+  name: string;
+  image?: string;
+  commands?: string[];
+  environment?: Record<string, unknown>;
+  when?: Node;
+};
 
 describe("CODEOWNERS", () => {
   const rules = fs
