@@ -146,7 +146,9 @@ export class TrainingJobs extends pulumi.ComponentResource {
           tasks: [
             {
               taskKey: suffix.replace(/-/g, "_"),
-              maxRetries: spec.retries,
+              // Where Airflow triggers the runs its task retries them; retrying here too would
+              // run a failing job (retries + 1) squared times.
+              maxRetries: args.scheduleInDatabricks ? spec.retries : 0,
               minRetryIntervalMillis: 300_000,
               retryOnTimeout: false,
               timeoutSeconds: spec.timeoutMinutes * 60,

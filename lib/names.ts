@@ -210,7 +210,8 @@ export type NameKind =
   | "Databricks service principal"
   | "MLflow experiment"
   | "Unity Catalog model"
-  | "GitHub repository";
+  | "GitHub repository"
+  | "Airflow DAG file";
 
 /** One physical name and who derives it. */
 export interface OwnedName {

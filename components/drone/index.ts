@@ -6,10 +6,7 @@ export { DroneRepositorySecrets } from "./drone-repository-secrets";
 export type { DroneRepositorySecretsArgs, DroneSecretEntryArgs } from "./drone-repository-secrets";
 export type { DroneSecretArgs } from "./drone-secret";
 export { DroneServicePipeline, SERVICE_REPOSITORY_SETTINGS } from "./service-pipeline";
-export type {
-  DroneServicePipelineArgs,
-  DroneServiceRepositorySettings,
-} from "./service-pipeline";
+export type { DroneServicePipelineArgs, DroneServiceRepositorySettings } from "./service-pipeline";
 export { DEFAULT_RETRY_POLICY } from "./client";
 export type { DroneRetryPolicy } from "./client";
 export { DRONE_REPOSITORY_DEFAULTS } from "./validation";

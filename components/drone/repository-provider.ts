@@ -112,9 +112,7 @@ export function settingsFromDrone(body: unknown): DroneRepositorySettings & { ac
     configPath: typeof repo.config_path === "string" ? repo.config_path : "",
     protected: repo.protected === true,
     trusted: repo.trusted === true,
-    visibility: (typeof repo.visibility === "string"
-      ? repo.visibility
-      : "") as DroneRepositorySettings["visibility"],
+    visibility: String(repo.visibility ?? "") as DroneRepositorySettings["visibility"],
     ignoreForks: repo.ignore_forks === true,
     ignorePullRequests: repo.ignore_pull_requests === true,
     autoCancelPullRequests: repo.auto_cancel_pull_requests === true,
@@ -130,7 +128,7 @@ export function settingsFromDrone(body: unknown): DroneRepositorySettings & { ac
  * `message` through). Retrying does not help.
  */
 const WEBHOOK_ADVICE =
-  "Drone could not install its webhook on GitHub (drone/drone handler/api/repos/enable.go answers a failed webhook creation with a 500 carrying GitHub's words), and retrying will not change that: check that the platform's machine user has the Admin role on the GitHub repository and that the organisation's third-party (OAuth App) access policy allows Drone, then run `pulumi up` again.";
+  "Drone's activation failed in its own handler, which answers a 500 carrying the error (drone/drone handler/api/repos/enable.go): almost always the webhook GitHub refused to create, in GitHub's words, which retrying will not change. Check that the platform's machine user has the Admin role on the GitHub repository and that the organisation's third-party (OAuth App) access policy allows Drone; if the message is a database error instead, check the Drone server's log. Then run `pulumi up` again.";
 
 /** The settings that Drone applies for a Drone administrator only (handler/api/repos/update.go). */
 const ADMIN_ONLY_SETTINGS: Partial<Record<keyof DroneRepositorySettings, string>> = {

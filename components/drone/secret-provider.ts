@@ -28,6 +28,7 @@ import {
   isAccessNotFound,
   isDroneError,
   sleep,
+  statusAdvice,
 } from "./client";
 import {
   DroneArgsProblem,
@@ -215,8 +216,17 @@ export async function orgCall(
     policy,
   );
   if (answer.status !== 401) return answer;
-  // Throws the token advice when the token is the problem.
-  const user = await currentUser(connection, where.subject, policy);
+  let user;
+  try {
+    user = await currentUser(connection, where.subject, policy);
+  } catch (e) {
+    // A 401 there too: the token is the problem.
+    if (!isDroneError(e) || e.status !== 401) throw e;
+    throw droneError(
+      `Drone: could not ${call.operation} (${where.subject}): HTTP 401 (Drone says: "Unauthorized"). ${statusAdvice(401)}`,
+      { status: 401, transient: false, attempts: 1 },
+    );
+  }
   const role = call.method === "GET" ? "a member" : "an admin";
   throw droneError(
     `Drone: could not ${call.operation} (${where.subject}): HTTP 401 (Drone says: "Not Found"), which here means not allowed: the token is valid, but ${user.login} is not ${role} of the GitHub organisation ${String(where.namespace)}, and Drone lets only its members read an organisation's secrets and only its admins change them (drone/drone handler/api/acl/org.go, CheckMembership). Make ${user.login} ${role} of ${String(where.namespace)} on GitHub, or a Drone administrator (\`drone user update --admin ${user.login}\`), then run \`pulumi up\` again. Nothing was taken as gone.`,

@@ -356,7 +356,7 @@ export async function makeCommit(
     for (const pr of found) {
       if (typeof pr.number !== "number") continue;
       console.warn(
-        `GitHub: pull request #${pr.number} from ${inputs.branch} into ${inputs.fromBranch} is already open (${subject}). The sync's RepositoryPullRequest cannot adopt it: @pulumi/github creates a new one, which GitHub refuses with HTTP 422 "A pull request already exists for ${inputs.owner}:${inputs.branch}." Close #${pr.number} on GitHub (the next \`pulumi up\` opens a new one), or import it: pulumi import github:index/repositoryPullRequest:RepositoryPullRequest <the sync pull request's name> ${inputs.owner}:${inputs.repository}:${pr.number} --parent <its RepositoryContent's URN> (see docs/templates.md).`,
+        `GitHub: pull request #${pr.number} from ${inputs.branch} into ${inputs.fromBranch} is already open (${subject}). The sync's RepositoryPullRequest cannot adopt it: @pulumi/github creates a new one, which GitHub refuses with HTTP 422 "A pull request already exists for ${inputs.owner}:${inputs.branch}." Close #${pr.number} on GitHub (the next \`pulumi up\` opens a new one), or import it: pulumi import github:index/repositoryPullRequest:RepositoryPullRequest <the sync pull request's name> ${inputs.owner}:${inputs.repository}:${pr.number} --protect=false --parent 'content=<URN of its RepositoryContent>' (see docs/templates.md).`,
       );
     }
   };

@@ -20,6 +20,7 @@ import { displayPath, StackInfo } from "../stacks";
 import { CatalogError } from "./errors";
 import { catalogSchema, checkValue, SchemaProblem } from "./schema";
 import { AdoptSpec, CatalogFile, ServiceEntry } from "./types";
+import { airflowDagKey } from "../render/airflow";
 
 /** Explicit limits on hostile input (documented in the README's catalog reference). */
 export const CATALOG_LIMITS = {
@@ -272,6 +273,7 @@ export function nameRegistryProblems(entries: CatalogFile[], stacks: StackInfo[]
   const scopeOf = (kind: OwnedName["kind"], s: StackInfo["settings"]): string => {
     if (kind === "S3 bucket" || kind === "Unity Catalog model") return "";
     if (kind === "GitHub repository") return `GitHub organisation ${s.githubOrganization}`;
+    if (kind === "Airflow DAG file") return `s3://${s.airflowDagBucket}`;
     if (kind === "ECR repository" || kind.startsWith("IAM")) {
       return `AWS account ${s.awsAccountId} ${s.awsRegion}`;
     }
@@ -296,7 +298,15 @@ export function nameRegistryProblems(entries: CatalogFile[], stacks: StackInfo[]
       const model =
         adopted.registeredModel ??
         `${s.modelCatalog}.${s.modelSchema}.${physicalNames(entry.name, env, s.namePrefix).registeredModel}`;
-      for (const n of serviceNames(entry.name, env, s.namePrefix, model, index === 0, adopted)) {
+      const owned = serviceNames(entry.name, env, s.namePrefix, model, index === 0, adopted);
+      if (s.orchestrator === "airflow") {
+        owned.push({
+          kind: "Airflow DAG file",
+          name: airflowDagKey(entry.name, s),
+          owner: `service ${entry.name}`,
+        });
+      }
+      for (const n of owned) {
         names.push({ ...n, owner: `${n.owner} (${file}, ${env})`, scope: scopeOf(n.kind, s) });
       }
     });

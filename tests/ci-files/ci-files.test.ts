@@ -470,10 +470,6 @@ describe("the policy pack runs on every real preview and up", () => {
       expect([file, direct]).toEqual([file, []]);
     }
   });
-
-  it("policy/ is self-contained: no import leaves the folder", () => {
-    expect(importsLeavingPolicy()).toEqual([]);
-  });
 });
 
 describe("no static AWS access keys in any pipeline", () => {
@@ -814,32 +810,6 @@ function commandTexts(value: unknown, key = ""): string[] {
     return Object.entries(value).flatMap(([k, v]) => commandTexts(v, k));
   }
   return [];
-}
-
-/** Relative imports of policy/'s TypeScript files that resolve outside policy/. */
-export function importsLeavingPolicy(root = path.join(REPO, "policy")): string[] {
-  const problems: string[] = [];
-  const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-      if (e.name === "node_modules") return [];
-      const full = path.join(dir, e.name);
-      return e.isDirectory() ? walk(full) : e.name.endsWith(".ts") ? [full] : [];
-    });
-  for (const file of walk(root)) {
-    const text = fs.readFileSync(file, "utf8");
-    const specifiers = [
-      ...text.matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']/g),
-      ...text.matchAll(/(?:require|import)\(\s*["']([^"']+)["']\s*\)/g),
-    ].map((m) => m[1]);
-    for (const spec of specifiers) {
-      if (!spec.startsWith(".")) continue;
-      const target = path.resolve(path.dirname(file), spec);
-      if (path.relative(root, target).startsWith("..")) {
-        problems.push(`${path.relative(REPO, file)}: ${spec}`);
-      }
-    }
-  }
-  return problems;
 }
 
 type DroneStep = {

@@ -68,7 +68,9 @@ function setInputs(): DroneSecretSetInputs {
     server: drone.url,
     token: TOKEN,
     repository: SLUG,
-    exposure: Object.fromEntries(names.map((n) => [n, { pullRequest: false, pullRequestPush: false }])),
+    exposure: Object.fromEntries(
+      names.map((n) => [n, { pullRequest: false, pullRequestPush: false }]),
+    ),
     values: Object.fromEntries(names.map((n) => [n, `${VALUE}-${n}`])),
   };
 }
@@ -129,7 +131,10 @@ describe("the fake answers like Drone's access checks", () => {
     expect(await get(`${PATH}/secrets/x`)).toEqual([404, { message: "Not Found" }]);
     // Write: a missing secret is the handler's own 404, with the store's words.
     drone.repositories.get(SLUG)!.permissions = { ...WRITE };
-    expect(await get(`${PATH}/secrets/x`)).toEqual([404, { message: "sql: no rows in result set" }]);
+    expect(await get(`${PATH}/secrets/x`)).toEqual([
+      404,
+      { message: "sql: no rows in result set" },
+    ]);
     drone.tokenIsAdmin = true;
     drone.repositories.get(SLUG)!.permissions = { ...NONE };
     expect((await get(PATH, "PATCH"))[0]).toBe(200);
@@ -278,7 +283,9 @@ describe("DroneSecret", () => {
       } as DroneSecretState),
     );
     errors.push(error.message);
-    expect(error.message).toContain("Drone refused the token");
+    expect(error.message).toBe(
+      'Drone: could not read secret "databricks_client_secret" (organisation acme-ml): HTTP 401 (Drone says: "Unauthorized"). Drone refused the token: set a valid token of the platform\'s machine user with `pulumi config set --secret mlplatform:droneToken`, then run `pulumi up` again.',
+    );
   });
 });
 

@@ -396,9 +396,9 @@ describe("the default branch is GitHub's (point 4)", () => {
     const provider = gitCommitProvider(FAST);
     const check = (news: Partial<GitCommitInputs>) =>
       provider.check!({} as GitCommitInputs, { ...inputs(), ...news } as GitCommitInputs);
-    expect((await check({ defaultBranch: "trunk" })).failures.map((f) => f.property)).toEqual([
-      "defaultBranch",
-    ]);
+    expect(
+      ((await check({ defaultBranch: "trunk" })).failures ?? []).map((f) => f.property),
+    ).toEqual(["defaultBranch"]);
     expect((await check({ defaultBranch: "main" })).failures).toEqual([]);
     expect(
       (await check({ defaultBranch: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).failures,

@@ -55,8 +55,9 @@ async function settle(repo: SourceRepository): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-function ofType(type: string): Registration[] {
-  return registered.filter((r) => r.type === type);
+/** Registrations of a type, of the component named `prefix` (other tests' late ones excluded). */
+function ofType(type: string, prefix: string): Registration[] {
+  return registered.filter((r) => r.type === type && r.name.startsWith(prefix));
 }
 
 beforeEach(() => recorder.reset());
@@ -66,16 +67,16 @@ describe("a decommissioned service's repository is archived (point 1)", () => {
     const repo = new SourceRepository("churn-repo", args({ archived: true }));
     expect(repo.protectDefaultBranch()).toBeUndefined();
     await settle(repo);
-    const [declared] = ofType(REPO);
+    const [declared] = ofType(REPO, "churn-repo");
     // retainOnDelete skips the provider's delete, and with it archive_on_destroy: the archive is
     // asked for as an update of the repository instead.
     expect(declared.inputs).toMatchObject({ archived: true, archiveOnDestroy: true });
     expect(declared.options.retainOnDelete).toBe(true);
     // The provider refuses vulnerability alerts and rulesets on an archived repository.
-    expect(ofType(ALERTS)).toEqual([]);
-    expect(ofType(RULESET)).toEqual([]);
+    expect(ofType(ALERTS, "churn-repo")).toEqual([]);
+    expect(ofType(RULESET, "churn-repo")).toEqual([]);
     // The team keeps its access (read-only now).
-    expect(ofType(TEAM)).toHaveLength(1);
+    expect(ofType(TEAM, "churn-repo")).toHaveLength(1);
   });
 
   test("an active service's repository is not archived and keeps alerts and ruleset", async () => {
@@ -84,9 +85,9 @@ describe("a decommissioned service's repository is archived (point 1)", () => {
     expect(ruleset).toBeDefined();
     await settle(repo);
     await settled(ruleset!.urn);
-    expect(ofType(REPO)[0].inputs.archived).toBeUndefined();
-    expect(ofType(ALERTS)).toHaveLength(1);
-    expect(ofType(RULESET)).toHaveLength(1);
+    expect(ofType(REPO, "active-repo")[0].inputs.archived).toBeUndefined();
+    expect(ofType(ALERTS, "active-repo")).toHaveLength(1);
+    expect(ofType(RULESET, "active-repo")).toHaveLength(1);
   });
 });
 
@@ -97,7 +98,7 @@ describe("features by plan and licence (point 2)", () => {
       args({ organisation: { plan: "enterprise", secretProtection: false } }),
     );
     await settle(repo);
-    expect(ofType(REPO)[0].inputs.securityAndAnalysis).toBeUndefined();
+    expect(ofType(REPO, "no-licence")[0].inputs.securityAndAnalysis).toBeUndefined();
     expect(repo.features).toEqual({ ruleset: true, secretScanning: false });
   });
 
@@ -107,7 +108,7 @@ describe("features by plan and licence (point 2)", () => {
       args({ organisation: { plan: "team", secretProtection: true } }),
     );
     await settle(repo);
-    expect(ofType(REPO)[0].inputs.securityAndAnalysis).toEqual({
+    expect(ofType(REPO, "team-licensed")[0].inputs.securityAndAnalysis).toEqual({
       secretScanning: { status: "enabled" },
       secretScanningPushProtection: { status: "enabled" },
     });
@@ -122,8 +123,8 @@ describe("features by plan and licence (point 2)", () => {
       );
       expect(repo.protectDefaultBranch()).toBeUndefined();
       await settle(repo);
-      expect(ofType(RULESET)).toEqual([]);
-      expect(ofType(REPO)[0].inputs.securityAndAnalysis).toBeUndefined();
+      expect(ofType(RULESET, "free-repo")).toEqual([]);
+      expect(ofType(REPO, "free-repo")[0].inputs.securityAndAnalysis).toBeUndefined();
       expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain(
         "the default branch is NOT protected",
       );
@@ -205,11 +206,11 @@ describe("topics GitHub accepts (point 4)", () => {
       args({ teamSlug: LONG_TEAM, topics: ["ml-service", LONG_TEAM, "sklearn"] }),
     );
     await settle(repo);
-    const topics = ofType(REPO)[0].inputs.topics as string[];
+    const topics = ofType(REPO, "long-team")[0].inputs.topics as string[];
     expect(topics).toEqual(["ml-service", LONG_TEAM.slice(0, 50), "sklearn"]);
     for (const t of topics) expect(t).toMatch(/^[a-z0-9][a-z0-9-]{0,49}$/);
     // The team's access still uses the full slug.
-    expect(ofType(TEAM)[0].inputs.teamId).toBe(LONG_TEAM);
+    expect(ofType(TEAM, "long-team")[0].inputs.teamId).toBe(LONG_TEAM);
   });
 
   test("githubTopics: cut, trailing hyphens dropped, duplicates removed, invalid refused", () => {
@@ -244,7 +245,7 @@ describe("the default branch is GitHub's (point 4)", () => {
     await settle(repo);
     expect(await settled(repo.githubDefaultBranch)).toBe(GITHUB_DEFAULT_BRANCH);
     await settled(content.scaffold.urn);
-    const [commit] = ofType(COMMIT);
+    const [commit] = ofType(COMMIT, "branch-content");
     expect(commit.inputs).toMatchObject({ branch: "main", defaultBranch: GITHUB_DEFAULT_BRANCH });
     expect(repo.defaultBranch).toBe("main");
   });

@@ -77,6 +77,7 @@ describe("stack settings", () => {
     namePrefix: "mlp",
     modelCatalog: "ml_dev",
     modelSchema: "models",
+    databricksCrossAccountRoleArn: "arn:aws:iam::111111111111:role/databricks-cross-account",
     githubOrganization: "acme",
     droneServer: "https://drone.example.com",
     droneRunnerRoleArn: "arn:aws:iam::111111111111:role/runner",
