@@ -39,6 +39,7 @@ import {
   GitHubConnection,
   GitHubRetryPolicy,
   headsPath,
+  redactText,
   repoPath,
 } from "./git-client";
 
@@ -347,12 +348,19 @@ export async function makeCommit(
   const warnOfOpenPullRequest = async () => {
     const head = encodeURIComponent(`${inputs.owner}:${inputs.branch}`);
     const base = encodeURIComponent(inputs.fromBranch ?? "");
-    const list = await call({
-      method: "GET",
-      under: `/pulls?head=${head}&base=${base}&state=open`,
-      operation: `look up the open pull requests from ${inputs.branch}`,
-    });
-    const found = Array.isArray(list.body) ? (list.body as Record<string, unknown>[]) : [];
+    let found: Record<string, unknown>[];
+    try {
+      const list = await call({
+        method: "GET",
+        under: `/pulls?head=${head}&base=${base}&state=open`,
+        operation: `look up the open pull requests from ${inputs.branch}`,
+      });
+      found = Array.isArray(list.body) ? (list.body as Record<string, unknown>[]) : [];
+    } catch (e) {
+      // Only a warning is at stake: the branch is adopted all the same.
+      console.warn(`${(e as Error).message} (the branch is adopted all the same)`);
+      return;
+    }
     for (const pr of found) {
       if (typeof pr.number !== "number") continue;
       console.warn(
@@ -420,7 +428,10 @@ export async function makeCommit(
       if (!/^Reference already exists/i.test(said)) {
         // A ruleset restricting branch creation, a name GitHub refuses...: not an existing branch.
         throw gitHubError(
-          `GitHub: could not create branch ${inputs.branch} (${subject}): HTTP ${created.status}${said ? ` (GitHub says: "${said}")` : ""}. ${gitHubAdvice(created.status)}`,
+          redactText(
+            `GitHub: could not create branch ${inputs.branch} (${subject}): HTTP ${created.status}${said ? ` (GitHub says: "${said}")` : ""}. ${gitHubAdvice(created.status)}`,
+            [inputs.token],
+          ),
           { status: created.status, transient: false, attempts: round },
         );
       }

@@ -335,9 +335,13 @@ export async function callGitHub(
     if (call.createsContent) {
       const slot = paceContentWrite(connection.apiUrl, policy, Date.now());
       if (slot > 0) {
-        if (slot >= 5_000) {
+        // Said at most once a minute for the whole process: a large first deployment queues
+        // hundreds of writes.
+        const said = globalThis as unknown as { __mlplatformGitHubPaceSaid?: number };
+        if (slot >= 5_000 && Date.now() - (said.__mlplatformGitHubPaceSaid ?? 0) >= 60_000) {
+          said.__mlplatformGitHubPaceSaid = Date.now();
           console.warn(
-            `GitHub: ${call.method} ${path}: waiting ${Math.ceil(slot / 1000)} s for a write slot (GitHub allows about 80 content-creating requests a minute and 500 an hour)`,
+            `GitHub: ${call.method} ${path}: waiting ${Math.ceil(slot / 1000)} s for a write slot (GitHub allows about 80 content-creating requests a minute and 500 an hour; the platform makes at most ${policy.contentWritesPerWindow ?? DEFAULT_CONTENT_PACE.contentWritesPerWindow} every ${Math.round((policy.contentWriteWindowMs ?? DEFAULT_CONTENT_PACE.contentWriteWindowMs) / 1000)} s)`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, slot));

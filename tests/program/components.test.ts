@@ -743,6 +743,8 @@ describe("Databricks jobs", () => {
   it("leave scheduling to Airflow when the stack's orchestrator is airflow", () => {
     const job = one(service(prod, "product-recommender"), "databricks:index/job:Job", "-training");
     expect(job.inputs.schedule).toBeUndefined();
+    // Airflow's task retries the run: the Databricks task does not retry as well.
+    expect((job.inputs.tasks as { maxRetries: number }[])[0].maxRetries).toBe(0);
   });
 });
 
