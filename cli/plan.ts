@@ -75,6 +75,12 @@ export async function main(argv: string[]): Promise<number> {
   const servicesDir = stringFlag(args, "services");
   const diffFile = stringFlag(args, "diff");
   const base = diffFile ? readBase(diffFile) : undefined;
+  // A base of another stack would show every resource as removed and added: refuse it.
+  if (base && typeof base.stack === "string" && base.stack !== stack) {
+    throw new UsageError(
+      `--diff ${diffFile}: that plan is of stack ${JSON.stringify(base.stack).slice(0, 80)}, this one of stack ${stack}; diff against a plan of the same stack`,
+    );
+  }
   if (servicesDir && !fs.existsSync(servicesDir))
     throw new UsageError(`--services ${servicesDir}: no such folder`);
 

@@ -820,6 +820,59 @@ type DroneStep = {
   when?: Node;
 };
 
+describe("docs/deploy.md documents what the pipelines need", () => {
+  const doc = fs.readFileSync(path.join(REPO, "docs/deploy.md"), "utf8");
+
+  it("every secret and variable the workflows and Drone read is named in the docs", () => {
+    const names = new Set<string>();
+    for (const file of WORKFLOWS) {
+      const text = fs.readFileSync(path.join(REPO, file), "utf8");
+      for (const m of text.matchAll(/\b(?:secrets|vars)\.([A-Z0-9_]+)/g)) names.add(m[1]);
+    }
+    names.delete("GITHUB_TOKEN");
+    for (const p of documents(".drone.yml")) {
+      for (const step of (p.steps as DroneStep[]) ?? []) {
+        for (const value of Object.values(step.environment ?? {})) {
+          const secret = (value as { from_secret?: string }).from_secret;
+          if (secret) names.add(secret);
+        }
+      }
+    }
+    expect([...names].sort()).toEqual([
+      "PULUMI_BACKEND_URL",
+      "PULUMI_PREVIEW_ROLE_ARNS",
+      "github_token",
+      "pulumi_backend_url",
+    ]);
+    for (const name of names) expect([name, doc.includes(`\`${name}\``)]).toEqual([name, true]);
+  });
+
+  it("the production deploy role's trust policy admits only the prod environment's OIDC token", () => {
+    const section = doc.slice(doc.indexOf("## Production deploys"));
+    const json = /```json\n([\s\S]*?)```/.exec(section)![1];
+    const policy = JSON.parse(json) as {
+      Statement: { Effect: string; Principal: Node; Action: string; Condition: Node }[];
+    };
+    expect(policy.Statement).toHaveLength(1);
+    const [statement] = policy.Statement;
+    expect(statement.Effect).toBe("Allow");
+    expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(statement.Principal).toEqual({
+      Federated: "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com",
+    });
+    expect(statement.Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:acme-ml/ml-service-factory:environment:prod",
+      },
+    });
+  });
+
+  it("the documented Pulumi CLI version is the pinned one", () => {
+    expect(doc).toContain(`sh -s -- --version ${PULUMI_VERSION}`);
+  });
+});
+
 describe("CODEOWNERS", () => {
   const rules = fs
     .readFileSync(path.join(REPO, ".github/CODEOWNERS"), "utf8")

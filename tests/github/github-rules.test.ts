@@ -248,6 +248,23 @@ describe("creating a sync branch (point 4)", () => {
     );
   });
 
+  test("a pull request lookup GitHub refuses only warns: the branch is adopted all the same", async () => {
+    github.addRepository(SLUG, { files: INITIAL });
+    const first = await create(inputs({ branch: SYNC_BRANCH, fromBranch: "main" }));
+    github.inject({
+      method: "GET",
+      pathPrefix: `${REPO}/pulls`,
+      count: 1,
+      status: 403,
+      message: "Resource not accessible by personal access token",
+    });
+    const again = await create(inputs({ branch: SYNC_BRANCH, fromBranch: "main" }));
+    expect(again.outs.commitSha).toBe(first.outs.commitSha);
+    expect(output.text()).toContain(
+      `GitHub: could not look up the open pull requests from ${SYNC_BRANCH} (${SYNC_SUBJECT}): HTTP 403 (GitHub says: "Resource not accessible by personal access token"). The token lacks permission`,
+    );
+  });
+
   test("the fake refuses a second pull request as GitHub does, and the client keeps the errors[]", async () => {
     github.addRepository(SLUG, { files: INITIAL });
     github.push(SLUG, SYNC_BRANCH, { "x.txt": "x\n" }, { from: "main" });

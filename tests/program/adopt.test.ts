@@ -227,3 +227,15 @@ describe("re-adding a removed service", () => {
     ).toEqual({ ecrRepository: "mlp/x-dev" });
   });
 });
+
+describe("--diff", () => {
+  it("refuses a base plan of another stack, naming both", async () => {
+    const { main } = await import("../../cli/plan");
+    const dev = await runPlan({ stack: "dev" });
+    const file = path.join(copyOfExamples(), "..", `base-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify(dev));
+    await expect(main(["--stack", "prod", "--diff", file, "--quiet"])).rejects.toThrow(
+      `--diff ${file}: that plan is of stack "dev", this one of stack prod; diff against a plan of the same stack`,
+    );
+  });
+});
