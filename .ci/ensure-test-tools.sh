@@ -17,6 +17,8 @@ declare -A tool_package=(
   [chromium]=chromium
   [docker-registry]=docker-registry
   [skopeo]=skopeo
+  [jq]=jq
+  [curl]=curl
 )
 python_modules=(pytest sklearn pandas)
 declare -A module_package=([pytest]=python3-pytest [sklearn]=python3-sklearn [pandas]=python3-pandas)
