@@ -3,5 +3,13 @@ export { GitCommit } from "./git-commit";
 export type { GitCommitArgs } from "./git-commit";
 export { gitCommitProvider } from "./commit-provider";
 export type { GitCommitInputs, GitCommitState } from "./commit-provider";
-export { DEFAULT_GITHUB_RETRY_POLICY } from "./git-client";
+export { DEFAULT_CONTENT_PACE, DEFAULT_GITHUB_RETRY_POLICY } from "./git-client";
 export type { GitHubRetryPolicy } from "./git-client";
+/** Plan, licence and topic rules (pure: lib/catalog may import ./features directly). */
+export {
+  githubSettingsProblems,
+  githubTopics,
+  repositoryFeatures,
+  visibilityProblem,
+} from "./features";
+export type { GitHubOrganisation, GitHubPlan, RepositoryFeatures } from "./features";

@@ -13,7 +13,11 @@ import * as YAML from "yaml";
 import { UsageError } from "../cli-args";
 import { DeployError } from "./errors";
 
-export type BackendSource = "PULUMI_BACKEND_URL" | "Pulumi.yaml backend.url" | "pulumi login" | "--local";
+export type BackendSource =
+  | "PULUMI_BACKEND_URL"
+  | "Pulumi.yaml backend.url"
+  | "pulumi login"
+  | "--local";
 
 export interface Backend {
   /** The URL handed to the Pulumi CLI as PULUMI_BACKEND_URL. */
@@ -43,11 +47,12 @@ export interface BackendContext {
 }
 
 /** The file `pulumi login` writes (pulumi/pulumi sdk/go/common/workspace/creds.go getCredsFilePath). */
-export function pulumiCredentialsFile(env: Record<string, string | undefined>, homeDir: string): string {
+export function pulumiCredentialsFile(
+  env: Record<string, string | undefined>,
+  homeDir: string,
+): string {
   const folder =
-    env.PULUMI_CREDENTIALS_PATH?.trim() ||
-    env.PULUMI_HOME?.trim() ||
-    path.join(homeDir, ".pulumi");
+    env.PULUMI_CREDENTIALS_PATH?.trim() || env.PULUMI_HOME?.trim() || path.join(homeDir, ".pulumi");
   return path.join(folder, "credentials.json");
 }
 
@@ -69,7 +74,9 @@ function storedCredentials(ctx: BackendContext): StoredCredentials {
 }
 
 /** `backend: url:` of Pulumi.yaml, if set. */
-export function projectBackendUrl(ctx: Pick<BackendContext, "projectDir" | "readFile">): string | undefined {
+export function projectBackendUrl(
+  ctx: Pick<BackendContext, "projectDir" | "readFile">,
+): string | undefined {
   const text = ctx.readFile(path.join(ctx.projectDir, "Pulumi.yaml"));
   if (text === undefined) return undefined;
   const project = (YAML.parse(text) ?? {}) as { backend?: { url?: unknown } };

@@ -65,7 +65,9 @@ export function matrixOutputs(stacksDir: string, scopesDir?: string): string[] {
   const stacks = ciStacks(stacksDir);
   const pick = (production: boolean) =>
     JSON.stringify(
-      stacks.filter((s) => s.production === production && touched(s.stack, scopesDir)).map((s) => s.stack),
+      stacks
+        .filter((s) => s.production === production && touched(s.stack, scopesDir))
+        .map((s) => s.stack),
     );
   return [
     `stacks=${JSON.stringify(stacks.map((s) => s.stack))}`,
@@ -136,7 +138,12 @@ export function runCi(
       lines = matrixOutputs(stacksDir, scopes ? path.resolve(cwd, scopes) : undefined);
     } else if (command === "list") {
       const stacks = ciStacks(stacksDir);
-      const only = args.flags.production === true ? true : args.flags.nonproduction === true ? false : undefined;
+      const only =
+        args.flags.production === true
+          ? true
+          : args.flags.nonproduction === true
+            ? false
+            : undefined;
       lines = stacks.filter((s) => only === undefined || s.production === only).map((s) => s.stack);
     } else if (command === "stack-env") {
       const stack = stringFlag(args, "stack");

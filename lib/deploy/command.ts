@@ -1,7 +1,8 @@
 /**
  * The deploy commands (preview, up, refresh, destroy) over a DeployWorkspace: argument handling,
- * the checks that run before Pulumi does, progress, exit codes. cli/deploy.ts wires the real
- * Automation API in; the tests wire a fake one.
+ * the checks that run before Pulumi does (the CLI, the policy pack, the backend, the stack, the
+ * credentials, in that order), progress, drift reports, exit codes. Stacks are only selected here,
+ * never created. cli/deploy.ts wires the real Automation API in; the tests wire a fake one.
  */
 import * as path from "path";
 import { CatalogError } from "../catalog/errors";

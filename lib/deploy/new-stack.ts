@@ -87,7 +87,11 @@ export function stackFileText(
 }
 
 function passphraseProblem(provider: string, env: NewStackContext["env"]): DeployError | undefined {
-  if (provider !== "passphrase" || env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+  if (
+    provider !== "passphrase" ||
+    env.PULUMI_CONFIG_PASSPHRASE ||
+    env.PULUMI_CONFIG_PASSPHRASE_FILE
+  ) {
     return undefined;
   }
   return new DeployError([
@@ -154,7 +158,8 @@ async function create(
 
 /** The line that points a shell at the same backend (for `pulumi config set`), when not obvious. */
 function backendExport(backend: Backend | undefined): string[] {
-  return backend && backend.source !== "pulumi login" && backend.source !== "Pulumi.yaml backend.url"
+  const implicit = backend?.source === "pulumi login" || backend?.source === "Pulumi.yaml backend.url";
+  return backend && !implicit
     ? [`export PULUMI_BACKEND_URL=${backend.shown}   # the backend the deploy commands use`]
     : [];
 }
@@ -209,7 +214,9 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
   if (fs.existsSync(file)) {
     throw new DeployError([
       `${displayPath(file)} already exists; nothing was changed. Edit it, or pick another --name` +
-        (init ? `; to create the backend's stack for it: npm run new-stack -- --name ${name} --existing --secrets-provider '${provider}'.` : "."),
+        (init
+          ? `; to create the backend's stack for it: npm run new-stack -- --name ${name} --existing --secrets-provider '${provider}'.`
+          : "."),
     ]);
   }
 

@@ -67,7 +67,9 @@ export class ProgressTracker {
     if (event.resourcePreEvent) {
       const metadata = event.resourcePreEvent.metadata;
       // A refresh step is reported when it ends, and only if it found the cloud changed.
-      if (NOT_A_CHANGE.has(metadata.op) || metadata.type === "pulumi:pulumi:Stack") return undefined;
+      if (NOT_A_CHANGE.has(metadata.op) || metadata.type === "pulumi:pulumi:Stack") {
+        return undefined;
+      }
       return this.record(metadata);
     }
     if (event.resOutputsEvent) {

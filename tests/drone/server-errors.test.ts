@@ -83,7 +83,7 @@ describe("a webhook GitHub refuses (500 from activation)", () => {
     const error = await rejection(repositories.create(repoInputs()));
     errors.push(error.message);
     expect(error.message).toBe(
-      'Drone: could not activate (repository acme-ml/churn-model): HTTP 500 (Drone says: "Not Found"). Drone\'s activation failed in its own handler, which answers a 500 carrying the error (drone/drone handler/api/repos/enable.go): almost always the webhook GitHub refused to create, in GitHub\'s words, which retrying will not change. Check that the platform\'s machine user has the Admin role on the GitHub repository and that the organisation\'s third-party (OAuth App) access policy allows Drone; if the message is a database error instead, check the Drone server\'s log. Then run `pulumi up` again.',
+      "Drone: could not activate (repository acme-ml/churn-model): HTTP 500 (Drone says: \"Not Found\"). Drone's activation failed in its own handler, which answers a 500 carrying the error (drone/drone handler/api/repos/enable.go): almost always the webhook GitHub refused to create, in GitHub's words, which retrying will not change. Check that the platform's machine user has the Admin role on the GitHub repository and that the organisation's third-party (OAuth App) access policy allows Drone; if the message is a database error instead, check the Drone server's log. Then run `pulumi up` again.",
     );
     expect(drone.calls("POST", PATH)).toHaveLength(1);
     expect(drone.repositories.get(SLUG)?.active).toBe(false);
