@@ -123,7 +123,13 @@ export class MlService extends pulumi.ComponentResource {
               ]),
             ],
             teamSlug: service.team,
-            secretScanning: settings.githubPlan === "enterprise",
+            organisation: {
+              plan: settings.githubPlan,
+              secretProtection: settings.githubSecretProtection,
+            },
+            defaultBranch: settings.githubDefaultBranch,
+            // A decommissioned service's repository is archived: retained, and read-only.
+            archived: service.decommissioned,
             protect,
           },
           child,
@@ -241,6 +247,7 @@ export class MlService extends pulumi.ComponentResource {
           owner: settings.githubOrganization,
           repository: repository.repositoryName,
           branch: repository.defaultBranch,
+          repositoryDefaultBranch: repository.githubDefaultBranch,
           files: renderServiceRepository(service, settings, {
             baseImage: args.baseImageRef,
             accountId: args.accountId,

@@ -21,6 +21,7 @@ import { CatalogError } from "./errors";
 import { catalogSchema, checkValue, SchemaProblem } from "./schema";
 import { AdoptSpec, CatalogFile, ServiceEntry } from "./types";
 import { airflowDagKey } from "../render/airflow";
+import { githubSettingsProblems, visibilityProblem } from "../../components/github/features";
 
 /** Explicit limits on hostile input (documented in the README's catalog reference). */
 export const CATALOG_LIMITS = {
@@ -106,6 +107,14 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
     });
     problems.push(...deliveryProblems(entry, environments, at));
     problems.push(...valueProblems(entry, at));
+    // The repository lives in the first environment: its organisation's plan decides visibility.
+    const sourceStacks = (environments.get(entry.environments[0]) ?? []).filter((s) =>
+      stackSelects(s, entry),
+    );
+    for (const stack of sourceStacks) {
+      const refused = visibilityProblem(entry.repository?.visibility, stack.settings.githubPlan);
+      if (refused) problems.push(`${at(["repository", "visibility"])}: ${refused} (${stack.file})`);
+    }
     problems.push(...adoptProblems(entry, at, adopted, shown));
     if (problems.length === before) entries.push({ file: shown, entry, digest });
   }
@@ -116,6 +125,9 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   }
   problems.push(...platformOwnerProblems(stacks));
   problems.push(...modelSchemaProblems(stacks));
+  for (const s of stacks) {
+    problems.push(...githubSettingsProblems(s.settings).map((p) => `${s.file}: ${p}`));
+  }
   if (problems.length === 0) problems.push(...nameRegistryProblems(entries, stacks));
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {

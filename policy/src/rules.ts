@@ -526,11 +526,15 @@ const githubVulnerabilityAlerts: StackRule = {
   scope: "stack",
   id: "github-vulnerability-alerts",
   description:
-    "Every GitHub repository has a RepositoryVulnerabilityAlerts resource that does not disable them (or sets vulnerabilityAlerts: true).",
+    "Every GitHub repository that is not archived has a RepositoryVulnerabilityAlerts resource that does not disable them (or sets vulnerabilityAlerts: true).",
   why: "Dependabot alerts are how vulnerable dependencies of a service come to its team's attention.",
   severity: "mandatory",
   types: [TYPES.githubRepository],
   check(r, stack) {
+    // An archived (decommissioned) repository is read-only: GitHub refuses alerts and rulesets on
+    // it (terraform-provider-github v6.13.0 resource_github_repository_vulnerability_alerts.go,
+    // resource_github_repository_ruleset.go), and nobody can push to it.
+    if (isTrue(r.inputs.archived)) return [];
     if (isTrue(r.inputs.vulnerabilityAlerts)) return [];
     const alerts = stack.referencing(
       TYPES.githubVulnerabilityAlerts,
@@ -583,11 +587,12 @@ const githubDefaultBranchProtected: StackRule = {
   scope: "stack",
   id: "github-default-branch-protected",
   description:
-    "Every GitHub repository's default branch (a BranchDefault's branch, else main) has an active ruleset or branch protection requiring at least one approving review and named status checks.",
+    "Every GitHub repository that is not archived has, on its default branch (a BranchDefault's branch, else main), an active ruleset or branch protection requiring at least one approving review and named status checks.",
   why: "Changes reach the branch that trains and ships models only reviewed and with CI green.",
   severity: "mandatory",
   types: [TYPES.githubRepository],
   check(r, stack) {
+    if (isTrue(r.inputs.archived)) return [];
     const keys = referenceKeys(r, "name");
     const declared = stack.referencing(TYPES.githubBranchDefault, "repository", keys);
     const branch = text(declared[0]?.inputs.branch) ?? "main";

@@ -483,7 +483,9 @@ describe("state backend: the one the Pulumi CLI would use, printed by every comm
     const h1 = harness(project, login, env);
     expect(await runDeployCommand(["preview", "--stack", "dev"], h1.ctx)).toBe(0);
     expect(h1.err[0]).toBe("state backend: s3://logged-in-bucket (from pulumi login)");
-    expect(login.calls[0].location?.envVars).toEqual({ PULUMI_BACKEND_URL: "s3://logged-in-bucket" });
+    expect(login.calls[0].location?.envVars).toEqual({
+      PULUMI_BACKEND_URL: "s3://logged-in-bucket",
+    });
 
     fs.appendFileSync(
       path.join(project.dir, "Pulumi.yaml"),
@@ -775,12 +777,18 @@ describe("drift check: refresh first, fail on any change, report what drifted an
   it("a refresh that found the cloud changed is drift even when the CLI reported success", async () => {
     const project = makeProject();
     const fake = new FakeWorkspace({
-      events: [outputsEvent("refresh", "aws:ecr/repository:Repository", "churn-images", ["imageScanningConfiguration"])],
+      events: [
+        outputsEvent("refresh", "aws:ecr/repository:Repository", "churn-images", [
+          "imageScanningConfiguration",
+        ]),
+      ],
       changes: { same: 10 },
     });
     const h = harness(project, fake);
     expect(await runDeployCommand(DRIFT, h.ctx)).toBe(1);
-    expect(h.err.join("\n")).toContain("drift: stack \"prod\" does not match the code (1 resource change listed above)");
+    expect(h.err.join("\n")).toContain(
+      'drift: stack "prod" does not match the code (1 resource change listed above)',
+    );
     expect(h.written.get(path.resolve("out/drift-prod.md"))).toContain("**1 resource drifted**");
   });
 
@@ -839,22 +847,21 @@ describe("stack files the deploy commands refuse", () => {
     fs.writeFileSync(file, edit(fs.readFileSync(file, "utf8")));
   }
 
-  it("a stack file without pulumi:disable-default-providers [\"*\"]", async () => {
+  it('a stack file without pulumi:disable-default-providers ["*"]', async () => {
     const project = makeProject();
     withConfig(project, (t) => t.replace(/  pulumi:disable-default-providers:\n    - "\*"\n/, ""));
     const fake = new FakeWorkspace();
     const h = harness(project, fake);
     expect(await runDeployCommand(["up", "--stack", "dev"], h.ctx)).toBe(1);
-    expect(h.text()).toContain("config pulumi:disable-default-providers must be [\"*\"]");
+    expect(h.text()).toContain('config pulumi:disable-default-providers must be ["*"]');
     expect(h.text()).toContain('  pulumi:disable-default-providers:\n    - "*"');
     expect(fake.calls).toEqual([]);
   });
 
   it("provider settings the program would ignore, naming the project setting to use", async () => {
     const project = makeProject();
-    withConfig(project, (t) =>
-      t.replace("config:\n", "config:\n  aws:region: us-east-1\n  aws:profile: ml-admin\n  github:owner: other-org\n"),
-    );
+    const settings = "  aws:region: us-east-1\n  aws:profile: ml-admin\n  github:owner: other-org\n";
+    withConfig(project, (t) => t.replace("config:\n", `config:\n${settings}`));
     const fake = new FakeWorkspace();
     const h = harness(project, fake);
     expect(await runDeployCommand(["preview", "--stack", "dev"], h.ctx)).toBe(1);

@@ -29,12 +29,14 @@ async function registrations(stack: string): Promise<Registration[]> {
       {
         newResource: (args) => {
           if (args.custom !== false) {
-            seen.push({ kind: "resource", type: args.type, name: args.name, provider: args.provider });
+            const { type, name, provider } = args;
+            seen.push({ kind: "resource", type, name, provider });
           }
           return mocks.newResource(args);
         },
         call: (args) => {
-          seen.push({ kind: "invoke", type: args.token, name: args.token, provider: args.provider });
+          const { token, provider } = args;
+          seen.push({ kind: "invoke", type: token, name: token, provider });
           return mocks.call(args);
         },
       },
@@ -49,7 +51,7 @@ async function registrations(stack: string): Promise<Registration[]> {
   return seen;
 }
 
-/** What the engine would refuse: a custom resource or invoke of a package other than `pulumi`, without a provider. */
+/** What the engine would refuse: a resource or invoke of a package but `pulumi`, without a provider. */
 function refused(all: Registration[]): string[] {
   return [
     ...new Set(

@@ -64,7 +64,10 @@ describe("plain-text provider credentials in a stack file", () => {
       ["aws:secretKey", "deploy as the stack's mlplatform:deployRoleArn"],
       ["github:token", "pulumi config set --secret mlplatform:githubToken"],
       ["databricks:clientSecret", "pulumi config set --secret mlplatform:databricksClientSecret"],
-      ["databricks:password", "mlplatform:databricksClientId and the secret mlplatform:databricksClientSecret"],
+      [
+        "databricks:password",
+        "mlplatform:databricksClientId and the secret mlplatform:databricksClientSecret",
+      ],
     ];
     for (const [key, advice] of cases) {
       const dir = stacksCopy(`  ${key}: x\n`);
@@ -130,11 +133,12 @@ describe("plain-text provider credentials in a stack file", () => {
 });
 
 describe("the stack files of this repository", () => {
-  it("every one sets pulumi:disable-default-providers to [\"*\"] and passes the deploy checks", () => {
+  it('every one sets pulumi:disable-default-providers to ["*"] and passes the deploy checks', () => {
     const stacks = readStacks(path.join(REPO, "stacks"));
     expect(stacks.length).toBeGreaterThanOrEqual(2);
     for (const info of stacks) {
-      expect([info.stack, info.config["pulumi:disable-default-providers"]]).toEqual([info.stack, ["*"]]);
+      const value = info.config["pulumi:disable-default-providers"];
+      expect([info.stack, value]).toEqual([info.stack, ["*"]]);
       expect([info.stack, deployConfigProblems(info.config, info.file)]).toEqual([info.stack, []]);
     }
   });
@@ -143,13 +147,18 @@ describe("the stack files of this repository", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
     fs.cpSync(path.join(REPO, "stacks"), dir, { recursive: true });
     const file = path.join(dir, "Pulumi.prod.yaml");
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, "utf8").replace(/  pulumi:disable-default-providers:\n    - "\*"\n/, ""),
-    );
+    const guard = /  pulumi:disable-default-providers:\n    - "\*"\n/;
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(guard, ""));
     const out: string[] = [];
     const err: string[] = [];
-    expect(runCi(["matrix", "--stacks", dir], {}, REPO, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    const code = runCi(
+      ["matrix", "--stacks", dir],
+      {},
+      REPO,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    expect(code).toBe(1);
     expect(out).toEqual([]);
     expect(err.join("\n")).toContain(`${file}: config pulumi:disable-default-providers must be ["*"]`);
   });
