@@ -158,7 +158,8 @@ async function create(
 
 /** The line that points a shell at the same backend (for `pulumi config set`), when not obvious. */
 function backendExport(backend: Backend | undefined): string[] {
-  const implicit = backend?.source === "pulumi login" || backend?.source === "Pulumi.yaml backend.url";
+  const implicit =
+    backend?.source === "pulumi login" || backend?.source === "Pulumi.yaml backend.url";
   return backend && !implicit
     ? [`export PULUMI_BACKEND_URL=${backend.shown}   # the backend the deploy commands use`]
     : [];

@@ -105,7 +105,8 @@ const PROJECT_SETTING_FOR: Record<string, string> = {
   "aws:defaultTags": `${CONFIG_NAMESPACE}:accountTags`,
   "aws:assumeRole": `${CONFIG_NAMESPACE}:deployRoleArn (assume it before running: an AWS_PROFILE with role_arn)`,
   "aws:assumeRoles": `${CONFIG_NAMESPACE}:deployRoleArn (assume it before running: an AWS_PROFILE with role_arn)`,
-  "aws:profile": "the AWS_PROFILE environment variable (a profile that assumes the stack's mlplatform:deployRoleArn)",
+  "aws:profile":
+    "the AWS_PROFILE environment variable (a profile that assumes the stack's mlplatform:deployRoleArn)",
   "aws:sharedCredentialsFiles": "the AWS_SHARED_CREDENTIALS_FILE environment variable",
   "github:owner": `${CONFIG_NAMESPACE}:githubOrganization`,
   "github:baseUrl": `${CONFIG_NAMESPACE}:githubApiUrl`,

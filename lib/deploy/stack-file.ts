@@ -35,7 +35,8 @@ export function newStackHint(stack: string): string {
 
 /** How to create the backend's stack for a committed stack file (its first deployment). */
 export function initExistingHint(stack: string, secretsProvider: string): string {
-  const provider = secretsProvider === "unset" ? "awskms://alias/<key>?region=<region>" : secretsProvider;
+  const provider =
+    secretsProvider === "unset" ? "awskms://alias/<key>?region=<region>" : secretsProvider;
   return `npm run new-stack -- --name ${stack} --existing --secrets-provider '${provider}'`;
 }
 

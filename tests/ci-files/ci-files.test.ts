@@ -327,7 +327,8 @@ export function inputProblems(workflow: Node): string[] {
         continue;
       }
       for (const key of Object.keys(step.with ?? {})) {
-        if (!known.inputs.includes(key)) problems.push(`${job}: ${step.uses}: unknown input ${key}`);
+        if (!known.inputs.includes(key))
+          problems.push(`${job}: ${step.uses}: unknown input ${key}`);
       }
       const command = step.with?.command;
       if (step.uses === PULUMI_ACTION && command !== undefined) {
@@ -383,7 +384,8 @@ describe("GitHub Actions: every action input is one its pinned version documents
     expect(uses.length).toBeGreaterThanOrEqual(5);
     for (const { job, step } of uses) {
       const command = step.with?.command;
-      if (command !== undefined) expect([job, PULUMI_ACTION_COMMANDS.includes(String(command))]).toEqual([job, true]);
+      if (command !== undefined)
+        expect([job, PULUMI_ACTION_COMMANDS.includes(String(command))]).toEqual([job, true]);
       // Install-only mode needs no command and a version; every use pins the same version.
       expect([job, step.with?.["pulumi-version"]]).toEqual([job, "${{ env.PULUMI_VERSION }}"]);
     }
@@ -394,9 +396,11 @@ describe("GitHub Actions: every action input is one its pinned version documents
 describe("one Pulumi CLI version in both CI systems: the SDK's", () => {
   it("the workflows' PULUMI_VERSION and every Drone step's are @pulumi/pulumi's version", () => {
     expect(PULUMI_VERSION).toBe(
-      (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
-        dependencies: Record<string, string>;
-      }).dependencies["@pulumi/pulumi"],
+      (
+        JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+          dependencies: Record<string, string>;
+        }
+      ).dependencies["@pulumi/pulumi"],
     );
     for (const file of WORKFLOWS) {
       const [doc] = documents(file);
@@ -426,11 +430,16 @@ describe("one Pulumi CLI version in both CI systems: the SDK's", () => {
         const text = (step.commands ?? []).join("\n");
         if (!deployCommand.test(text)) continue;
         const install = text.indexOf('bash lib/deploy/ci-tools.sh "$PULUMI_VERSION"');
-        expect([step.name, install >= 0 && install < text.search(deployCommand)]).toEqual([step.name, true]);
+        expect([step.name, install >= 0 && install < text.search(deployCommand)]).toEqual([
+          step.name,
+          true,
+        ]);
       }
     }
     const tools = fs.readFileSync(path.join(REPO, "lib/deploy/ci-tools.sh"), "utf8");
-    expect(tools).toContain('curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"');
+    expect(tools).toContain(
+      'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
+    );
     expect(tools).toContain("skopeo");
     expect(tools).toContain("awscli-exe-linux-");
   });
@@ -447,10 +456,10 @@ describe("the policy pack runs on every real preview and up", () => {
           job.steps.some((s) => /npm run (preview|up)\b/.test(String(s.run ?? ""))) ||
           job.steps.some((s) => s.uses === PULUMI_ACTION && s.with?.command);
         if (!runsPulumi) continue;
-        expect([name, job.steps.some((s) => s.run === "npm ci --prefix policy --no-audit --no-fund")]).toEqual([
+        expect([
           name,
-          true,
-        ]);
+          job.steps.some((s) => s.run === "npm ci --prefix policy --no-audit --no-fund"),
+        ]).toEqual([name, true]);
       }
     }
     for (const p of documents(".drone.yml")) {
@@ -475,7 +484,10 @@ describe("the policy pack runs on every real preview and up", () => {
 describe("no static AWS access keys in any pipeline", () => {
   it("no CI file names an access key, secret key or session token", () => {
     for (const file of CI_FILES) {
-      expect([file, staticKeyLines(fs.readFileSync(path.join(REPO, file), "utf8"))]).toEqual([file, []]);
+      expect([file, staticKeyLines(fs.readFileSync(path.join(REPO, file), "utf8"))]).toEqual([
+        file,
+        [],
+      ]);
     }
   });
 
@@ -501,7 +513,9 @@ describe("no static AWS access keys in any pipeline", () => {
         jobsWithAws++;
         expect([name, job.permissions?.["id-token"]]).toEqual([name, "write"]);
         const stackEnv = job.steps.find((s) => s.id === "stack")!;
-        expect(String(stackEnv.run)).toMatch(/lib\/deploy\/ci\.ts stack-env --stack "\$STACK" --role (deploy|preview)/);
+        expect(String(stackEnv.run)).toMatch(
+          /lib\/deploy\/ci\.ts stack-env --stack "\$STACK" --role (deploy|preview)/,
+        );
         for (const step of aws) {
           expect(step.with).toMatchObject({
             "role-to-assume": "${{ steps.stack.outputs.role-arn }}",
@@ -547,7 +561,9 @@ describe("no static AWS access keys in any pipeline", () => {
     expect(withAws.map((s) => s.name)).toEqual(["deploy-nonproduction", "drift-nonproduction"]);
     for (const step of withAws) {
       const text = step.commands!.join("\n");
-      expect(text).toContain('aws configure set "profile.deploy-$stack.credential_source" Ec2InstanceMetadata');
+      expect(text).toContain(
+        'aws configure set "profile.deploy-$stack.credential_source" Ec2InstanceMetadata',
+      );
       expect(text).toContain("lib/deploy/ci.ts stack-env --stack");
       expect(text).toContain("ci.ts list --nonproduction");
     }
@@ -564,7 +580,12 @@ describe(".drone.yml", () => {
       .join("\n");
 
   it("has the four pipelines with their triggers; deploys and drift on the deploy runner pool", () => {
-    expect(pipelines.map((p) => p.name)).toEqual(["pull-request", "deploy", "promote-refused", "drift"]);
+    expect(pipelines.map((p) => p.name)).toEqual([
+      "pull-request",
+      "deploy",
+      "promote-refused",
+      "drift",
+    ]);
     expect(pipelines.every((p) => p.kind === "pipeline" && p.type === "docker")).toBe(true);
     expect(byName.get("pull-request")!.trigger).toEqual({ event: ["pull_request"] });
     expect(byName.get("deploy")!.trigger).toEqual({ event: ["push"], branch: ["main"] });
@@ -594,7 +615,9 @@ describe(".drone.yml", () => {
     expect(refuse[0].environment).toBeUndefined();
     for (const name of ["deploy", "drift"]) {
       const text = commands(name);
-      expect(text).toContain("for stack in $(node -r ts-node/register/transpile-only lib/deploy/ci.ts list --nonproduction); do");
+      expect(text).toContain(
+        "for stack in $(node -r ts-node/register/transpile-only lib/deploy/ci.ts list --nonproduction); do",
+      );
     }
     const text = fs.readFileSync(path.join(REPO, ".drone.yml"), "utf8");
     expect(text).not.toMatch(/--stack (prod|dev)\b|_prod\b/);
@@ -627,7 +650,10 @@ describe(".drone.yml", () => {
           if (!secretish.test(key)) continue;
           checked++;
           expect(p.name).not.toBe("pull-request");
-          expect([key, value]).toEqual([key, { from_secret: expect.stringMatching(/^[a-z0-9_]+$/) }]);
+          expect([key, value]).toEqual([
+            key,
+            { from_secret: expect.stringMatching(/^[a-z0-9_]+$/) },
+          ]);
         }
       }
     }
@@ -659,7 +685,10 @@ describe("GitHub Actions workflows", () => {
       "pull-requests": "write",
     });
     expect(jobs.deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(jobs["deploy-production"].permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(jobs["deploy-production"].permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+    });
     expect(jobs["preview-production"].permissions).toEqual({
       actions: "read",
       contents: "read",
@@ -670,7 +699,10 @@ describe("GitHub Actions workflows", () => {
   it("no stack name is written in a workflow: every matrix comes from stacks/ at run time", () => {
     for (const file of WORKFLOWS) {
       const text = fs.readFileSync(path.join(REPO, file), "utf8");
-      expect([file, /--stack (dev|prod)\b|\[dev, prod\]|stack: (dev|prod)\b/.test(text)]).toEqual([file, false]);
+      expect([file, /--stack (dev|prod)\b|\[dev, prod\]|stack: (dev|prod)\b/.test(text)]).toEqual([
+        file,
+        false,
+      ]);
     }
     for (const name of ["preview", "deploy"]) {
       expect(jobs[name].strategy!.matrix).toEqual({
@@ -687,7 +719,9 @@ describe("GitHub Actions workflows", () => {
       production: "${{ steps.matrix.outputs.production }}",
     });
     const driftJob = (drift.jobs as Record<string, Job>).drift;
-    expect(driftJob.strategy!.matrix).toEqual({ stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
+    expect(driftJob.strategy!.matrix).toEqual({
+      stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}",
+    });
     // A matrix job never starts with an empty list (GitHub refuses an empty matrix).
     expect(jobs.preview.if).toContain("needs.checks.outputs.nonproduction != '[]'");
     expect(jobs.deploy.if).toContain("needs.checks.outputs.nonproduction != '[]'");
@@ -721,7 +755,10 @@ describe("GitHub Actions workflows", () => {
       fs.rmSync(path.join(dir, "out"), { recursive: true, force: true });
       fs.mkdirSync(path.join(dir, "out"));
       for (const [stack, preview] of Object.entries(scopes)) {
-        fs.writeFileSync(path.join(dir, "out", `scope-${stack}.json`), JSON.stringify({ stack, preview }));
+        fs.writeFileSync(
+          path.join(dir, "out", `scope-${stack}.json`),
+          JSON.stringify({ stack, preview }),
+        );
       }
       const output = path.join(dir, "github-output");
       fs.writeFileSync(output, "");
@@ -751,7 +788,9 @@ describe("GitHub Actions workflows", () => {
       nonproduction: ["staging"],
       production: [],
     });
-    const driftStep = (drift.jobs as Record<string, Job>).stacks.steps.find((s) => s.id === "matrix")!.run!;
+    const driftStep = (drift.jobs as Record<string, Job>).stacks.steps.find(
+      (s) => s.id === "matrix",
+    )!.run!;
     expect(run(driftStep).stacks).toEqual(["dev", "prod", "staging"]);
   });
 
@@ -764,9 +803,13 @@ describe("GitHub Actions workflows", () => {
       policyPacks: "policy",
       target: "${{ steps.scope.outputs.targets }}",
     });
-    expect(jobs.preview.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(jobs.preview.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
     expect(jobs.preview.if).toContain("github.event_name == 'pull_request'");
-    expect(String(jobs.preview.steps.find((s) => s.id === "stack")!.run)).toContain("--role preview");
+    expect(String(jobs.preview.steps.find((s) => s.id === "stack")!.run)).toContain(
+      "--role preview",
+    );
     expect(jobs.preview.environment).toBeUndefined();
   });
 
@@ -863,7 +906,8 @@ describe("docs/deploy.md documents what the pipelines need", () => {
     expect(statement.Condition).toEqual({
       StringEquals: {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": "repo:acme-ml/ml-service-factory:environment:prod",
+        "token.actions.githubusercontent.com:sub":
+          "repo:acme-ml/ml-service-factory:environment:prod",
       },
     });
   });

@@ -150,7 +150,6 @@ describe("operations", () => {
     );
     expect(h.text()).not.toMatch(STACK_TRACE);
   });
-
 });
 
 describe("destroy confirmation", () => {
@@ -702,10 +701,7 @@ describe("the policy pack runs on every real preview and up", () => {
     });
     expect(seen[1]).toMatchObject({ op: "up", policyPacks: ["/repo/policy"] });
     // The option names exist in the installed SDK's types (@pulumi/pulumi automation/stack.d.ts).
-    const types = fs.readFileSync(
-      require.resolve("@pulumi/pulumi/automation/stack.d.ts"),
-      "utf8",
-    );
+    const types = fs.readFileSync(require.resolve("@pulumi/pulumi/automation/stack.d.ts"), "utf8");
     for (const iface of ["PreviewOptions", "UpOptions"]) {
       const body = types.slice(types.indexOf(`export interface ${iface}`));
       const end = body.indexOf("\n}");
@@ -770,7 +766,9 @@ describe("drift check: refresh first, fail on any change, report what drifted an
     expect(report).toContain(
       "| update | `aws:s3/bucket:Bucket` | `churn-store-artifacts` | tags.cost-center: delete, tags.owner: update |",
     );
-    expect(report).toContain("| refresh | `aws:s3/bucket:Bucket` | `churn-store-artifacts` | tags |");
+    expect(report).toContain(
+      "| refresh | `aws:s3/bucket:Bucket` | `churn-store-artifacts` | tags |",
+    );
     expect(report).toContain("run `npm run refresh -- --stack prod` first");
   });
 
@@ -860,7 +858,8 @@ describe("stack files the deploy commands refuse", () => {
 
   it("provider settings the program would ignore, naming the project setting to use", async () => {
     const project = makeProject();
-    const settings = "  aws:region: us-east-1\n  aws:profile: ml-admin\n  github:owner: other-org\n";
+    const settings =
+      "  aws:region: us-east-1\n  aws:profile: ml-admin\n  github:owner: other-org\n";
     withConfig(project, (t) => t.replace("config:\n", `config:\n${settings}`));
     const fake = new FakeWorkspace();
     const h = harness(project, fake);

@@ -242,7 +242,9 @@ describe("npm run new-stack", () => {
         noCli.ctx,
       ),
     ).toBe(1);
-    expect(noCli.err.join("\n")).toContain("curl -fsSL https://get.pulumi.com | sh -s -- --version");
+    expect(noCli.err.join("\n")).toContain(
+      "curl -fsSL https://get.pulumi.com | sh -s -- --version",
+    );
     expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
   });
 

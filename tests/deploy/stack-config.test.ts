@@ -160,7 +160,9 @@ describe("the stack files of this repository", () => {
     );
     expect(code).toBe(1);
     expect(out).toEqual([]);
-    expect(err.join("\n")).toContain(`${file}: config pulumi:disable-default-providers must be ["*"]`);
+    expect(err.join("\n")).toContain(
+      `${file}: config pulumi:disable-default-providers must be ["*"]`,
+    );
   });
 });
 
@@ -168,7 +170,13 @@ describe("lib/deploy/ci.ts", () => {
   const run = (argv: string[], env: Record<string, string> = {}) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runCi(argv, env, REPO, (l) => out.push(l), (l) => err.push(l));
+    const code = runCi(
+      argv,
+      env,
+      REPO,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
     return { code, out, err: err.join("\n") };
   };
 

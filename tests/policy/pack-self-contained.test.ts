@@ -48,7 +48,13 @@ export function importsLeaving(root: string): string[] {
 
 test("no file of policy/ imports anything outside policy/", () => {
   const files = fs.readdirSync(path.join(POLICY, "src"));
-  expect(files.sort()).toEqual(["pack.ts", "policy-document.ts", "rules.ts", "shared.ts", "view.ts"]);
+  expect(files.sort()).toEqual([
+    "pack.ts",
+    "policy-document.ts",
+    "rules.ts",
+    "shared.ts",
+    "view.ts",
+  ]);
   expect(importsLeaving(POLICY)).toEqual([]);
 });
 
@@ -106,7 +112,10 @@ test("policy/package.json carries what the pack runs with, at the project's vers
   };
   expect(lock.packages[""].dependencies).toEqual(own.dependencies);
   for (const name of needed) {
-    expect([name, lock.packages[`node_modules/${name}`]?.version]).toEqual([name, own.dependencies[name]]);
+    expect([name, lock.packages[`node_modules/${name}`]?.version]).toEqual([
+      name,
+      own.dependencies[name],
+    ]);
   }
   // Every dependency of every locked package resolves inside the lock (npm ci installs only it).
   const unresolved: string[] = [];
