@@ -4,6 +4,8 @@
  * offline plan and the tests run this same function under the SDK's mock engine.
  */
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
 import * as databricks from "@pulumi/databricks";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
@@ -33,6 +35,13 @@ import {
   promotionSources,
   roleArn,
 } from "./delivery";
+
+/** An explicit provider for the dynamic resources (package pulumi-nodejs). */
+class DynamicProvider extends pulumi.ProviderResource {
+  constructor(name: string, opts?: pulumi.ResourceOptions) {
+    super("pulumi-nodejs", name, {}, opts);
+  }
+}
 
 export interface ProgramOptions {
   /** Folder of the catalog. Defaults to services/ of this project. */
@@ -170,7 +179,14 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const services = servicesForStack(catalog, settings);
 
-  const awsProvider = new aws.Provider("aws", { region: settings.awsRegion as aws.Region });
+  // Stacks set pulumi:disable-default-providers ["*"]: every resource names its provider, so a
+  // forgotten one fails instead of using ambient credentials. The AWS provider also refuses any
+  // other account (allowedAccountIds) and tags everything with the account tags (defaultTags).
+  const awsProvider = new aws.Provider("aws", {
+    region: settings.awsRegion as aws.Region,
+    allowedAccountIds: [settings.awsAccountId],
+    defaultTags: { tags: settings.accountTags },
+  });
   const githubToken = config.requireSecret("githubToken");
   const githubProvider = new github.Provider("github", {
     owner: settings.githubOrganization,
@@ -182,7 +198,15 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     clientId: settings.databricksClientId,
     clientSecret: config.requireSecret("databricksClientSecret"),
   });
-  const providers = { aws: awsProvider, github: githubProvider, databricks: databricksProvider };
+  const providers = {
+    aws: awsProvider,
+    github: githubProvider,
+    databricks: databricksProvider,
+    docker: new docker.Provider("docker", {}),
+    command: new command.Provider("command", {}),
+    // The dynamic providers' package (pulumi/pulumi tests/integration/explicit_provider).
+    "pulumi-nodejs": new DynamicProvider("dynamic"),
+  };
 
   // One identity look-up per stack, not per service: it must be the stack's own account.
   const identity = await aws.getCallerIdentity({}, { provider: awsProvider });
