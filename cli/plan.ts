@@ -11,7 +11,7 @@ import * as path from "path";
 import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
 import { diffPlans } from "../lib/plan/diff";
-import { formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
+import { cleanText, formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
 import { PlanDocument, runPlan, stacksOrThrow } from "../lib/plan/run";
 import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
 import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
@@ -43,9 +43,23 @@ function readBase(file: string): PlanDocument {
   return doc;
 }
 
-function write(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, content);
+/** Writes an output file; a path that cannot hold one fails at once, naming the flag. */
+function write(flag: string, file: string, content: string): void {
+  const full = path.resolve(file);
+  // Kernel pseudo-filesystems can block or take a write as a command: never an output file.
+  if (/^\/(proc|sys|dev)(\/|$)/.test(full)) {
+    throw new UsageError(
+      `--${flag} ${file}: not a place for an output file (under /${full.split("/")[1]})`,
+    );
+  }
+  try {
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, content);
+  } catch (e) {
+    throw new UsageError(
+      `--${flag} ${file}: cannot write it (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
 }
 
 /** The service outputs of a previous plan, as the StackReference to this stack would return them. */
@@ -105,12 +119,34 @@ export async function main(argv: string[]): Promise<number> {
     ? diffPlans(changes ? restrictBase(base, changes.selection) : base, doc)
     : undefined;
 
+  // The guard and the mandatory findings are decided before anything is written, so that a
+  // refused plan is never written (or posted by CI) as if it were fine.
+  let removals = { problems: [] as string[], notes: [] as string[] };
+  if (base && diff) {
+    const protectData =
+      stacksOrThrow().find((s) => s.stack === stack)?.settings.protectData ?? false;
+    const allowRemoval = parseAllowRemoval(stringFlag(args, ALLOW_REMOVAL_FLAG));
+    removals = checkRemovals(base, doc, diff, { protectData, allowRemoval });
+  }
+  const mandatory = doc.findings.filter((f) => f.severity === "mandatory");
+  const refused = [
+    ...removals.problems,
+    ...mandatory.map((f) => `${f.policy} ${f.service ?? "platform"}: ${f.message}`),
+  ];
+  const written: PlanDocument & { refused?: string[] } =
+    refused.length > 0 ? { ...doc, refused } : doc;
+
   if (!args.flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
   if (diff) process.stdout.write(`\n${formatDiff(diff)}\n`);
   const jsonFile = stringFlag(args, "json");
-  if (jsonFile) write(jsonFile, `${JSON.stringify(doc, null, 2)}\n`);
+  if (jsonFile) write("json", jsonFile, `${JSON.stringify(written, null, 2)}\n`);
   const markdownFile = stringFlag(args, "markdown");
-  if (markdownFile) write(markdownFile, `${formatMarkdown(doc, diff)}\n`);
+  if (markdownFile) {
+    const banner = refused.length
+      ? `> **Refused: this plan must not be applied.**\n${refused.map((r) => `> - ${cleanText(r)}`).join("\n")}\n\n`
+      : "";
+    write("markdown", markdownFile, `${banner}${formatMarkdown(doc, diff)}\n`);
+  }
   const scopeFile = stringFlag(args, "scope");
   if (scopeFile) {
     const scope = previewScope({
@@ -119,23 +155,23 @@ export async function main(argv: string[]): Promise<number> {
       base,
       sharedChanges: changes?.selection.all ? changes.selection.sharedChanges : [],
     });
-    write(scopeFile, `${JSON.stringify(scope, null, 2)}\n`);
+    write("scope", scopeFile, `${JSON.stringify(scope, null, 2)}\n`);
     process.stderr.write(`preview scope of stack ${stack}: ${scope.preview} (${scope.reason})\n`);
   }
   process.stderr.write(
     `planned ${counted(doc.summary.services, "service")}, ${counted(doc.summary.resources, "resource")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
-  let removalProblems = 0;
-  if (base && diff) {
-    const protectData =
-      stacksOrThrow().find((s) => s.stack === stack)?.settings.protectData ?? false;
-    const allowRemoval = parseAllowRemoval(stringFlag(args, ALLOW_REMOVAL_FLAG));
-    const removals = checkRemovals(base, doc, diff, { protectData, allowRemoval });
-    for (const note of removals.notes) process.stdout.write(`note: ${note}\n`);
-    for (const problem of removals.problems) process.stderr.write(`error: ${problem}\n`);
-    removalProblems = removals.problems.length;
+  for (const note of removals.notes) process.stdout.write(`note: ${note}\n`);
+  for (const problem of removals.problems) process.stderr.write(`error: ${problem}\n`);
+  // With --quiet the tree is not printed: a refusal still says why.
+  if (args.flags.quiet) {
+    for (const f of mandatory) {
+      process.stderr.write(
+        `error: ${f.policy} ${f.service ?? "platform"}: ${f.message} (${f.urn})\n`,
+      );
+    }
   }
-  return removalProblems > 0 || doc.findings.some((f) => f.severity === "mandatory") ? 1 : 0;
+  return refused.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

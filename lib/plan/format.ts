@@ -77,17 +77,30 @@ export function formatFindings(findings: PlanFinding[]): string[] {
   ];
 }
 
+/**
+ * Text read from a plan (a `--diff` base is a file from outside) with control characters shown
+ * as escapes, so nothing in it can move the terminal's cursor or break a markdown line.
+ */
+export function cleanText(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 function groupLines(g: GroupDiff): string[] {
-  const lines = [`${g.name}: ${g.status}`];
-  for (const r of g.added) lines.push(`  + ${r.type} ${r.name}`);
+  const t = (r: { type: string; name: string }) => `${cleanText(r.type)} ${cleanText(r.name)}`;
+  const lines = [`${cleanText(g.name)}: ${g.status}`];
+  for (const r of g.added) lines.push(`  + ${t(r)}`);
   for (const r of g.retained)
-    lines.push(`  - ${r.type} ${r.name} (removed from the stack; retained in the cloud)`);
-  for (const r of g.deleted) lines.push(`  - ${r.type} ${r.name} (deleted)`);
+    lines.push(`  - ${t(r)} (removed from the stack; retained in the cloud)`);
+  for (const r of g.deleted) lines.push(`  - ${t(r)} (deleted)`);
   for (const c of g.changed) {
-    lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
+    lines.push(`  ~ ${t(c)}: ${cleanText(c.paths.join(", "))}`);
     // Old and new value at the start of the line, so a markdown `diff` block colours them.
     for (const v of c.values ?? []) {
-      lines.push(`-     ${v.path}: ${v.before}`, `+     ${v.path}: ${v.after}`);
+      const path = cleanText(v.path);
+      lines.push(`-     ${path}: ${cleanText(v.before)}`, `+     ${path}: ${cleanText(v.after)}`);
     }
   }
   return lines;

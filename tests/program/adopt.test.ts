@@ -239,3 +239,55 @@ describe("--diff", () => {
     );
   });
 });
+
+describe("plan outputs", () => {
+  it("shows control characters of a base plan as escapes, never raw", async () => {
+    const { formatDiff } = await import("../../lib/plan/format");
+    const { diffPlans } = await import("../../lib/plan/diff");
+    const dev = await runPlan({ stack: "dev" });
+    const hostile: PlanDocument = structuredClone(dev);
+    const bucket = hostile.services[0].resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+    bucket.inputs.bucket = "x\u001b[2J\u0007\ny";
+    // A second bucket of the base that the current plan lacks: shown as removed, by its name.
+    hostile.services[0].resources.push({
+      ...bucket,
+      urn: `${bucket.urn}-evil`,
+      name: "evil\u001b]0;title\u0007",
+    });
+    const text = formatDiff(diffPlans(hostile, dev));
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(text).toContain("x\\u001b[2J\\u0007\\u000ay");
+    expect(text).toContain("evil\\u001b]0;title\\u0007");
+  });
+
+  it("names the flag of an output path that cannot hold a file, and never writes under /proc", async () => {
+    const { main } = await import("../../cli/plan");
+    await expect(
+      main(["--stack", "dev", "--quiet", "--json", "/proc/self/plan.json"]),
+    ).rejects.toThrow("--json /proc/self/plan.json: not a place for an output file (under /proc)");
+    const file = path.join(copyOfExamples(), "services-file");
+    fs.writeFileSync(file, "");
+    await expect(
+      main(["--stack", "dev", "--quiet", "--markdown", path.join(file, "plan.md")]),
+    ).rejects.toThrow(`--markdown ${path.join(file, "plan.md")}: cannot write it (`);
+  });
+
+  it("marks a refused plan as refused in the JSON and the markdown it writes", async () => {
+    const { main } = await import("../../cli/plan");
+    const prod = await runPlan({ stack: "prod" });
+    const dir = copyOfExamples();
+    const base = path.join(dir, "..", `prod-base-${process.pid}.json`);
+    fs.writeFileSync(base, JSON.stringify(prod));
+    fs.unlinkSync(path.join(dir, "demand-forecast.yaml"));
+    const json = path.join(dir, "..", `refused-${process.pid}.json`);
+    const markdown = path.join(dir, "..", `refused-${process.pid}.md`);
+    const args = ["--stack", "prod", "--services", dir, "--diff", base, "--quiet"];
+    expect(await main([...args, "--json", json, "--markdown", markdown])).toBe(1);
+    const written = JSON.parse(fs.readFileSync(json, "utf8")) as { refused?: string[] };
+    expect(written.refused).toEqual([
+      expect.stringContaining('service "demand-forecast" is removed from protected stack prod'),
+    ]);
+    const md = fs.readFileSync(markdown, "utf8");
+    expect(md.startsWith("> **Refused: this plan must not be applied.**\n> - ")).toBe(true);
+  });
+});
