@@ -390,6 +390,19 @@ export function stackSelects(
   return true;
 }
 
+/**
+ * What to do about a YAML error on a line: a cron written without quotes starts with `*`, which
+ * YAML reads as an alias (a star then a step), or with a brace or bracket, which YAML reads as a
+ * mapping or a list; quoting it is the fix.
+ */
+function yamlHint(text: string, line: number): string {
+  const source = text.split(/\r?\n/)[line - 1] ?? "";
+  if (/^\s*schedule\s*:\s*[*{[]/.test(source)) {
+    return 'quote the cron expression: schedule: "*/5 * * * *"';
+  }
+  return "fix the YAML; see the examples in services/";
+}
+
 function listEntryFiles(dir: string, problems: string[]): string[] {
   const shownDir = displayPath(dir);
   let dirents: fs.Dirent[];
@@ -495,7 +508,7 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
       lines.add(
         error.message.includes("Maximum call stack size exceeded")
           ? `${shown}:${line}: (entry): nested too deeply to read (at most ${CATALOG_LIMITS.maxDepth} levels)`
-          : `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (fix the YAML; see the examples in services/)`,
+          : `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (${yamlHint(text, line)})`,
       );
     }
     problems.push(...lines);

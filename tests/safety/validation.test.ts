@@ -483,3 +483,11 @@ describe("the acceptance scenario, through the real commands", () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 });
+
+describe("an unquoted cron", () => {
+  it("gets the hint to quote it", () => {
+    expect(problems(withLine(7, "  schedule: */5 * * * *"))).toEqual([
+      'F:7: YAML syntax error: Unexpected alias at node end (quote the cron expression: schedule: "*/5 * * * *")',
+    ]);
+  });
+});
