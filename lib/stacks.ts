@@ -26,7 +26,18 @@ export function displayPath(file: string): string {
   return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
-export function readStackFile(file: string): StackInfo {
+/** A seam for commands that read stack files with one local exception (the rollback's tests). */
+export interface ReadStackOptions {
+  /**
+   * Sees the plain `mlplatform:` values before validation (and may replace some); what it
+   * returns is applied to the validated settings. Defaults to none.
+   */
+  beforeValidation?: (
+    values: Record<string, unknown>,
+  ) => ((settings: StackSettings) => void) | undefined;
+}
+
+export function readStackFile(file: string, options: ReadStackOptions = {}): StackInfo {
   const stack = STACK_FILE.exec(path.basename(file))?.[1];
   const shown = displayPath(file);
   if (!stack) throw new SettingsError([`${shown}: not a stack file name (Pulumi.<stack>.yaml)`]);
@@ -48,11 +59,17 @@ export function readStackFile(file: string): StackInfo {
     if (key.startsWith(`${CONFIG_NAMESPACE}:`))
       ours[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
   }
-  return { stack, file: shown, settings: parseSettings(stack, ours, shown), config };
+  const after = options.beforeValidation?.(ours);
+  const settings = parseSettings(stack, ours, shown);
+  after?.(settings);
+  return { stack, file: shown, settings, config };
 }
 
 /** Every stack in the folder, sorted by name; all problems of all files reported at once. */
-export function readStacks(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
+export function readStacks(
+  dir: string = DEFAULT_STACKS_DIR,
+  options: ReadStackOptions = {},
+): StackInfo[] {
   const problems: string[] = [];
   const stacks: StackInfo[] = [];
   let names: string[];
@@ -66,7 +83,7 @@ export function readStacks(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
   }
   for (const name of names) {
     try {
-      stacks.push(readStackFile(path.join(dir, name)));
+      stacks.push(readStackFile(path.join(dir, name), options));
     } catch (e) {
       if (e instanceof SettingsError) problems.push(...e.problems);
       else throw e;
