@@ -197,6 +197,12 @@ export class MlService extends pulumi.ComponentResource {
             jobName: names.batchPredictionJob,
           },
           scheduleInDatabricks: settings.orchestrator === "databricks",
+          runners:
+            settings.orchestrator === "airflow" &&
+            settings.airflowPrincipal !== "" &&
+            settings.airflowPrincipal !== settings.databricksClientId
+              ? [settings.airflowPrincipal]
+              : [],
           sparkVersion: settings.sparkVersion,
           image,
           instanceProfileArn: identities.databricksInstanceProfile.id,

@@ -52,6 +52,11 @@ export interface TrainingJobsArgs {
   batchPrediction?: JobSpec;
   /** Adopt existing jobs: their ids, imported on the next up. Defaults to none. */
   importIds?: { training?: string; batchPrediction?: string };
+  /**
+   * Principals that start the jobs from outside Databricks (the Airflow connection's, when it is
+   * not the jobs' owner): CAN_MANAGE_RUN on both jobs. Defaults to none.
+   */
+  runners?: pulumi.Input<string>[];
   /** Whether Databricks schedules runs (false when an Airflow DAG triggers them). */
   scheduleInDatabricks: boolean;
   /** Databricks runtime of the job clusters. */
@@ -198,6 +203,11 @@ export class TrainingJobs extends pulumi.ComponentResource {
           accessControls: [
             { groupName: args.teamGroup, permissionLevel: "CAN_MANAGE_RUN" },
             { servicePrincipalName: args.servicePrincipalClientId, permissionLevel: "CAN_MANAGE" },
+            // run-now needs CAN_MANAGE_RUN (Databricks job permission levels).
+            ...(args.runners ?? []).map((runner) => ({
+              servicePrincipalName: runner,
+              permissionLevel: "CAN_MANAGE_RUN",
+            })),
           ],
         },
         child,

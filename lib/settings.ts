@@ -224,6 +224,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "databricks_default",
   },
   {
+    key: "airflowPrincipal",
+    type: "string",
+    description:
+      "Application id of the Databricks service principal the Airflow connection authenticates as, when it is not the platform's own principal (databricksClientId, which creates the jobs and owns them): it gets CAN_MANAGE_RUN on every job the DAGs start. Empty: the platform's principal.",
+    pattern: /^[A-Za-z0-9-]{1,64}$/,
+    default: "",
+  },
+  {
     key: "trainingKeyword",
     type: "string",
     description: "Commit-message keyword that makes the service pipeline build, push and train.",
@@ -317,6 +325,7 @@ export interface StackSettings {
   airflowDagBucket: string;
   airflowDagPrefix: string;
   airflowConnectionId: string;
+  airflowPrincipal: string;
   trainingKeyword: string;
   buildBaseImage: boolean;
   protectData: boolean;

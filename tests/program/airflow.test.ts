@@ -18,7 +18,7 @@ import { PlanDocument, PlanResource } from "../../lib/plan/types";
 import { airflowDagKeys, renderAirflowDag, RenderError } from "../../lib/render";
 import { parseSettings, SettingsError, StackSettings } from "../../lib/settings";
 import { readStacks } from "../../lib/stacks";
-import { copyOfExamples, EXAMPLES, one, resources, service } from "../helpers/plan";
+import { copyOfExamples, copyOfStacks, EXAMPLES, one, resources, service } from "../helpers/plan";
 
 const DAG_TYPE = "aws:s3/bucketObjectv2:BucketObjectv2";
 const JOB_TYPE = "databricks:index/job:Job";
@@ -455,6 +455,38 @@ print(json.dumps({"imports": imports, "dags": dags}))
           ],
         })),
       );
+    }
+  });
+});
+
+describe("the Airflow connection's principal", () => {
+  const permissionsOf = (doc: PlanDocument) =>
+    resources(service(doc, "product-recommender"), "databricks:index/permissions:Permissions")
+      .filter((r) => r.inputs.jobId !== undefined)
+      .map(
+        (r) =>
+          r.inputs.accessControls as { servicePrincipalName?: string; permissionLevel: string }[],
+      );
+
+  it("may run every job the DAGs start when it is not the platform's own principal", async () => {
+    const stacksDir = copyOfStacks({
+      prod: { airflowPrincipal: "3f1c2d4e-aaaa-bbbb-cccc-0123456789ab" },
+    });
+    const doc = await runPlan({ stack: "prod", stacksDir });
+    const acls = permissionsOf(doc);
+    expect(acls).toHaveLength(2);
+    for (const acl of acls) {
+      expect(acl).toContainEqual({
+        servicePrincipalName: "3f1c2d4e-aaaa-bbbb-cccc-0123456789ab",
+        permissionLevel: "CAN_MANAGE_RUN",
+      });
+    }
+  });
+
+  it("gets nothing extra by default (the platform's principal owns the jobs it creates)", async () => {
+    const doc = await runPlan({ stack: "prod" });
+    for (const acl of permissionsOf(doc)) {
+      expect(acl.map((a) => a.permissionLevel)).toEqual(["CAN_MANAGE_RUN", "CAN_MANAGE"]);
     }
   });
 });
