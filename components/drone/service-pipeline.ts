@@ -2,33 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { PIPELINE_SECRETS, PipelineSecretKey } from "../../lib/pipeline-secrets";
 import { DroneConnectionArgs, DroneRepository } from "./drone-repository";
 import { DroneRepositorySecrets } from "./drone-repository-secrets";
-import { DroneRepositorySettings } from "./validation";
+import { DRONE_REPOSITORY_DEFAULTS, DroneRepositorySettings } from "./validation";
 
 /**
  * Every Drone setting of a service repository, set explicitly so that a plan shows each one as an
- * input of the service's DroneRepository (none left to a default inside the provider).
+ * input of the service's DroneRepository (none left to a default inside the provider). They are
+ * the provider's defaults; the reason for each stands beside DRONE_REPOSITORY_DEFAULTS.
  */
-export const SERVICE_REPOSITORY_SETTINGS = {
-  configPath: ".drone.yml",
-  // No service .drone.yml is signed (the template renders none, and nobody runs `drone sign`):
-  // for a protected repository Drone verifies the signature of every webhook build and blocks
-  // the build when it is missing (drone/drone trigger/trigger.go, Trigger; drone/drone-yaml
-  // yaml/signer/signer.go, Verify). The GitHub branch ruleset guards the default branch instead.
-  protected: false,
-  // No privileged steps or host volumes; set explicitly because Drone may mark a repository
-  // trusted when it syncs it (service/repo/util.go convertRepository takes the server's setting).
-  trusted: false,
-  // Builds and logs visible to those who can read the repository on GitHub only ("internal"
-  // would show them to every Drone user: handler/api/acl/check.go).
-  visibility: "private",
-  // Pull requests from forks are not built (trigger.go skips them when ignore_forks is set);
-  // pull requests from branches are, without the secrets (none is exposed to pull requests).
-  ignoreForks: true,
-  ignorePullRequests: false,
-  autoCancelPullRequests: true,
-  autoCancelPushes: true,
-  timeoutMinutes: 60,
-} as const satisfies DroneRepositorySettings;
+export const SERVICE_REPOSITORY_SETTINGS: Readonly<DroneRepositorySettings> =
+  DRONE_REPOSITORY_DEFAULTS;
 
 /** Settings a service may change; `protected` is not one of them (see SERVICE_REPOSITORY_SETTINGS). */
 export type DroneServiceRepositorySettings = Partial<

@@ -52,9 +52,19 @@ export interface DroneRepositorySettings {
  */
 export const DRONE_REPOSITORY_DEFAULTS: Readonly<DroneRepositorySettings> = {
   configPath: ".drone.yml",
+  // No service .drone.yml is signed (the template renders none, and nobody runs `drone sign`):
+  // for a protected repository Drone verifies the signature of every webhook build and blocks
+  // the build when it is missing (drone/drone trigger/trigger.go, Trigger; drone/drone-yaml
+  // yaml/signer/signer.go, Verify). The GitHub branch ruleset guards the default branch instead.
   protected: false,
+  // No privileged steps or host volumes; set explicitly because Drone may mark a repository
+  // trusted when it syncs it (service/repo/util.go convertRepository takes the server's setting).
   trusted: false,
+  // Builds and logs visible to those who can read the repository on GitHub only ("internal"
+  // would show them to every Drone user: handler/api/acl/check.go).
   visibility: "private",
+  // Pull requests from forks are not built (trigger.go skips them when ignore_forks is set);
+  // pull requests from branches are, without the secrets (none is exposed to pull requests).
   ignoreForks: true,
   ignorePullRequests: false,
   autoCancelPullRequests: true,
