@@ -1,10 +1,13 @@
 /**
  * npm run bench -- [--sizes 10,100,500] [--stack dev] [--compare all|none|10,100] [--json FILE] [--check]
+ *                  [--baseline REF [--runs N]]
  *
  * The scale benchmark: generates synthetic catalogs, plans each in a fresh process (peak memory
  * per run) with the offline-plan tuning and, for comparison, with the Pulumi SDK's defaults
  * (MLPLATFORM_SDK_DEFAULTS=1), then prints a Markdown table and the targets. `--check` exits 1
  * when a target is missed. Whatever the program declares is measured: no resource list here.
+ * `--baseline REF` also plans each catalog with REF's code (bench/baseline.ts), N times each side,
+ * interleaved with the working tree's runs, and prints the ratios.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -14,12 +17,21 @@ import { performance } from "perf_hooks";
 import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
 import { reportAndExit } from "../lib/cli-errors";
 import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
+import { Baseline, prepareBaseline, removeBaseline } from "./baseline";
 import { tempDir, writeCatalog, writeStacks } from "./catalog-generator";
 import type { ChildResult } from "./plan-child";
-import { BenchRow, checkTargets, formatChecks, formatTable } from "./report";
+import {
+  BaselineRow,
+  BenchRow,
+  checkTargets,
+  formatBaselineTable,
+  formatChecks,
+  formatTable,
+  TimedRun,
+} from "./report";
 
 const USAGE =
-  "usage: npm run bench -- [--sizes 10,100,500] [--stack dev] [--compare all|none|SIZES] [--json FILE] [--check]";
+  "usage: npm run bench -- [--sizes 10,100,500] [--stack dev] [--compare all|none|SIZES] [--json FILE] [--check] [--baseline REF [--runs N]]";
 
 const CHILD = path.join(__dirname, "plan-child.ts");
 
@@ -32,38 +44,61 @@ function sizesFlag(value: string | undefined, fallback: number[], flag: string):
   return sizes;
 }
 
-/** Runs one plan in a fresh Node process, as `npm run plan` runs (node flags, ts-node, transpile only). */
+/** --runs: how many runs per side with --baseline. */
+export function runsFlag(value: string | undefined, baseline: string | undefined): number {
+  if (value === undefined) return 1;
+  if (baseline === undefined) throw new UsageError(`--runs ${value}: only with --baseline REF`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 20) {
+    throw new UsageError(`--runs ${value}: expected a count from 1 to 20`);
+  }
+  return n;
+}
+
+/**
+ * The order of the side-by-side runs of one catalog: baseline, current, baseline, current...
+ * (alternating, so a machine that slows down or speeds up weighs on both sides alike).
+ */
+export function interleaved(runs: number): ("baseline" | "current")[] {
+  return Array.from({ length: runs }, () => ["baseline", "current"] as const).flat();
+}
+
+/**
+ * Runs one plan in a fresh Node process, as `npm run plan` runs (node flags, ts-node, transpile
+ * only): this tree's child, or a baseline worktree's own (`child`, run from its folder).
+ */
 function runChild(
   servicesDir: string,
   stacksDir: string,
   stack: string,
   sdkDefaults: boolean,
+  child: { script: string; cwd?: string } = { script: CHILD },
 ): Promise<ChildResult & { wallMs: number }> {
   const env = { ...process.env };
   if (sdkDefaults) env[SDK_DEFAULTS_ENV] = "1";
   else delete env[SDK_DEFAULTS_ENV];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(
+    const proc = spawn(
       process.execPath,
       [
         // Tuned: node as `npm run plan` starts it; SDK defaults: a plain node.
         ...(sdkDefaults ? [] : PLAN_NODE_FLAGS),
         "-r",
         "ts-node/register/transpile-only",
-        CHILD,
+        child.script,
         servicesDir,
         stacksDir,
         stack,
       ],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
+      { env, stdio: ["ignore", "pipe", "pipe"], cwd: child.cwd },
     );
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
+    proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    proc.on("error", reject);
+    proc.on("close", (code) => {
       const wallMs = performance.now() - started;
       if (code !== 0) {
         reject(new Error(`benchmark run failed (exit ${code}):\n${stderr.trim()}`));
@@ -82,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
     compare: { value: true },
     json: { value: true },
     check: { value: false },
+    baseline: { value: true },
+    runs: { value: true },
   });
   const sizes = sizesFlag(stringFlag(args, "sizes"), [10, 100, 500], "sizes");
   const stack = stringFlag(args, "stack") ?? "dev";
@@ -92,38 +129,91 @@ export async function main(argv: string[]): Promise<number> {
       : compareFlag === "none"
         ? []
         : sizesFlag(compareFlag, [], "compare");
+  const ref = stringFlag(args, "baseline");
+  const runs = runsFlag(stringFlag(args, "runs"), ref);
 
   const root = tempDir("mlplatform-bench");
   const rows: BenchRow[] = [];
+  const sideBySide: BaselineRow[] = [];
+  let baseline: Baseline | undefined;
   try {
+    if (ref !== undefined) {
+      process.stderr.write(`baseline ${ref}: git worktree...`);
+      baseline = prepareBaseline(ref);
+      process.stderr.write(` ${baseline.sha.slice(0, 12)} in ${baseline.dir}\n`);
+    }
     const stacksDir = path.join(root, "stacks");
     writeStacks(stacksDir, ["dev", "prod"]);
     for (const size of sizes) {
       const servicesDir = path.join(root, `services-${size}`);
       writeCatalog(servicesDir, size);
-      process.stderr.write(`${size} services: tuned plan...`);
-      const tuned = await runChild(servicesDir, stacksDir, stack, false);
-      process.stderr.write(` ${(tuned.wallMs / 1000).toFixed(1)} s`);
+      let tuned: (ChildResult & { wallMs: number }) | undefined;
+      if (baseline) {
+        const pair: BaselineRow = { size, baseline: [], current: [] };
+        for (const side of interleaved(runs)) {
+          process.stderr.write(
+            `${size} services: ${side === "baseline" ? ref : "current"} plan...`,
+          );
+          const timed =
+            side === "baseline"
+              ? await runChild(servicesDir, stacksDir, stack, false, {
+                  script: baseline.child,
+                  cwd: baseline.dir,
+                })
+              : await runChild(servicesDir, stacksDir, stack, false);
+          process.stderr.write(` ${(timed.wallMs / 1000).toFixed(1)} s\n`);
+          const kept: TimedRun = {
+            planMs: timed.planMs,
+            wallMs: timed.wallMs,
+            maxRssBytes: timed.maxRssBytes,
+          };
+          if (side === "baseline") pair.baseline.push(kept);
+          else {
+            pair.current.push(kept);
+            tuned ??= timed;
+          }
+        }
+        sideBySide.push(pair);
+      } else {
+        process.stderr.write(`${size} services: tuned plan...`);
+        tuned = await runChild(servicesDir, stacksDir, stack, false);
+        process.stderr.write(` ${(tuned.wallMs / 1000).toFixed(1)} s\n`);
+      }
       let defaults: BenchRow["defaults"];
       if (compare.includes(size)) {
-        process.stderr.write("; SDK-defaults plan...");
+        process.stderr.write(`${size} services: SDK-defaults plan...`);
         defaults = await runChild(servicesDir, stacksDir, stack, true);
-        process.stderr.write(` ${(defaults.wallMs / 1000).toFixed(1)} s`);
+        process.stderr.write(` ${(defaults.wallMs / 1000).toFixed(1)} s\n`);
       }
-      process.stderr.write("\n");
-      rows.push({ size, tuned, defaults });
+      rows.push({
+        size,
+        tuned: tuned!,
+        defaults,
+        stateBytesPerService: tuned!.stateBytesPerService,
+      });
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+    if (baseline) removeBaseline(baseline);
   }
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown"}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB memory, Node ${process.version}, stack ${stack}`;
-  const checks = checkTargets(rows);
-  process.stdout.write(`${machine}\n\n${formatTable(rows)}\n\n${formatChecks(checks)}\n`);
+  const compared = baseline ? { ref: ref!, rows: sideBySide } : undefined;
+  const checks = checkTargets(rows, undefined, compared);
+  const side = baseline
+    ? `\nSide by side with ${ref} (${baseline.sha.slice(0, 12)}), runs interleaved; speed-up = ${ref} time / current time:\n\n${formatBaselineTable(sideBySide, ref!)}\n`
+    : "";
+  process.stdout.write(`${machine}\n\n${formatTable(rows)}\n${side}\n${formatChecks(checks)}\n`);
   const jsonFile = stringFlag(args, "json");
   if (jsonFile) {
     fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
-    fs.writeFileSync(jsonFile, `${JSON.stringify({ machine, rows, checks }, null, 2)}\n`);
+    const report = {
+      machine,
+      rows,
+      ...(baseline ? { baseline: { ref, sha: baseline.sha, rows: sideBySide } } : {}),
+      checks,
+    };
+    fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   }
   return args.flags.check && checks.some((c) => !c.ok) ? 1 : 0;
 }

@@ -1,26 +1,121 @@
 /**
  * npm run plan -- [--stack dev|prod] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json]
- *                  [--changed-since GIT_REF]
+ *                  [--changed-since GIT_REF] [--scope FILE] [--allow-removal a,b] [--workers N] [--quiet]
  *
  * The offline plan: runs the Pulumi program in-process under the SDK's mock engine and prints,
  * per service, the resources it would declare. Exit 0 on success, 1 on an invalid catalog (or a
- * mandatory policy finding), 2 on a usage error.
+ * mandatory policy finding), 2 on a usage error. `--help` lists every option.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
-import { reportAndExit } from "../lib/cli-errors";
+import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from "./command";
 import { diffPlans } from "../lib/plan/diff";
 import { cleanText, formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
-import { PlanDocument, runPlan, stacksOrThrow } from "../lib/plan/run";
+import type { PlanDocument } from "../lib/plan/types";
 import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
-import { describeSelection, restrictBase, selectForPlan } from "../lib/plan/changed-since";
 import { counted } from "../lib/plural";
 import { progressReporter } from "../lib/plan/progress";
 import { previewScope } from "../lib/plan/scope";
+import { AUTO_SERVICES_PER_WORKER } from "../lib/plan/workers";
 
-const USAGE =
-  "usage: npm run plan -- [--stack dev] [--services DIR] [--json FILE] [--markdown FILE] [--diff BASE.json] [--changed-since GIT_REF] [--scope FILE] [--allow-removal a,b] [--quiet]";
+/** --workers: a whole number from 1 up, or "auto" (undefined). */
+export function parseWorkers(value: string | undefined): { workers: number; min: number } {
+  if (value === undefined || value === "auto") {
+    return { workers: os.availableParallelism(), min: AUTO_SERVICES_PER_WORKER };
+  }
+  if (!/^[1-9][0-9]{0,2}$/.test(value)) {
+    throw new UsageError(`--workers ${value}: a whole number from 1 to 999, or auto`);
+  }
+  return { workers: Number(value), min: 1 };
+}
+
+export const PLAN_COMMAND = {
+  command: "npm run plan --",
+  summary: [
+    "The offline plan: runs the Pulumi program (index.ts) in-process under the Pulumi SDK's mock",
+    "engine (no network, no credentials) and prints, per service, the resources it would declare.",
+  ].join("\n"),
+  options: {
+    stack: {
+      type: "string",
+      value: "STACK",
+      description: "the stack to plan (a stacks/Pulumi.<stack>.yaml)",
+      default: "dev",
+      example: "--stack prod",
+    },
+    services: {
+      type: "string",
+      value: "DIR",
+      description: "the catalog folder",
+      default: "services/",
+      example: "--services ./my-services",
+    },
+    json: {
+      type: "string",
+      value: "FILE",
+      description: "also write the plan as JSON (the base of a later --diff)",
+      default: "not written",
+      example: "--json out/plan.json",
+    },
+    markdown: {
+      type: "string",
+      value: "FILE",
+      description: "also write the plan (and diff) as Markdown, for a pull-request comment",
+      default: "not written",
+      example: "--markdown out/plan.md",
+    },
+    diff: {
+      type: "string",
+      value: "BASE.json",
+      description: "show what changed against a plan of the same stack written with --json",
+      default: "no diff",
+      example: "--diff out/base.json",
+    },
+    "changed-since": {
+      type: "string",
+      value: "GIT_REF",
+      description:
+        "plan only the services whose entry changed since the ref (every one when anything else that may affect them changed)",
+      default: "every service",
+      example: "--changed-since origin/main",
+    },
+    scope: {
+      type: "string",
+      value: "FILE",
+      description: "write which services a real preview must cover (JSON), from --diff",
+      default: "not written",
+      example: "--scope out/scope-dev.json",
+    },
+    [ALLOW_REMOVAL_FLAG]: {
+      type: "string",
+      value: "a,b",
+      description: "acknowledge that these services leave the stack (with --diff)",
+      default: "none",
+      example: `--${ALLOW_REMOVAL_FLAG} churn-model`,
+    },
+    workers: {
+      type: "string",
+      value: "N",
+      description: `plan over N worker processes (1: in this process); by default one per CPU, each for at least ${AUTO_SERVICES_PER_WORKER} services`,
+      default: "auto",
+      example: "--workers 2",
+    },
+    quiet: {
+      type: "boolean",
+      description: "do not print the resource tree",
+      default: "off",
+      example: "--quiet",
+    },
+  },
+  exitCodes:
+    "0 planned, 1 invalid catalog or refused plan (the reasons are printed), 2 usage error",
+  examples: [
+    "npm run plan",
+    "npm run plan -- --stack prod --json out/plan.json",
+    "npm run plan -- --changed-since origin/main --diff out/base.json --markdown out/plan.md",
+  ],
+} as const satisfies CommandSpec;
 
 function readBase(file: string): PlanDocument {
   let parsed: unknown;
@@ -74,20 +169,12 @@ export function previousOutputsOf(
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    stack: { value: true },
-    services: { value: true },
-    json: { value: true },
-    markdown: { value: true },
-    diff: { value: true },
-    quiet: { value: false },
-    "changed-since": { value: true },
-    scope: { value: true },
-    [ALLOW_REMOVAL_FLAG]: { value: true },
-  });
-  const stack = stringFlag(args, "stack") ?? "dev";
-  const servicesDir = stringFlag(args, "services");
-  const diffFile = stringFlag(args, "diff");
+  const args = parseCommandLine(PLAN_COMMAND, argv);
+  if (args === "help") return printHelp(PLAN_COMMAND);
+  const flags = args.values;
+  const stack = flags.stack ?? "dev";
+  const servicesDir = flags.services;
+  const diffFile = flags.diff;
   const base = diffFile ? readBase(diffFile) : undefined;
   // A base of another stack would show every resource as removed and added: refuse it.
   if (base && typeof base.stack === "string" && base.stack !== stack) {
@@ -97,17 +184,32 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (servicesDir && !fs.existsSync(servicesDir))
     throw new UsageError(`--services ${servicesDir}: no such folder`);
+  // Loaded after the arguments: the Pulumi SDK is not needed for --help or a usage error.
+  const { workers, min } = parseWorkers(flags.workers);
+  const { planParallel } = await import("../lib/plan/parallel");
+  const { describeSelection, restrictBase, selectForPlan, ChangedSinceError } = await import(
+    "../lib/plan/changed-since"
+  );
+  const { stacksOrThrow } = await import("../lib/stacks");
 
   const started = Date.now();
   process.stderr.write(`planning stack ${stack} offline...\n`);
   // --changed-since: validate the whole catalog, plan only the entries changed since the ref.
-  const changedSince = stringFlag(args, "changed-since");
-  const changes =
-    changedSince !== undefined
-      ? selectForPlan(changedSince, { servicesDir: servicesDir && path.resolve(servicesDir) })
-      : undefined;
+  const changedSince = flags["changed-since"];
+  let changes: ReturnType<typeof selectForPlan> | undefined;
+  try {
+    changes =
+      changedSince !== undefined
+        ? selectForPlan(changedSince, { servicesDir: servicesDir && path.resolve(servicesDir) })
+        : undefined;
+  } catch (e) {
+    if (e instanceof ChangedSinceError) throw new UsageError(`--changed-since: ${e.message}`);
+    throw e;
+  }
   if (changes) process.stderr.write(`${describeSelection(changes.selection, changes.total)}\n`);
-  const doc = await runPlan({
+  const doc = await planParallel({
+    workers,
+    minServicesPerWorker: min,
     stack,
     servicesDir: servicesDir && path.resolve(servicesDir),
     previousOutputs: previousOutputsOf(base),
@@ -125,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
   if (base && diff) {
     const protectData =
       stacksOrThrow().find((s) => s.stack === stack)?.settings.protectData ?? false;
-    const allowRemoval = parseAllowRemoval(stringFlag(args, ALLOW_REMOVAL_FLAG));
+    const allowRemoval = parseAllowRemoval(flags[ALLOW_REMOVAL_FLAG]);
     removals = checkRemovals(base, doc, diff, { protectData, allowRemoval });
   }
   const mandatory = doc.findings.filter((f) => f.severity === "mandatory");
@@ -136,18 +238,19 @@ export async function main(argv: string[]): Promise<number> {
   const written: PlanDocument & { refused?: string[] } =
     refused.length > 0 ? { ...doc, refused } : doc;
 
-  if (!args.flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
-  if (diff) process.stdout.write(`\n${formatDiff(diff)}\n`);
-  const jsonFile = stringFlag(args, "json");
+  // The diff first: it is what a reviewer reads; the tree follows.
+  if (diff) process.stdout.write(`${formatDiff(diff)}\n\n`);
+  if (!flags.quiet) process.stdout.write(`${formatPlan(doc)}\n`);
+  const jsonFile = flags.json;
   if (jsonFile) write("json", jsonFile, `${JSON.stringify(written, null, 2)}\n`);
-  const markdownFile = stringFlag(args, "markdown");
+  const markdownFile = flags.markdown;
   if (markdownFile) {
     const banner = refused.length
       ? `> **Refused: this plan must not be applied.**\n${refused.map((r) => `> - ${cleanText(r)}`).join("\n")}\n\n`
       : "";
     write("markdown", markdownFile, `${banner}${formatMarkdown(doc, diff)}\n`);
   }
-  const scopeFile = stringFlag(args, "scope");
+  const scopeFile = flags.scope;
   if (scopeFile) {
     const scope = previewScope({
       plan: doc,
@@ -164,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const note of removals.notes) process.stdout.write(`note: ${note}\n`);
   for (const problem of removals.problems) process.stderr.write(`error: ${problem}\n`);
   // With --quiet the tree is not printed: a refusal still says why.
-  if (args.flags.quiet) {
+  if (flags.quiet) {
     for (const f of mandatory) {
       process.stderr.write(
         `error: ${f.policy} ${f.service ?? "platform"}: ${f.message} (${f.urn})\n`,
@@ -174,9 +277,4 @@ export async function main(argv: string[]): Promise<number> {
   return refused.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => reportAndExit(error, USAGE),
-  );
-}
+if (require.main === module) runMain(PLAN_COMMAND, main);

@@ -1,6 +1,6 @@
 /**
  * npm run rollback -- <service> --stack <stack> [--to-version N] [--dry-run] [--yes] [--write-pin]
- *                     [--services DIR] [--stacks DIR]
+ *                     [--services DIR] [--stacks DIR]   (--help: every option)
  *
  * Moves a service's `champion` back in one environment (lib/rollback/rollback.ts; the runbook is
  * docs/models.md, "A bad model is in production"). Exit codes: 0 done (or nothing to do),
@@ -9,7 +9,6 @@
  */
 import * as path from "path";
 import * as readline from "readline";
-import { parseArgs } from "node:util";
 import { CatalogError } from "../lib/catalog/errors";
 import { awsCliRegistryImages } from "../lib/rollback/registry-images";
 import {
@@ -25,66 +24,94 @@ import { ALLOW_HTTP_HOSTS_ENV } from "../lib/rollback/stacks";
 import { DatabricksApiError } from "../lib/rollback/uc-client";
 import { SettingsError } from "../lib/settings";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../lib/stacks";
+import { CommandSpec, helpText, parseCommandLine, usageLine, UsageError } from "./command";
 
-export const USAGE =
-  "usage: npm run rollback -- <service> --stack <stack> [--to-version N] [--dry-run] [--yes] [--write-pin] [--services DIR] [--stacks DIR] (--help: details)";
-
-export const HELP = `usage: npm run rollback -- <service> --stack <stack> [--to-version N] [--dry-run] [--yes]
-                           [--write-pin] [--services DIR] [--stacks DIR]
-
-Moves the Unity Catalog alias "champion" of <service>'s model, in <stack>'s environment, back to
+export const ROLLBACK_COMMAND = {
+  command: "npm run rollback --",
+  summary: `Moves the Unity Catalog alias "champion" of <service>'s model, in <stack>'s environment, back to
 an earlier version, as the platform's Databricks principal (client id: the stack file's
 databricksClientId; secret: the variable ${SECRET_ENV}). Refuses a version that
 does not exist, did not pass the gate, or whose image is no longer in the environment's ECR
 registry; tags the new champion ${ROLLED_BACK_FROM}=<old champion>. Never edits a Databricks job: the image the jobs run is the
-catalog pin, changed by pull request (--write-pin writes it into the entry for you).
+catalog pin, changed by pull request (--write-pin writes it into the entry for you).`,
+  positionals: [
+    {
+      name: "<service>",
+      description: "the catalog entry's name (services/<service>.yaml)",
+      default: "required",
+      example: "product-recommender",
+      required: true,
+    },
+  ],
+  options: {
+    stack: {
+      type: "string",
+      value: "STACK",
+      description: "the stack to roll back in (its environment)",
+      default: "required",
+      example: "--stack prod",
+      required: true,
+    },
+    "to-version": {
+      type: "string",
+      value: "N",
+      description: "the version to make champion",
+      default: "the champion's previous_champion tag",
+      example: "--to-version 3",
+    },
+    "dry-run": {
+      type: "boolean",
+      description: "show before and after, write nothing",
+      default: "off",
+      example: "--dry-run",
+    },
+    yes: {
+      type: "boolean",
+      description: "move without asking (needed without a terminal)",
+      default: "off: asks on a terminal",
+      example: "--yes",
+    },
+    "write-pin": {
+      type: "boolean",
+      description: "write images.<env> of the target's image",
+      default: "off: prints the YAML to apply",
+      example: "--write-pin",
+    },
+    services: {
+      type: "string",
+      value: "DIR",
+      description: "the catalog folder",
+      default: "services/",
+      example: "--services ./services",
+    },
+    stacks: {
+      type: "string",
+      value: "DIR",
+      description: "the stacks folder",
+      default: "stacks/",
+      example: "--stacks ./stacks",
+    },
+  },
+  exitCodes: "0 done (or nothing to do), 1 refused (the reason is printed), 2 usage error.",
+  notes: [
+    `environment: ${SECRET_ENV} (required);`,
+    `             ${ALLOW_HTTP_HOSTS_ENV} (tests only: loopback hosts whose databricksHost may`,
+    "             be plain http, e.g. 127.0.0.1).",
+  ],
+  examples: [
+    "npm run rollback -- product-recommender --stack prod --dry-run",
+    "npm run rollback -- product-recommender --stack prod --to-version 3 --write-pin",
+  ],
+} as const satisfies CommandSpec;
 
-  option           what                                                default
-  <service>        the catalog entry's name (services/<service>.yaml)  required
-  --stack STACK    the stack to roll back in (its environment)         required
-  --to-version N   the version to make champion                        the champion's previous_champion tag
-  --dry-run        show before and after, write nothing                off
-  --yes            move without asking (needed without a terminal)     off: asks on a terminal
-  --write-pin      write images.<env> of the target's image            off: prints the YAML to apply
-  --services DIR   the catalog folder                                  services/
-  --stacks DIR     the stacks folder                                   stacks/
-  -h, --help       this help
-
-exit codes: 0 done (or nothing to do), 1 refused (the reason is printed), 2 usage error.
-environment: ${SECRET_ENV} (required);
-             ${ALLOW_HTTP_HOSTS_ENV} (tests only: loopback hosts whose databricksHost may
-             be plain http, e.g. 127.0.0.1).
-
-examples:
-  npm run rollback -- product-recommender --stack prod --dry-run
-  npm run rollback -- product-recommender --stack prod --to-version 3 --write-pin`;
-
-class UsageError extends Error {}
-
-const OPTIONS = {
-  stack: { type: "string" },
-  "to-version": { type: "string" },
-  "dry-run": { type: "boolean" },
-  yes: { type: "boolean" },
-  "write-pin": { type: "boolean" },
-  services: { type: "string" },
-  stacks: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+export const USAGE = usageLine(ROLLBACK_COMMAND);
+export const HELP = helpText(ROLLBACK_COMMAND);
 
 /** Parsed options, or "help". Throws UsageError. */
 export function parseRollbackArgs(argv: string[]): RollbackOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCommandLine(ROLLBACK_COMMAND, argv);
+  if (parsed === "help") return "help";
   const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (positionals.length === 0) throw new UsageError("missing <service>");
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  if (!values.stack) throw new UsageError("--stack is required (e.g. --stack prod)");
   let toVersion: number | undefined;
   if (values["to-version"] !== undefined) {
     if (!/^[1-9]\d{0,9}$/.test(values["to-version"])) {
@@ -96,7 +123,7 @@ export function parseRollbackArgs(argv: string[]): RollbackOptions | "help" {
   }
   return {
     service: positionals[0],
-    stack: values.stack,
+    stack: values.stack!,
     toVersion,
     dryRun: values["dry-run"] ?? false,
     yes: values.yes ?? false,

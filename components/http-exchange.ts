@@ -1,8 +1,7 @@
 /**
- * One HTTP exchange with a JSON API over node's own http/https, failing after a timeout whatever
- * the server does. Shared by the dynamic providers (Drone, GitHub's Git data), whose code is
- * serialized into the Pulumi state and run by the engine's provider host: so it is
- * self-contained, and node built-ins are `require`d when called.
+ * One HTTP exchange with a JSON API (Node's global fetch), failing after a timeout whatever the
+ * server does. Shared by the dynamic providers (Drone, GitHub's Git data), which the engine's
+ * provider host runs from the package @mlplatform/dynamic-providers (./dynamic-providers.ts).
  */
 
 export interface HttpExchange {
@@ -28,72 +27,70 @@ export interface HttpReply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Sends one request and resolves with the answer; rejects on timeout or connection error. */
-export function exchangeJson(exchange: HttpExchange): Promise<HttpReply> {
-  const base = new URL(exchange.baseUrl);
-  const transport: typeof import("https") =
-    // Required when called: this code also runs from its serialized form (see the file comment).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    base.protocol === "https:" ? require("https") : require("http");
-  const payload =
-    exchange.body === undefined ? undefined : Buffer.from(JSON.stringify(exchange.body));
-  const headers: Record<string, string | number> = { ...exchange.headers };
-  if (payload) {
-    headers["Content-Type"] = "application/json";
-    headers["Content-Length"] = payload.length;
+/** The first `max` bytes of a body; the rest is not read (the stream is cancelled). */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value.subarray(0, Math.max(0, max - size)));
+    size += value.length;
+    if (size >= max) {
+      await reader.cancel();
+      break;
+    }
   }
-  return new Promise<HttpReply>((resolve, reject) => {
-    let settled = false;
-    // Declared before use: the closure serializer does not follow forward references.
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-    const finish = (error: Error | undefined, result?: HttpReply) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(result as HttpReply);
-    };
-    const request = transport.request(
-      {
-        protocol: base.protocol,
-        hostname: base.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: base.port || undefined,
-        path: `${base.pathname.replace(/\/+$/, "")}${exchange.path}`,
-        method: exchange.method,
-        headers,
-        agent: false,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= exchange.maxBodyBytes) chunks.push(chunk);
-        });
-        response.on("error", (e) => finish(e));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: unknown;
-          try {
-            body = text.length > 0 ? JSON.parse(text) : undefined;
-          } catch {
-            body = undefined;
-          }
-          finish(undefined, {
-            status: response.statusCode ?? 0,
-            body,
-            headers: response.headers,
-          });
-        });
-      },
-    );
-    timer = setTimeout(() => {
-      const error = new Error(`no answer within ${exchange.timeoutMs} ms`);
-      request.destroy(error);
-      finish(error);
-    }, exchange.timeoutMs);
-    request.on("error", (e) => finish(e));
-    if (payload) request.write(payload);
-    request.end();
-  });
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** What went wrong, in the words of the cause (fetch wraps socket errors in "fetch failed"). */
+function failureMessage(e: unknown, timeoutMs: number): string {
+  const error = e as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
+  if (error?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  const cause = error?.cause?.message;
+  return typeof cause === "string" && cause !== "" ? cause : String(error?.message ?? e);
+}
+
+/**
+ * Sends one request with Node's global fetch and resolves with the answer; rejects on timeout
+ * (AbortSignal.timeout: connect, send and the whole body) or connection error. Redirects are not
+ * followed: the caller decides (`redirect: "manual"` hands back the 3xx with its location).
+ * https://nodejs.org/docs/latest-v20.x/api/globals.html#fetch,
+ * https://nodejs.org/docs/latest-v20.x/api/globals.html#static-method-abortsignaltimeoutdelay
+ */
+export async function exchangeJson(exchange: HttpExchange): Promise<HttpReply> {
+  const base = exchange.baseUrl.replace(/\/+$/, "");
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(exchange.headers).map(([k, v]) => [k, String(v)]),
+  );
+  if (exchange.body !== undefined) headers["Content-Type"] = "application/json";
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(`${base}${exchange.path}`, {
+      method: exchange.method,
+      headers,
+      body: exchange.body === undefined ? undefined : JSON.stringify(exchange.body),
+      redirect: "manual",
+      signal: AbortSignal.timeout(exchange.timeoutMs),
+    });
+    text = await readCapped(response, exchange.maxBodyBytes);
+  } catch (e) {
+    const error = new Error(failureMessage(e, exchange.timeoutMs));
+    error.stack = error.message;
+    throw error;
+  }
+  let body: unknown;
+  try {
+    body = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const replyHeaders: Record<string, string> = {};
+  // Headers iterate with lower-case names.
+  response.headers.forEach((value, name) => (replyHeaders[name] = value));
+  return { status: response.status, body, headers: replyHeaders };
 }

@@ -38,6 +38,8 @@ export interface MlServiceArgs {
   imageSource: ImageSource;
   /** Promotion roles of the service's other environments: they may read its source registry. */
   promotionReaders: string[];
+  /** Production environments of every stack: the repository's Backstage lifecycle. Defaults to this stack's. */
+  productionEnvironments?: readonly string[];
   /** Drone token of the platform (a secret), used to activate the repository and set its secrets. */
   droneToken: pulumi.Input<string>;
   /** GitHub token of the platform (a secret): the template's files are committed with it. */
@@ -258,6 +260,7 @@ export class MlService extends pulumi.ComponentResource {
             baseImage: args.baseImageRef,
             accountId: args.accountId,
             defaultBranch: repository.defaultBranch,
+            productionEnvironments: args.productionEnvironments,
           }),
           previousManagedFiles: args.previousManagedFiles,
         },

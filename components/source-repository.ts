@@ -157,6 +157,8 @@ export class SourceRepository extends pulumi.ComponentResource {
 
     this.repositoryName = this.repository.name;
     this.htmlUrl = this.repository.htmlUrl;
+    // Reads the default branch GitHub made; only setting it is deprecated (github.BranchDefault).
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
     this.githubDefaultBranch = this.repository.defaultBranch;
     this.registerOutputs({ repositoryName: this.repositoryName, htmlUrl: this.htmlUrl });
   }

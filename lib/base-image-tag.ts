@@ -1,8 +1,9 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "./project-root";
 
-export const BASE_IMAGE_CONTEXT = path.join(__dirname, "..", "templates", "base-image");
+export const BASE_IMAGE_CONTEXT = path.join(PROJECT_ROOT, "templates", "base-image");
 export const BASE_IMAGE_DOCKERFILE = path.join(BASE_IMAGE_CONTEXT, "Dockerfile");
 
 let cached: string | undefined;

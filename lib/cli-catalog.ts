@@ -1,11 +1,14 @@
-/** The catalog and stacks as the command-line entry points load them from --services/--stacks. */
+/**
+ * The catalog and stacks as the command-line entry points load them from --services/--stacks.
+ * Used by cli/validate.ts and cli/render.ts with the deprecated lib/cli-args.ts adapter; moves to
+ * cli/ when they adopt cli/command.ts.
+ */
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "./catalog/load";
 import { CatalogFile } from "./catalog/types";
 import { ParsedArgs, stringFlag, UsageError } from "./cli-args";
-import { stacksOrThrow } from "./plan/run";
-import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, StackInfo } from "./stacks";
+import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, StackInfo, stacksOrThrow } from "./stacks";
 
 export interface LoadedCatalog {
   servicesDir: string;

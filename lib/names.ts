@@ -272,23 +272,32 @@ export const RESERVED_SERVICE_NAMES = ["base"] as const;
 
 /**
  * Names that two owners derive alike in one scope (an environment's account and workspace; S3
- * bucket names are global, and GitHub repositories belong to the organisation): one message per
+ * bucket names are global, and GitHub repositories belong to the organisation): one collision per
  * later owner, naming both.
  */
-export function nameCollisions(names: readonly (OwnedName & { scope: string })[]): string[] {
-  const seen = new Map<string, OwnedName & { scope: string }>();
-  const problems: string[] = [];
+export function findNameCollisions<T extends OwnedName & { scope: string }>(
+  names: readonly T[],
+): { entry: T; first: T; message: string }[] {
+  const seen = new Map<string, T>();
+  const found: { entry: T; first: T; message: string }[] = [];
   for (const entry of names) {
     const key = `${entry.kind}\u0000${entry.scope}\u0000${entry.name}`;
     const first = seen.get(key);
     if (!first) seen.set(key, entry);
     else if (first.owner !== entry.owner) {
-      problems.push(
-        `${entry.kind} "${entry.name}" of ${entry.owner} is also the ${entry.kind} of ${first.owner}${entry.scope ? ` (${entry.scope})` : ""}; two owners cannot share one resource`,
-      );
+      found.push({
+        entry,
+        first,
+        message: `${entry.kind} "${entry.name}" of ${entry.owner} is also the ${entry.kind} of ${first.owner}${entry.scope ? ` (${entry.scope})` : ""}; two owners cannot share one resource`,
+      });
     }
   }
-  return problems;
+  return found;
+}
+
+/** The collisions of findNameCollisions as message lines. */
+export function nameCollisions(names: readonly (OwnedName & { scope: string })[]): string[] {
+  return findNameCollisions(names).map((c) => c.message);
 }
 
 /** Full Unity Catalog name of a service's model in a stack. */

@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
-import * as docker from "@pulumi/docker";
+import * as dockerbuild from "@pulumi/docker-build";
 import * as databricks from "@pulumi/databricks";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +27,7 @@ import {
 } from "./settings";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, readStacks, StackInfo } from "./stacks";
 import { baseImageTag } from "./base-image-tag";
+import { productionEnvironmentsOf } from "./render/context";
 import {
   ecrRepositoryArn,
   ecrRepositoryUrl,
@@ -58,6 +59,17 @@ export interface ProgramOptions {
   wholeCatalog?: CatalogFile[];
   /** Called after each service is declared, with how many of how many (progress of long plans). */
   onProgress?: (declared: number, total: number) => void;
+  /**
+   * Whether this run declares the stack's shared pieces (where the stack owns them): a parallel
+   * plan declares them in its first worker only. Defaults to true.
+   */
+  declareSharedResources?: boolean;
+  /**
+   * Names of the stack's services this run declares (a parallel plan's slice); the rest still
+   * count for the facts about the whole stack (retained resources of removed services). Defaults
+   * to every service of the stack.
+   */
+  declareOnly?: readonly string[];
 }
 
 /** Identifiers of one service, exported per service as stack outputs. */
@@ -202,7 +214,8 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     aws: awsProvider,
     github: githubProvider,
     databricks: databricksProvider,
-    docker: new docker.Provider("docker", {}),
+    // The base image build (components/base-image.ts): keyed by its package, "docker-build".
+    "docker-build": new dockerbuild.Provider("docker-build", {}),
     command: new command.Provider("command", {}),
     // The dynamic providers' package (pulumi/pulumi tests/integration/explicit_provider).
     "pulumi-nodejs": new DynamicProvider("dynamic"),
@@ -228,7 +241,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
     roleArn(settings.awsAccountId, `${settings.namePrefix}-*-${settings.environment}-${suffix}`);
   // Declared by one stack per environment and region (validated); the shards use them by name.
   let baseImage: BaseImage | undefined;
-  if (settings.ownsPlatformResources) {
+  if (settings.ownsPlatformResources && options.declareSharedResources !== false) {
     baseImage = new BaseImage(
       "base-image",
       {
@@ -258,7 +271,9 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
   const { retained, readopted } = retainedAfter(previous, new Set(services.map((s) => s.name)));
   const droneToken = config.requireSecret("droneToken");
   const outputs: Record<string, ServiceStackOutputs> = {};
-  for (const [index, service] of services.entries()) {
+  const only = options.declareOnly && new Set(options.declareOnly);
+  const declared = only ? services.filter((s) => only.has(s.name)) : services;
+  for (const [index, service] of declared.entries()) {
     // Let registrations be answered between batches: bounds what is pending on large catalogs.
     if (index > 0 && index % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     // A re-added service adopts what it left behind; an explicit adopt entry wins.
@@ -289,6 +304,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
           service.sourceEnvironment === settings.environment
             ? promotionReaders(service, stacks)
             : [],
+        productionEnvironments: productionEnvironmentsOf(stacks),
         droneToken,
         githubToken,
         previousManagedFiles: previous.services[service.name]?.managedFiles,
@@ -296,7 +312,7 @@ export async function declarePlatform(options: ProgramOptions = {}): Promise<Pro
       { providers },
     );
     outputs[service.name] = ml.outputs;
-    options.onProgress?.(index + 1, services.length);
+    options.onProgress?.(index + 1, declared.length);
   }
   return {
     environment: settings.environment,

@@ -5,6 +5,7 @@
  */
 import { catalogSchema, SchemaNode } from "./catalog/schema";
 import { CATALOG_LIMITS } from "./catalog/load";
+import { RESERVED_SERVICE_NAMES } from "./names";
 import { SETTINGS } from "./settings";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -55,8 +56,13 @@ export function catalogTable(): string {
       const field = prefix ? `${prefix}.${key}` : key;
       const type = child.type === "array" ? `list of ${child.items?.type}` : child.type;
       const required = (node.required ?? []).includes(key) ? "yes" : "no";
+      // Reserved names come from lib/names.ts, the module that derives the names they would take.
+      const reserved =
+        field === "name"
+          ? `; not ${RESERVED_SERVICE_NAMES.map((n) => `\`${n}\``).join(", ")} (reserved)`
+          : "";
       rows.push(
-        `| \`${field}\` | ${type} | ${required} | ${cell(limits(child))} | ${cell(child.description ?? "")} |`,
+        `| \`${field}\` | ${type} | ${required} | ${cell(limits(child) + reserved)} | ${cell(child.description ?? "")} |`,
       );
       if (child.type === "object") walk(child, field);
       const entry = child.additionalProperties;
@@ -84,6 +90,8 @@ export function limitsTable(): string {
     maxAliasCount: "YAML alias expansions per entry (guards against billion-laughs documents)",
     maxServices: "entries in one catalog",
     maxDepth: "nesting depth of an entry's values",
+    maxServicesPerStack:
+      "services one stack may deploy (more: shard the environment with shardTeams or shardServices, docs/scale.md)",
   };
   const rows = (Object.keys(CATALOG_LIMITS) as (keyof typeof CATALOG_LIMITS)[]).map(
     (k) => `| ${described[k] ?? k} | ${CATALOG_LIMITS[k]} |`,

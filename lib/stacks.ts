@@ -2,6 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { CatalogError } from "./catalog/errors";
+import { PROJECT_ROOT } from "./project-root";
 import { plainCredentialProblems } from "./deploy/stack-config";
 import { CONFIG_NAMESPACE, parseSettings, SettingsError, StackSettings } from "./settings";
 
@@ -16,7 +18,7 @@ export interface StackInfo {
 
 const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 
-export const PROJECT_ROOT = path.join(__dirname, "..");
+export { PROJECT_ROOT };
 export const DEFAULT_STACKS_DIR = path.join(PROJECT_ROOT, "stacks");
 export const DEFAULT_SERVICES_DIR = path.join(PROJECT_ROOT, "services");
 
@@ -93,4 +95,14 @@ export function readStacks(
   if (stacks.length === 0)
     throw new SettingsError([`${displayPath(dir)}: no stack files (Pulumi.<stack>.yaml)`]);
   return stacks;
+}
+
+/** The stack files, or a CatalogError naming their problems (how every command reads them). */
+export function stacksOrThrow(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
+  try {
+    return readStacks(dir);
+  } catch (e) {
+    if (e instanceof SettingsError) throw new CatalogError(e.problems);
+    throw e;
+  }
 }

@@ -10,7 +10,7 @@
  * already done, it asks who the token's user is and what Drone shows of the repository, and fails
  * with the missing permission when the 404 meant "not allowed".
  *
- * Self-contained like client.ts: captured by the providers' serialized code.
+ * Run by the engine from the package @mlplatform/dynamic-providers, like client.ts.
  */
 import {
   apiPath,

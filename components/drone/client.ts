@@ -1,20 +1,23 @@
 /**
- * A small client for Drone's REST API over node's own http/https: bearer token, JSON bodies,
- * a timeout per attempt, and retries with exponential backoff on timeouts, connection errors and
- * 5xx, bounded both in attempts and in total time. A 4xx fails at once, and so do the 5xx that
- * Drone answers for good: a 501 (a route the open-source build does not serve) and the 500s a call
- * names as permanent (e.g. a webhook GitHub refused).
- *
- * The dynamic providers' code is serialized into the Pulumi state and run by the engine's
- * provider host, which loads no TypeScript and no project module. So every function here is
- * self-contained: node built-ins are `require`d when called, and errors are plain `Error`s with
- * fields rather than a class.
+ * Drone's rules for the one JSON API client (../json-api-client.ts): retries on timeouts,
+ * connection errors, 5xx and 429, bounded both in attempts and in total time. A 4xx fails at once,
+ * and so do the 5xx that Drone answers for good: a 501 (a route the open-source build does not
+ * serve) and the 500s a call names as permanent (e.g. a webhook GitHub refused). Errors are plain
+ * `Error`s with fields rather than a class (they may cross module realms).
  *
  * Error and log text never carries the token or a secret value: every message goes through
  * `redact` with the values the caller names, and the token is always among them.
  */
 
-import { exchangeJson, HttpReply } from "../http-exchange";
+import {
+  apiError,
+  backoffDelay,
+  callJsonApi,
+  isApiError,
+  messageOf,
+  redact,
+  sleep,
+} from "../json-api-client";
 
 /** Retry and timeout limits of every Drone call. */
 export interface DroneRetryPolicy {
@@ -102,48 +105,17 @@ export interface DroneError extends Error {
 }
 
 export function isDroneError(e: unknown): e is DroneError {
-  // Duck-typed: errors may come from another realm (node's own modules under a test sandbox).
-  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "DroneError";
+  return isApiError(e, "DroneError");
 }
 
-/** The message of anything thrown, whatever realm its Error class came from. */
-export function messageOf(e: unknown): string {
-  const message = typeof e === "object" && e !== null ? (e as { message?: unknown }).message : e;
-  return typeof message === "string" ? message : String(message);
-}
-
-/** Replaces every occurrence of each value by [secret], in one pass (longest values first). */
-export function redact(text: string, values: readonly (string | undefined)[]): string {
-  const hidden = values
-    .filter((v): v is string => typeof v === "string" && v.length > 0)
-    .sort((a, b) => b.length - a.length)
-    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return hidden.length === 0 ? text : text.replace(new RegExp(hidden.join("|"), "g"), "[secret]");
-}
+export { backoffDelay, messageOf, redact, sleep };
 
 /** An error for users: message only, no stack trace (the provider host prints `stack`). */
 export function droneError(
   message: string,
   fields: { status?: number; transient: boolean; attempts: number },
 ): DroneError {
-  const error = new Error(message) as DroneError;
-  error.name = "DroneError";
-  error.status = fields.status;
-  error.transient = fields.transient;
-  error.attempts = fields.attempts;
-  error.stack = `DroneError: ${message}`;
-  return error;
-}
-
-/** Delay before retry number `retry` (1-based): exponential, capped, with jitter. */
-export function backoffDelay(retry: number, policy: DroneRetryPolicy): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
-  // Half fixed, half random: spreads concurrent retries without ever dropping to zero.
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return apiError("DroneError", message, fields) as DroneError;
 }
 
 /**
@@ -213,31 +185,10 @@ export function apiPath(...segments: string[]): string {
   return `/api/${segments.map((s) => encodeURIComponent(s)).join("/")}`;
 }
 
-/** One HTTP exchange with Drone, failing after `timeoutMs` whatever the server does. */
-function attemptOnce(
-  connection: DroneConnection,
-  call: DroneCall,
-  timeoutMs: number,
-): Promise<HttpReply> {
-  return exchangeJson({
-    baseUrl: connection.server,
-    method: call.method,
-    path: call.path,
-    headers: {
-      Authorization: `Bearer ${connection.token}`,
-      Accept: "application/json",
-      "User-Agent": "mlplatform-drone-provider",
-    },
-    body: call.body,
-    timeoutMs,
-    // Drone's answers are small; a huge body is kept only up to 1 MB.
-    maxBodyBytes: 1_048_576,
-  });
-}
-
 /**
- * Sends one call to Drone. Transient failures (timeouts, connection errors, 5xx, 429) are retried
- * with backoff within `policy`; any other status outside 2xx and `call.expect` fails at once.
+ * Sends one call to Drone (../json-api-client.ts with Drone's rules). Transient failures
+ * (timeouts, connection errors, 5xx but 501, 429) are retried with backoff within `policy`; any
+ * other status outside 2xx and `call.expect` fails at once, and so do the `call.permanent` ones.
  * Thrown errors are DroneErrors whose message names the operation, the subject, the HTTP status
  * and Drone's message, and never the token or a value in `call.redact`.
  */
@@ -246,62 +197,38 @@ export async function callDrone(
   call: DroneCall,
   policy: DroneRetryPolicy,
 ): Promise<DroneResponse> {
-  const hidden = [connection.token, ...(call.redact ?? [])];
   const what = `Drone: could not ${call.operation} (${call.subject})`;
-  const started = Date.now();
-  const deadline = started + policy.maxElapsedMs;
-  const attemptsAllowed = call.retry === false ? 1 : Math.max(1, policy.maxAttempts);
-  for (let attempt = 1; ; attempt++) {
-    const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, deadline - Date.now()));
-    let failure: string;
-    let status: number | undefined;
-    try {
-      const result = await attemptOnce(connection, call, timeoutMs);
-      status = result.status;
+  const reply = await callJsonApi({
+    api: "Drone",
+    baseUrl: connection.server,
+    token: connection.token,
+    method: call.method,
+    path: call.path,
+    body: call.body,
+    headers: { Accept: "application/json", "User-Agent": "mlplatform-drone-provider" },
+    // Drone's answers are small; a huge body is kept only up to 1 MB.
+    maxBodyBytes: 1_048_576,
+    limits: { ...policy, maxAttempts: call.retry === false ? 1 : policy.maxAttempts },
+    redact: call.redact,
+    what,
+    judge: (answer) => {
+      const status = answer.status;
       if ((status >= 200 && status < 300) || (call.expect ?? []).includes(status)) {
-        return { status, body: result.body };
+        return { kind: "return" };
       }
-      const said = droneMessage(result.body);
-      failure = `HTTP ${status}${said ? ` (Drone says: "${said}")` : ""}`;
+      const said = droneMessage(answer.body);
+      const failure = `HTTP ${status}${said ? ` (Drone says: "${said}")` : ""}`;
       const permanent = (call.permanent ?? []).find(
         (p) => p.status === status && said !== undefined && said !== bareStatusText(status),
       );
-      if (permanent) {
-        throw droneError(redact(`${what}: ${failure}. ${permanent.advice}`, hidden), {
-          status,
-          transient: false,
-          attempts: attempt,
-        });
-      }
+      if (permanent) return { kind: "refuse", message: `${what}: ${failure}. ${permanent.advice}` };
       if (!isTransientStatus(status)) {
-        throw droneError(redact(`${what}: ${failure}. ${statusAdvice(status)}`, hidden), {
-          status,
-          transient: false,
-          attempts: attempt,
-        });
+        return { kind: "refuse", message: `${what}: ${failure}. ${statusAdvice(status)}` };
       }
-    } catch (e) {
-      if (isDroneError(e)) throw e;
-      failure = `no response: ${messageOf(e)}`;
-    }
-    const delay = backoffDelay(attempt, policy);
-    if (attempt >= attemptsAllowed || Date.now() + delay >= deadline) {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const tries = attempt === 1 ? "1 attempt" : `${attempt} attempts`;
-      throw droneError(
-        redact(
-          `${what}: ${failure}, after ${tries} in ${seconds} s. Check that ${connection.server} is reachable and healthy, then run \`pulumi up\` again.`,
-          hidden,
-        ),
-        { status, transient: true, attempts: attempt },
-      );
-    }
-    console.warn(
-      redact(
-        `Drone: ${call.method} ${call.path}: ${failure}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attemptsAllowed})`,
-        hidden,
-      ),
-    );
-    await sleep(delay);
-  }
+      return { kind: "retry", failure };
+    },
+    tries: (n) => (n === 1 ? "1 attempt" : `${n} attempts`),
+    unreachable: `Check that ${connection.server} is reachable and healthy, then run \`pulumi up\` again.`,
+  });
+  return { status: reply.status, body: reply.body };
 }

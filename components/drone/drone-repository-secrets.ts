@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
-import {
-  droneSecretSetProvider,
-  resolveSecretSetInputs,
-  SECRET_SET_OUTPUTS,
-} from "./secret-set-provider";
+import { resolveSecretSetInputs, SECRET_SET_OUTPUTS } from "./secret-set-provider";
 
 /** One secret of a DroneRepositorySecrets. */
 export interface DroneSecretEntryArgs {
@@ -26,9 +23,6 @@ export interface DroneRepositorySecretsArgs extends DroneConnectionArgs {
   /** Secret name pipelines reference (`from_secret`) -> value and flags. */
   secrets: Record<string, DroneSecretEntryArgs>;
 }
-
-/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
-const PROVIDER = droneSecretSetProvider();
 
 /**
  * Every secret of one repository's pipeline, as one resource: created or updated each, only the
@@ -56,7 +50,8 @@ export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
     });
     refuseWhenDeclared(`DroneRepositorySecrets ${name}`, problems);
     super(
-      PROVIDER,
+      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
+      DYNAMIC_PROVIDERS.droneSecretSet,
       name,
       {
         server: args.server,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
-import { droneRepositoryProvider, resolveRepositoryInputs } from "./repository-provider";
+import { resolveRepositoryInputs } from "./repository-provider";
 import { DroneVisibility } from "./validation";
 
 /** Where Drone is and how the platform authenticates to it. */
@@ -44,9 +45,6 @@ export interface DroneRepositoryArgs extends DroneConnectionArgs {
   timeoutMinutes?: pulumi.Input<number>;
 }
 
-/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
-const PROVIDER = droneRepositoryProvider();
-
 /**
  * A repository activated in Drone, with its settings. Deleting it deactivates the repository
  * (build history stays in Drone). Identity (server, owner, name) changes replace it.
@@ -77,7 +75,8 @@ export class DroneRepository extends pulumi.dynamic.Resource {
     const known = problems.filter((p) => p.field in plain);
     refuseWhenDeclared(`DroneRepository ${name}`, known);
     super(
-      PROVIDER,
+      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
+      DYNAMIC_PROVIDERS.droneRepository,
       name,
       {
         server: args.server,

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
-import { droneSecretProvider, resolveSecretInputs, SECRET_OUTPUTS } from "./secret-provider";
+import { resolveSecretInputs, SECRET_OUTPUTS } from "./secret-provider";
 
 export interface DroneSecretArgs extends DroneConnectionArgs {
   /** "owner/name" of the repository that holds the secret; unset for an organisation secret. */
@@ -20,9 +21,6 @@ export interface DroneSecretArgs extends DroneConnectionArgs {
   /** Stored by Drone's API and read by nothing in Drone: it has no effect. Defaults to false. */
   pullRequestPush?: pulumi.Input<boolean>;
 }
-
-/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
-const PROVIDER = droneSecretProvider();
 
 /**
  * A Drone secret: a repository secret when `repository` is set, an organisation secret in
@@ -58,7 +56,8 @@ export class DroneSecret extends pulumi.dynamic.Resource {
     });
     refuseWhenDeclared(`DroneSecret ${name}`, problems);
     super(
-      PROVIDER,
+      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
+      DYNAMIC_PROVIDERS.droneSecret,
       name,
       {
         server: args.server,

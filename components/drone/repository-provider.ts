@@ -6,7 +6,8 @@
  * A 404 is not taken as "gone" before Drone has said whether the repository is unknown or the
  * machine user may not use it (access.ts): Drone answers both with the same 404.
  */
-import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
+import { providerInputs } from "../provider-inputs";
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import { accessError, repositoryAccess, syncRepositoryList } from "./access";
 import {
@@ -231,47 +232,30 @@ export function diffRepository(
 }
 
 /**
- * The provider object. `policy` bounds retries and timeouts (tests pass short ones). Create it
- * once per process: Pulumi serializes each provider object once, into the state of every resource.
+ * The provider object. `policy` bounds retries and timeouts (tests pass short ones). The engine
+ * runs it from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
 export function droneRepositoryProvider(
   policy: DroneRetryPolicy = DEFAULT_RETRY_POLICY,
 ): pulumi.dynamic.ResourceProvider<DroneRepositoryInputs, DroneRepositoryState> {
-  const failed = (problems: DroneArgsProblem[], owner: unknown, name: unknown) =>
-    droneError(describeProblems(`Drone repository ${String(owner)}/${String(name)}`, problems), {
-      transient: false,
-      attempts: 0,
-    });
+  const rules = providerInputs<DroneRepositoryInputs>({
+    resolve: resolveRepositoryInputs,
+    diff: diffRepository,
+    refuse: (raw, problems) =>
+      droneError(
+        describeProblems(`Drone repository ${String(raw.owner)}/${String(raw.name)}`, problems),
+        { transient: false, attempts: 0 },
+      ),
+  });
   return {
-    async check(_olds, news) {
-      const { inputs, problems } = resolveRepositoryInputs(
-        news as unknown as Record<string, unknown>,
-      );
-      return {
-        inputs,
-        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
-      };
-    },
-    async diff(_id, olds, news) {
-      return diffRepository(
-        olds as unknown as Record<string, unknown>,
-        news as unknown as Record<string, unknown>,
-      );
-    },
+    check: rules.check,
+    diff: rules.diff,
     async create(raw) {
-      const { inputs, problems } = resolveRepositoryInputs(
-        raw as unknown as Record<string, unknown>,
-      );
-      if (problems.length > 0) throw failed(problems, raw.owner, raw.name);
-      const state = await applyRepository(inputs, policy);
+      const state = await applyRepository(rules.validated(raw), policy);
       return { id: state.slug, outs: state };
     },
     async update(_id, _olds, raw) {
-      const { inputs, problems } = resolveRepositoryInputs(
-        raw as unknown as Record<string, unknown>,
-      );
-      if (problems.length > 0) throw failed(problems, raw.owner, raw.name);
-      return { outs: await applyRepository(inputs, policy) };
+      return { outs: await applyRepository(rules.validated(raw), policy) };
     },
     async read(id, props) {
       if (!props) return {};

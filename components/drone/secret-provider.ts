@@ -12,7 +12,8 @@
  * user without write access to the repository with the same 404 as a missing secret. An
  * organisation's 401 is told apart from a refused token the same way.
  */
-import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
+import { providerInputs } from "../provider-inputs";
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import { accessError, currentUser, DroneRepositoryAccess, repositoryAccess } from "./access";
 import {
@@ -363,38 +364,29 @@ export function diffSecret(
 }
 
 /**
- * The provider object. `policy` bounds retries and timeouts (tests pass short ones). Create it
- * once per process: Pulumi serializes each provider object once, into the state of every resource.
+ * The provider object. `policy` bounds retries and timeouts (tests pass short ones). The engine
+ * runs it from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
 export function droneSecretProvider(
   policy: DroneRetryPolicy = DEFAULT_RETRY_POLICY,
 ): pulumi.dynamic.ResourceProvider<DroneSecretInputs, DroneSecretState> {
-  const validated = (raw: DroneSecretInputs): DroneSecretInputs => {
-    const { inputs, problems } = resolveSecretInputs(raw as unknown as Record<string, unknown>);
-    if (problems.length > 0) {
-      const what = `Drone secret ${JSON.stringify(raw.name ?? null)}`;
-      throw droneError(describeProblems(what, problems), { transient: false, attempts: 0 });
-    }
-    return inputs;
-  };
+  const rules = providerInputs<DroneSecretInputs>({
+    resolve: resolveSecretInputs,
+    diff: diffSecret,
+    refuse: (raw, problems) =>
+      droneError(describeProblems(`Drone secret ${JSON.stringify(raw.name ?? null)}`, problems), {
+        transient: false,
+        attempts: 0,
+      }),
+  });
+  const validated = rules.validated;
   const state = (inputs: DroneSecretInputs, salt: string): DroneSecretState => {
     const { value, ...rest } = inputs;
     return { ...rest, valueHash: valueHash(salt, value), hashSalt: salt };
   };
   return {
-    async check(_olds, news) {
-      const { inputs, problems } = resolveSecretInputs(news as unknown as Record<string, unknown>);
-      return {
-        inputs,
-        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
-      };
-    },
-    async diff(_id, olds, news) {
-      return diffSecret(
-        olds as unknown as Record<string, unknown>,
-        news as unknown as Record<string, unknown>,
-      );
-    },
+    check: rules.check,
+    diff: rules.diff,
     async create(raw) {
       const inputs = validated(raw);
       await upsertSecret(inputs, policy);

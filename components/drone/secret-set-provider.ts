@@ -5,11 +5,11 @@
  * secret outputs, never the values), an update touches only the secrets whose value or flags
  * changed and deletes the names no longer declared, and delete removes them all.
  *
- * One resource instead of one per secret: a dynamic resource carries its provider's serialized
- * code (about 43 KB) in its state inputs and outputs, so eight secret resources per service cost
- * about 690 KB of state per service; this costs about 94 KB.
+ * One resource instead of one per secret: seven registrations fewer per service, and a dynamic
+ * resource carries its provider (a 2 KB stub, docs/scale.md) in its state inputs and outputs.
  */
-import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
+import { providerInputs } from "../provider-inputs";
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RETRY_POLICY, DroneRetryPolicy, droneError } from "./client";
 import {
@@ -216,20 +216,22 @@ async function deleteSecret(
 }
 
 /**
- * The provider object. `policy` bounds retries and timeouts (tests pass short ones). Create it
- * once per process: Pulumi serializes each provider object once, into the state of every resource.
+ * The provider object. `policy` bounds retries and timeouts (tests pass short ones). The engine
+ * runs it from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
 export function droneSecretSetProvider(
   policy: DroneRetryPolicy = DEFAULT_RETRY_POLICY,
 ): pulumi.dynamic.ResourceProvider<DroneSecretSetInputs, DroneSecretSetState> {
-  const validated = (raw: DroneSecretSetInputs): DroneSecretSetInputs => {
-    const { inputs, problems } = resolveSecretSetInputs(raw as unknown as Record<string, unknown>);
-    if (problems.length > 0) {
-      const what = `Drone secrets of ${String(raw.repository)}`;
-      throw droneError(describeProblems(what, problems), { transient: false, attempts: 0 });
-    }
-    return inputs;
-  };
+  const rules = providerInputs<DroneSecretSetInputs>({
+    resolve: resolveSecretSetInputs,
+    diff: diffSecretSet,
+    refuse: (raw, problems) =>
+      droneError(describeProblems(`Drone secrets of ${String(raw.repository)}`, problems), {
+        transient: false,
+        attempts: 0,
+      }),
+  });
+  const validated = rules.validated;
   const write = async (inputs: DroneSecretSetInputs, names: string[]) => {
     const memo: AccessMemo = {};
     for (const name of names) {
@@ -266,21 +268,8 @@ export function droneSecretSetProvider(
     ),
   });
   return {
-    async check(_olds, news) {
-      const { inputs, problems } = resolveSecretSetInputs(
-        news as unknown as Record<string, unknown>,
-      );
-      return {
-        inputs,
-        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
-      };
-    },
-    async diff(_id, olds, news) {
-      return diffSecretSet(
-        olds as unknown as Record<string, unknown>,
-        news as unknown as Record<string, unknown>,
-      );
-    },
+    check: rules.check,
+    diff: rules.diff,
     async create(raw) {
       const inputs = validated(raw);
       await write(inputs, Object.keys(inputs.exposure).sort());

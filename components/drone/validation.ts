@@ -3,8 +3,8 @@
  * resource is declared (plain values fail at once, naming the resource) and by the providers'
  * `check` (values only known at deployment time).
  *
- * These functions are captured by the dynamic providers' serialized code, so they use nothing
- * but their arguments and the constants declared inside them.
+ * These functions also run in the engine's provider host, from the package
+ * @mlplatform/dynamic-providers: plain JavaScript, no project module outside components/.
  */
 
 /** One argument a user must fix: which, and why. */

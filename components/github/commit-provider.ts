@@ -25,9 +25,10 @@
  *   the files were rendered for another branch;
  * - writes are content-creating requests, paced (see git-client.ts).
  *
- * Serialized into the state with the resource (see ../http-exchange.ts): self-contained.
+ * Run by the engine from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
-import { failuresOfKnownInputs, isUnknownValue } from "../unknown-value";
+import { providerInputs } from "../provider-inputs";
+import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   callGitHub,
@@ -474,37 +475,33 @@ export async function makeCommit(
 }
 
 /**
- * The provider object; `policy` bounds retries and timeouts (tests pass short ones). Create it
- * once per process: Pulumi serializes each provider object once per resource that uses it.
+ * The provider object; `policy` bounds retries and timeouts (tests pass short ones). The engine
+ * runs it from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
 export function gitCommitProvider(
   policy: GitHubRetryPolicy = DEFAULT_GITHUB_RETRY_POLICY,
 ): pulumi.dynamic.ResourceProvider<GitCommitInputs, GitCommitState> {
+  const rules = providerInputs<GitCommitInputs>({
+    // No defaults: the inputs are checked as given.
+    resolve: (raw) => ({
+      inputs: raw as unknown as GitCommitInputs,
+      problems: commitProblems(raw),
+    }),
+    diff: diffCommit,
+    refuse: (raw, problems) =>
+      gitHubError(
+        describeCommitProblems(
+          `GitCommit ${String(raw.owner)}/${String(raw.repository)}`,
+          problems,
+        ),
+        { transient: false, attempts: 0 },
+      ),
+  });
   return {
-    async check(_olds, news) {
-      const problems = commitProblems(news as unknown as Record<string, unknown>);
-      return {
-        inputs: news,
-        failures: failuresOfKnownInputs(news as unknown as Record<string, unknown>, problems),
-      };
-    },
-    async diff(_id, olds, news) {
-      return diffCommit(
-        olds as unknown as Record<string, unknown>,
-        news as unknown as Record<string, unknown>,
-      );
-    },
-    async create(inputs) {
-      const problems = commitProblems(inputs as unknown as Record<string, unknown>);
-      if (problems.length > 0) {
-        throw gitHubError(
-          describeCommitProblems(
-            `GitCommit ${String(inputs.owner)}/${String(inputs.repository)}`,
-            problems,
-          ),
-          { transient: false, attempts: 0 },
-        );
-      }
+    check: rules.check,
+    diff: rules.diff,
+    async create(raw) {
+      const inputs = rules.validated(raw);
       const state = await makeCommit(inputs, policy);
       return { id: `${state.owner}/${state.repository}@${state.commitSha}`, outs: state };
     },

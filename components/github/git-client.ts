@@ -16,11 +16,10 @@
  * - 422 bodies carry `errors[]` with `code`, `field`, `resource` or a `message` ("Troubleshooting
  *   the REST API", "Validation Failed"): they are kept in the message.
  *
- * This code is serialized into the Pulumi state with the provider and run by the engine's
- * provider host (see ../http-exchange.ts): it is self-contained, and errors are plain `Error`s.
- * No message ever carries the token: every text goes through `redactText` first.
+ * The retry loop, timeouts and redaction are the one JSON API client's (../json-api-client.ts);
+ * this file holds GitHub's rules. No message ever carries the token.
  */
-import { exchangeJson } from "../http-exchange";
+import { apiError, callJsonApi, isApiError, redact } from "../json-api-client";
 
 /** Retry and timeout limits of every GitHub call. */
 export interface GitHubRetryPolicy {
@@ -122,7 +121,7 @@ export interface GitHubError extends Error {
 }
 
 export function isGitHubError(e: unknown): e is GitHubError {
-  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "GitHubError";
+  return isApiError(e, "GitHubError");
 }
 
 /** An error for users: message only, no stack trace (the provider host prints `stack`). */
@@ -130,22 +129,12 @@ export function gitHubError(
   message: string,
   fields: { status?: number; transient: boolean; attempts: number },
 ): GitHubError {
-  const error = new Error(message) as GitHubError;
-  error.name = "GitHubError";
-  error.status = fields.status;
-  error.transient = fields.transient;
-  error.attempts = fields.attempts;
-  error.stack = `GitHubError: ${message}`;
-  return error;
+  return apiError("GitHubError", message, fields) as GitHubError;
 }
 
 /** Replaces every occurrence of each value by [secret]. */
 export function redactText(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const v of [...values].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) {
-    out = out.split(v).join("[secret]");
-  }
-  return out;
+  return redact(text, values);
 }
 
 /** Encodes the segments of an API path: repoPath("acme", "svc") = /repos/acme/svc. */
@@ -307,81 +296,65 @@ export function redirectPath(apiUrl: string, location: string, from: string): st
   return `${target.pathname.slice(prefix.length)}${target.search}`;
 }
 
-function backoff(retry: number, policy: GitHubRetryPolicy): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
-
 /**
- * Sends one call to GitHub. Transient failures are retried within `policy`; any other status
- * outside 2xx and `call.expect` fails at once. Errors name the operation, the subject, the HTTP
- * status and GitHub's message, never the token. A content-creating call waits for its slot
- * (paceContentWrite) before each attempt; that wait does not count against `maxElapsedMs`.
+ * Sends one call to GitHub (../json-api-client.ts with GitHub's rules). Transient failures are
+ * retried within `policy`; any other status outside 2xx and `call.expect` fails at once. Errors
+ * name the operation, the subject, the HTTP status and GitHub's message, never the token. A
+ * content-creating call waits for its slot (paceContentWrite) before each attempt; that wait does
+ * not count against `maxElapsedMs`.
  */
 export async function callGitHub(
   connection: GitHubConnection,
   call: GitHubCall,
   policy: GitHubRetryPolicy,
 ): Promise<GitHubReply> {
-  const hidden = [connection.token];
   const what = `GitHub: could not ${call.operation} (${call.subject})`;
-  const started = Date.now();
-  let deadline = started + policy.maxElapsedMs;
-  let path = call.path;
   let movedTo: string | undefined;
   let redirects = 0;
   let secondaryLimits = 0;
-  for (let attempt = 1; ; attempt++) {
-    if (call.createsContent) {
+  const reply = await callJsonApi({
+    api: "GitHub",
+    baseUrl: connection.apiUrl,
+    token: connection.token,
+    method: call.method,
+    path: call.path,
+    body: call.body,
+    headers: {
+      Accept: "application/vnd.github+json",
+      "X-GitHub-Api-Version": "2022-11-28",
+      "User-Agent": "mlplatform-github-commit-provider",
+    },
+    maxBodyBytes: 4_194_304,
+    limits: policy,
+    what,
+    beforeAttempt: async (path) => {
+      if (!call.createsContent) return 0;
       const slot = paceContentWrite(connection.apiUrl, policy, Date.now());
-      if (slot > 0) {
-        // Said at most once a minute for the whole process: a large first deployment queues
-        // hundreds of writes.
-        const said = globalThis as unknown as { __mlplatformGitHubPaceSaid?: number };
-        if (slot >= 5_000 && Date.now() - (said.__mlplatformGitHubPaceSaid ?? 0) >= 60_000) {
-          said.__mlplatformGitHubPaceSaid = Date.now();
-          console.warn(
-            `GitHub: ${call.method} ${path}: waiting ${Math.ceil(slot / 1000)} s for a write slot (GitHub allows about 80 content-creating requests a minute and 500 an hour; the platform makes at most ${policy.contentWritesPerWindow ?? DEFAULT_CONTENT_PACE.contentWritesPerWindow} every ${Math.round((policy.contentWriteWindowMs ?? DEFAULT_CONTENT_PACE.contentWriteWindowMs) / 1000)} s)`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, slot));
-        deadline += slot;
+      if (slot <= 0) return 0;
+      // Said at most once a minute for the whole process: a large first deployment queues
+      // hundreds of writes.
+      const said = globalThis as unknown as { __mlplatformGitHubPaceSaid?: number };
+      if (slot >= 5_000 && Date.now() - (said.__mlplatformGitHubPaceSaid ?? 0) >= 60_000) {
+        said.__mlplatformGitHubPaceSaid = Date.now();
+        console.warn(
+          `GitHub: ${call.method} ${path}: waiting ${Math.ceil(slot / 1000)} s for a write slot (GitHub allows about 80 content-creating requests a minute and 500 an hour; the platform makes at most ${policy.contentWritesPerWindow ?? DEFAULT_CONTENT_PACE.contentWritesPerWindow} every ${Math.round((policy.contentWriteWindowMs ?? DEFAULT_CONTENT_PACE.contentWriteWindowMs) / 1000)} s)`,
+        );
       }
-    }
-    const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, deadline - Date.now()));
-    let failure: string;
-    let status: number | undefined;
-    let wait = 0;
-    let retriedMessage = false;
-    try {
-      const reply = await exchangeJson({
-        baseUrl: connection.apiUrl,
-        method: call.method,
-        path,
-        headers: {
-          Authorization: `Bearer ${connection.token}`,
-          Accept: "application/vnd.github+json",
-          "X-GitHub-Api-Version": "2022-11-28",
-          "User-Agent": "mlplatform-github-commit-provider",
-        },
-        body: call.body,
-        timeoutMs,
-        maxBodyBytes: 4_194_304,
-      });
-      status = reply.status;
+      await new Promise((resolve) => setTimeout(resolve, slot));
+      return slot;
+    },
+    judge: (answer, path) => {
+      const status = answer.status;
       if (REDIRECTS.includes(status) && !(call.expect ?? []).includes(status)) {
-        const header = reply.headers.location;
+        const header = answer.headers.location;
         const location = Array.isArray(header) ? header[0] : header;
         const next =
           location === undefined ? undefined : redirectPath(connection.apiUrl, location, path);
         if (next === undefined || redirects >= MAX_REDIRECTS) {
-          throw gitHubError(
-            redactText(
-              `${what}: HTTP ${status} to ${location === undefined ? "no location" : JSON.stringify(location.slice(0, 200))}: ${next === undefined ? `not followed (only redirects within ${connection.apiUrl} are, so the token goes nowhere else)` : `more than ${MAX_REDIRECTS} redirects`}. Check mlplatform:githubApiUrl and the repository's name on GitHub.`,
-              hidden,
-            ),
-            { status, transient: false, attempts: attempt },
-          );
+          return {
+            kind: "refuse",
+            message: `${what}: HTTP ${status} to ${location === undefined ? "no location" : JSON.stringify(location.slice(0, 200))}: ${next === undefined ? `not followed (only redirects within ${connection.apiUrl} are, so the token goes nowhere else)` : `more than ${MAX_REDIRECTS} redirects`}. Check mlplatform:githubApiUrl and the repository's name on GitHub.`,
+          };
         }
         redirects++;
         if (status === 301 || status === 308) {
@@ -389,75 +362,53 @@ export async function callGitHub(
           console.warn(
             redactText(
               `GitHub: ${call.method} ${path}: moved permanently (HTTP ${status}) to ${next}; following it (${call.subject} was renamed or transferred on GitHub)`,
-              hidden,
+              [connection.token],
             ),
           );
         }
-        path = next;
-        attempt--;
-        continue;
+        return { kind: "follow", path: next };
       }
-      if (status >= 200 && status < 300) {
-        return { status, body: reply.body, ...(movedTo !== undefined ? { movedTo } : {}) };
-      }
-      const said = gitHubMessage(reply.body);
-      retriedMessage = call.retryOnMessage !== undefined && call.retryOnMessage.test(said ?? "");
-      if (!retriedMessage && (call.expect ?? []).includes(status)) {
-        return { status, body: reply.body, ...(movedTo !== undefined ? { movedTo } : {}) };
-      }
-      failure = `HTTP ${status}${said ? ` (GitHub says: "${said}")` : ""}`;
-      const limited = rateLimitWait(status, reply.headers, Date.now(), reply.body, secondaryLimits);
+      if (status >= 200 && status < 300) return { kind: "return" };
+      const said = gitHubMessage(answer.body);
+      const retriedMessage =
+        call.retryOnMessage !== undefined && call.retryOnMessage.test(said ?? "");
+      if (!retriedMessage && (call.expect ?? []).includes(status)) return { kind: "return" };
+      const failure = `HTTP ${status}${said ? ` (GitHub says: "${said}")` : ""}`;
+      const limited = rateLimitWait(
+        status,
+        answer.headers,
+        Date.now(),
+        answer.body,
+        secondaryLimits,
+      );
       if (
         limited !== undefined &&
-        reply.headers["retry-after"] === undefined &&
-        reply.headers["x-ratelimit-remaining"] !== "0"
+        answer.headers["retry-after"] === undefined &&
+        answer.headers["x-ratelimit-remaining"] !== "0"
       ) {
         secondaryLimits++;
       }
-      const transient =
-        status >= 500 ||
-        limited !== undefined ||
-        retriedMessage ||
-        (call.retryOn ?? []).includes(status);
-      if (!transient) {
-        throw gitHubError(redactText(`${what}: ${failure}. ${gitHubAdvice(status)}`, hidden), {
-          status,
-          transient: false,
-          attempts: attempt,
-        });
+      const retried = (call.retryOn ?? []).includes(status);
+      if (!(status >= 500 || limited !== undefined || retriedMessage || retried)) {
+        return { kind: "refuse", message: `${what}: ${failure}. ${gitHubAdvice(status)}` };
       }
-      wait = limited ?? 0;
-    } catch (e) {
-      if (isGitHubError(e)) throw e;
-      const message = typeof e === "object" && e !== null ? (e as Error).message : String(e);
-      failure = `no response: ${message}`;
-    }
-    const delay = Math.max(wait, backoff(attempt, policy));
-    if (attempt >= policy.maxAttempts || Date.now() + delay >= deadline) {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const waited = (call.retryOn ?? []).includes(status ?? 0);
-      const advice =
-        wait > 0
-          ? `GitHub's rate limit asks for ${Math.ceil(wait / 1000)} s more; run \`pulumi up\` again later (it resumes where it stopped).`
-          : retriedMessage && call.retryOnMessageAdvice
-            ? call.retryOnMessageAdvice
-            : waited
-              ? gitHubAdvice(status!)
-              : `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`;
-      throw gitHubError(
-        redactText(
-          `${what}: ${failure}, after ${attempt} attempt(s) in ${seconds} s. ${advice}`,
-          hidden,
-        ),
-        { status, transient: true, attempts: attempt },
-      );
-    }
-    console.warn(
-      redactText(
-        `GitHub: ${call.method} ${path}: ${failure}; retrying in ${delay} ms (attempt ${attempt + 1} of ${policy.maxAttempts})`,
-        hidden,
-      ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
+      const wait = limited ?? 0;
+      return {
+        kind: "retry",
+        failure,
+        wait,
+        advice:
+          wait > 0
+            ? `GitHub's rate limit asks for ${Math.ceil(wait / 1000)} s more; run \`pulumi up\` again later (it resumes where it stopped).`
+            : retriedMessage && call.retryOnMessageAdvice
+              ? call.retryOnMessageAdvice
+              : retried
+                ? gitHubAdvice(status)
+                : undefined,
+      };
+    },
+    tries: (n) => `${n} attempt(s)`,
+    unreachable: `Check that ${connection.apiUrl} is reachable, then run \`pulumi up\` again.`,
+  });
+  return { status: reply.status, body: reply.body, ...(movedTo !== undefined ? { movedTo } : {}) };
 }

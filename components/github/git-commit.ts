@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { commitProblems, describeCommitProblems, gitCommitProvider } from "./commit-provider";
+import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
+import { commitProblems, describeCommitProblems } from "./commit-provider";
 import { gitHubError } from "./git-client";
 import { failuresOfKnownInputs, UNKNOWN_VALUE } from "../unknown-value";
 
@@ -26,9 +27,6 @@ export interface GitCommitArgs {
    */
   defaultBranch?: pulumi.Input<string>;
 }
-
-/** Created once per process: Pulumi serializes a provider object once, however many resources use it. */
-const PROVIDER = gitCommitProvider();
 
 /**
  * Files written to a GitHub branch as one commit (Git data API). Made once: later changes to the
@@ -64,7 +62,8 @@ export class GitCommit extends pulumi.dynamic.Resource {
       });
     }
     super(
-      PROVIDER,
+      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
+      DYNAMIC_PROVIDERS.gitCommit,
       name,
       {
         apiUrl: args.apiUrl,

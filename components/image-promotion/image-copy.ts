@@ -3,9 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "../../lib/project-root";
 
 /** The script that copies (or verifies) one image. */
-export const COPY_IMAGE_SCRIPT = path.join(__dirname, "copy-image.sh");
+export const COPY_IMAGE_SCRIPT = path.join(
+  PROJECT_ROOT,
+  "components",
+  "image-promotion",
+  "copy-image.sh",
+);
 /** The same, relative to the project root: what the command runs. */
 export const COPY_IMAGE_SCRIPT_PATH = "components/image-promotion/copy-image.sh";
 

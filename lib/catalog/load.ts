@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import {
-  nameCollisions,
+  findNameCollisions,
   nameProblems,
   OwnedName,
   physicalNames,
@@ -17,8 +17,8 @@ import {
   serviceNames,
 } from "../names";
 import { displayPath, StackInfo } from "../stacks";
-import { CatalogError } from "./errors";
-import { catalogSchema, checkValue, SchemaProblem } from "./schema";
+import { CatalogError, parseProblem, Problem, sortProblems } from "./errors";
+import { SchemaProblem, validateEntry } from "./schema";
 import { AdoptSpec, CatalogFile, ServiceEntry } from "./types";
 import { airflowDagKey } from "../render/airflow";
 import { githubSettingsProblems, visibilityProblem } from "../../components/github/features";
@@ -33,13 +33,40 @@ export const CATALOG_LIMITS = {
   maxServices: 5000,
   /** Deepest nesting of a value. */
   maxDepth: 8,
+  /**
+   * Services one stack may deploy: a plan's time and memory grow linearly with them (generated
+   * services on the 2-core reference machine: 1000 took 151 s of CPU and 2.2 GB peak, 2000 took
+   * 319 s and 4.0 GB); a larger environment is split into shards (docs/scale.md).
+   */
+  maxServicesPerStack: 1000,
 };
+
+export interface LoadOptions {
+  /** Services one stack may deploy; defaults to CATALOG_LIMITS.maxServicesPerStack. */
+  maxServicesPerStack?: number;
+}
 
 /** Files that may sit in services/ besides the entries. */
 const ALLOWED_EXTRA = new Set(["schema.json", "README.md", ".gitkeep"]);
 
-export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
-  const problems: string[] = [];
+/** Builds a located problem of one entry file: field path, message, key or value. */
+type At = (p: (string | number)[], message: string, atKey?: boolean) => Problem;
+
+/** An entry as read, with every field the schema refused removed (the cross-field checks skip them). */
+type PartialEntry = Partial<ServiceEntry>;
+
+interface Checked {
+  file: string;
+  entry: PartialEntry;
+  at: At;
+}
+
+export function loadCatalog(
+  dir: string,
+  stacks: StackInfo[],
+  options: LoadOptions = {},
+): CatalogFile[] {
+  const problems: Problem[] = [];
   const files = listEntryFiles(dir, problems);
   // Checked before any file is read, so an oversized folder costs one directory listing.
   if (files.length > CATALOG_LIMITS.maxServices) {
@@ -48,6 +75,8 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
     ]);
   }
   const entries: CatalogFile[] = [];
+  // Entries whose name is their own (valid, not another file's): the name registry checks them.
+  const named: Checked[] = [];
   const byName = new Map<string, string>();
   // "<environment> <kind> <name or id>" -> the file that adopts it.
   const adopted = new Map<string, string>();
@@ -62,83 +91,153 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
   for (const file of files) {
     const parsed = parseEntryFile(file, problems);
     if (!parsed) continue;
-    const { entry, lineOf, shown, digest } = parsed;
-    const before = problems.length;
-    const at = (p: (string | number)[], atKey = false) =>
-      `${shown}:${lineOf(p, atKey)}: ${fieldPath(p)}`;
-
-    const expectedName = path.basename(file, ".yaml");
-    if (entry.name !== expectedName) {
-      problems.push(
-        `${at(["name"])}: "${entry.name}" does not match the file name (rename the file to ${entry.name}.yaml, or set name: ${expectedName})`,
-      );
+    const { entry, shown, digest, locate } = parsed;
+    const before = problems.length - parsed.problemCount;
+    const at: At = (p, message, atKey = false) => {
+      const { line, column } = locate(p, atKey);
+      return { file: shown, line, column, field: fieldPath(p), message };
+    };
+    const name = typeof entry.name === "string" ? entry.name : undefined;
+    const envs = (Array.isArray(entry.environments) ? entry.environments : []).map((e) =>
+      typeof e === "string" ? e : undefined,
+    );
+    let ownName = name !== undefined;
+    if (name !== undefined) {
+      const expectedName = path.basename(file, ".yaml");
+      if (name !== expectedName) {
+        problems.push(
+          at(
+            ["name"],
+            `"${name}" does not match the file name (rename the file to ${name}.yaml, or set name: ${expectedName})`,
+          ),
+        );
+      }
+      // The file named after the service holds the name whatever the reading order: never blame it.
+      const first = fileOfName.get(name) ?? byName.get(name);
+      if (first && first !== shown) {
+        ownName = false;
+        problems.push(
+          at(
+            ["name"],
+            `"${name}" is already used by ${first} (service names must be unique across the catalog)`,
+          ),
+        );
+      }
+      if (!byName.has(name)) byName.set(name, shown);
     }
-    // The file named after the service holds the name whatever the reading order: never blame it.
-    const first = fileOfName.get(entry.name) ?? byName.get(entry.name);
-    if (first && first !== shown) {
-      problems.push(
-        `${at(["name"])}: "${entry.name}" is already used by ${first} (service names must be unique across the catalog)`,
-      );
-    }
-    if (!byName.has(entry.name)) byName.set(entry.name, shown);
-    entry.environments.forEach((env, i) => {
+    envs.forEach((env, i) => {
+      if (env === undefined) return;
       const envStacks = environments.get(env);
       if (!envStacks) {
         problems.push(
-          `${at(["environments", i])}: environment "${env}" has no stack (known: ${[...environments.keys()].sort().join(", ")})`,
+          at(
+            ["environments", i],
+            `environment "${env}" has no stack (known: ${[...environments.keys()].sort().join(", ")})`,
+          ),
         );
         return;
       }
-      for (const prefix of new Set(envStacks.map((s) => s.settings.namePrefix))) {
-        for (const problem of nameProblems(entry.name, env, prefix)) {
-          problems.push(`${at(["name"])}: ${problem}`);
+      if (name !== undefined) {
+        for (const prefix of new Set(envStacks.map((s) => s.settings.namePrefix))) {
+          for (const problem of nameProblems(name, env, prefix)) {
+            problems.push(at(["name"], problem));
+          }
         }
       }
-      const owners = envStacks.filter((s) => stackSelects(s, entry));
+      if (typeof entry.team !== "string") return;
+      const owners = envStacks.filter((s) => stackSelects(s, entry as ServiceEntry));
       if (owners.length !== 1) {
         const which =
           owners.length === 0
             ? "no stack"
             : `${owners.length} stacks (${owners.map((s) => s.stack).join(", ")})`;
         problems.push(
-          `${at(["environments", i])}: environment "${env}" is sharded and ${which} select this service (exactly one stack of an environment must; fix shardTeams/shardServices in stacks/)`,
+          at(
+            ["environments", i],
+            `environment "${env}" is sharded and ${which} select this service (exactly one stack of an environment must; fix shardTeams/shardServices in stacks/)`,
+          ),
         );
       }
     });
-    problems.push(...deliveryProblems(entry, environments, at));
+    problems.push(...deliveryProblems(entry, envs, environments, at));
     problems.push(...valueProblems(entry, at));
     // The repository lives in the first environment: its organisation's plan decides visibility.
-    const sourceStacks = (environments.get(entry.environments[0]) ?? []).filter((s) =>
-      stackSelects(s, entry),
-    );
-    for (const stack of sourceStacks) {
-      const refused = visibilityProblem(entry.repository?.visibility, stack.settings.githubPlan);
-      if (refused) problems.push(`${at(["repository", "visibility"])}: ${refused} (${stack.file})`);
+    if (envs[0] !== undefined && typeof entry.team === "string" && name !== undefined) {
+      const sourceStacks = (environments.get(envs[0]) ?? []).filter((s) =>
+        stackSelects(s, entry as ServiceEntry),
+      );
+      const visibility = entry.repository?.visibility;
+      for (const stack of visibility ? sourceStacks : []) {
+        const refused = visibilityProblem(visibility!, stack.settings.githubPlan);
+        if (refused) problems.push(at(["repository", "visibility"], `${refused} (${stack.file})`));
+      }
     }
-    problems.push(...adoptProblems(entry, at, adopted, shown));
-    if (problems.length === before) entries.push({ file: shown, entry, digest });
+    problems.push(...adoptProblems(entry, envs, at, adopted, shown));
+    if (ownName && typeof entry.team === "string" && envs.length > 0) {
+      named.push({ file: shown, entry, at });
+    }
+    if (problems.length === before) {
+      entries.push({ file: shown, entry: entry as ServiceEntry, digest });
+    }
   }
   if (entries.length > CATALOG_LIMITS.maxServices) {
-    problems.push(
-      `${displayPath(dir)}: ${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`,
-    );
+    problems.push({
+      file: displayPath(dir),
+      message: `${entries.length} entries (at most ${CATALOG_LIMITS.maxServices}; split the platform into several projects)`,
+    });
   }
-  problems.push(...platformOwnerProblems(stacks));
-  problems.push(...modelSchemaProblems(stacks));
+  problems.push(
+    ...stackSizeProblems(
+      named.map((c) => c.entry as ServiceEntry),
+      stacks,
+      options.maxServicesPerStack ?? CATALOG_LIMITS.maxServicesPerStack,
+    ),
+  );
+  const stackProblems = [...platformOwnerProblems(stacks), ...modelSchemaProblems(stacks)];
   for (const s of stacks) {
-    problems.push(...githubSettingsProblems(s.settings).map((p) => `${s.file}: ${p}`));
+    stackProblems.push(...githubSettingsProblems(s.settings).map((p) => `${s.file}: ${p}`));
   }
-  if (problems.length === 0) problems.push(...nameRegistryProblems(entries, stacks));
+  problems.push(...stackProblems.map(parseProblem));
+  problems.push(...registryProblems(named, stacks));
   for (const stack of stacks) {
     for (const listed of stack.settings.shardServices) {
       if (!byName.has(listed))
-        problems.push(
-          `${stack.file}: mlplatform:shardServices: "${listed}" is not a service in the catalog`,
-        );
+        problems.push({
+          file: stack.file,
+          field: "mlplatform:shardServices",
+          message: `"${listed}" is not a service in the catalog`,
+        });
     }
   }
-  if (problems.length > 0) throw new CatalogError(problems);
+  if (problems.length > 0) throw new CatalogError(sortProblems(problems));
   return entries;
+}
+
+/**
+ * A stack plans every service it selects in one process: past the per-stack limit the plan's time
+ * and memory grow beyond what a pull request can wait for (docs/scale.md), so the environment must
+ * be sharded. Counts every entry that names the environment, decommissioned ones included.
+ */
+export function stackSizeProblems(
+  entries: readonly Pick<ServiceEntry, "name" | "team" | "environments">[],
+  stacks: readonly StackInfo[],
+  limit: number,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const stack of stacks) {
+    const { environment } = stack.settings;
+    const count = entries.filter(
+      (e) => e.environments.includes(environment) && stackSelects(stack, e),
+    ).length;
+    if (count <= limit) continue;
+    const shards = Math.ceil(count / limit);
+    problems.push({
+      file: stack.file,
+      field: "mlplatform:environment",
+      message: `stack ${stack.stack} deploys ${count} services of environment "${environment}", more than ${limit} per stack; shard it into ${shards} stacks of at most ${limit} services each (mlplatform:shardTeams or mlplatform:shardServices on each shard, mlplatform:ownsPlatformResources true on exactly one; see docs/scale.md)`,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -146,22 +245,34 @@ export function loadCatalog(dir: string, stacks: StackInfo[]): CatalogFile[] {
  * is never a production one; a pin names an environment the service is in.
  */
 function deliveryProblems(
-  entry: ServiceEntry,
+  entry: PartialEntry,
+  envs: readonly (string | undefined)[],
   environments: ReadonlyMap<string, StackInfo[]>,
-  at: (p: (string | number)[], atKey?: boolean) => string,
-): string[] {
-  const problems: string[] = [];
-  const source = entry.environments[0];
-  const production = (environments.get(source) ?? []).filter((s) => s.settings.production);
+  at: At,
+): Problem[] {
+  const problems: Problem[] = [];
+  const source = envs[0];
+  const production =
+    source === undefined
+      ? []
+      : (environments.get(source) ?? []).filter((s) => s.settings.production);
   if (production.length > 0) {
     problems.push(
-      `${at(["environments", 0])}: "${source}" is a production environment (${production[0].file}: mlplatform:production); the first environment builds the service's images and holds its CI secrets, so list a non-production environment first (e.g. [dev, ${source}])`,
+      at(
+        ["environments", 0],
+        `"${source}" is a production environment (${production[0].file}: mlplatform:production); the first environment builds the service's images and holds its CI secrets, so list a non-production environment first (e.g. [dev, ${source}])`,
+      ),
     );
   }
+  if (!Array.isArray(entry.environments)) return problems;
   for (const env of Object.keys(entry.images ?? {})) {
-    if (!entry.environments.includes(env)) {
+    if (!envs.includes(env)) {
       problems.push(
-        `${at(["images", env], true)}: pins an image for "${env}", which is not in environments (${entry.environments.join(", ")})`,
+        at(
+          ["images", env],
+          `pins an image for "${env}", which is not in environments (${envs.filter(Boolean).join(", ")})`,
+          true,
+        ),
       );
     }
   }
@@ -173,40 +284,44 @@ function deliveryProblems(
  * GitHub handles case-insensitively (GitHub treats `Alice` and `alice` as one user), and text
  * that is blank once trimmed.
  */
-function valueProblems(
-  entry: ServiceEntry,
-  at: (p: (string | number)[], atKey?: boolean) => string,
-): string[] {
-  const problems: string[] = [];
+function valueProblems(entry: PartialEntry, at: At): Problem[] {
+  const problems: Problem[] = [];
   const zones: [string[], string | undefined][] = [
     [["training", "timezone"], entry.training?.timezone],
     [["batchPrediction", "timezone"], entry.batchPrediction?.timezone],
   ];
   for (const [field, zone] of zones) {
-    if (zone !== undefined && !isTimeZone(zone)) {
+    if (typeof zone === "string" && !isTimeZone(zone)) {
       problems.push(
-        `${at(field)}: "${zone}" is not a time zone of the IANA database (e.g. UTC, Europe/Berlin, America/New_York)`,
+        at(
+          field,
+          `"${zone}" is not a time zone of the IANA database (e.g. UTC, Europe/Berlin, America/New_York)`,
+        ),
       );
     }
   }
   const seen = new Map<string, number>();
-  (entry.owners ?? []).forEach((owner, i) => {
+  const owners = Array.isArray(entry.owners) ? entry.owners : [];
+  owners.forEach((owner, i) => {
+    if (typeof owner !== "string") return;
     const first = seen.get(owner.toLowerCase());
-    if (first !== undefined && entry.owners[first] !== owner) {
+    if (first !== undefined && owners[first] !== owner) {
       problems.push(
-        `${at(["owners", i])}: "${owner}" is "${entry.owners[first]}" again (GitHub handles are case-insensitive)`,
+        at(
+          ["owners", i],
+          `"${owner}" is "${owners[first]}" again (GitHub handles are case-insensitive)`,
+        ),
       );
     } else seen.set(owner.toLowerCase(), i);
   });
   for (const field of ["description", "displayName"] as const) {
     const value = entry[field];
     if (typeof value === "string" && value.trim() === "") {
-      problems.push(`${at([field])}: is blank (write some text, or leave the field out)`);
+      problems.push(at([field], "is blank (write some text, or leave the field out)"));
     }
   }
   return problems;
 }
-
 /** Whether the runtime's IANA time zone database knows `zone`. */
 function isTimeZone(zone: string): boolean {
   try {
@@ -235,27 +350,39 @@ const ADOPT_KINDS: Record<keyof AdoptSpec, string> = {
  * existing resource adopted twice (two services, or one service's two buckets).
  */
 function adoptProblems(
-  entry: ServiceEntry,
-  at: (p: (string | number)[], atKey?: boolean) => string,
+  entry: PartialEntry,
+  envs: readonly (string | undefined)[],
+  at: At,
   adopted: Map<string, string>,
   file: string,
-): string[] {
-  const problems: string[] = [];
+): Problem[] {
+  const problems: Problem[] = [];
+  const knownEnvs = Array.isArray(entry.environments);
   for (const [env, spec] of Object.entries(entry.adopt ?? {})) {
-    if (!entry.environments.includes(env)) {
+    if (knownEnvs && !envs.includes(env)) {
       problems.push(
-        `${at(["adopt", env], true)}: adopts resources in "${env}", which is not in environments (${entry.environments.join(", ")})`,
+        at(
+          ["adopt", env],
+          `adopts resources in "${env}", which is not in environments (${envs.filter(Boolean).join(", ")})`,
+          true,
+        ),
       );
       continue;
     }
-    if (spec.repository !== undefined && env !== entry.environments[0]) {
+    if (spec.repository !== undefined && envs[0] !== undefined && env !== envs[0]) {
       problems.push(
-        `${at(["adopt", env, "repository"])}: the repository belongs to the first environment (${entry.environments[0]}); adopt it there`,
+        at(
+          ["adopt", env, "repository"],
+          `the repository belongs to the first environment (${envs[0]}); adopt it there`,
+        ),
       );
     }
     if (spec.batchPredictionJob !== undefined && !entry.batchPrediction) {
       problems.push(
-        `${at(["adopt", env, "batchPredictionJob"])}: the entry has no batchPrediction section to adopt a job for`,
+        at(
+          ["adopt", env, "batchPredictionJob"],
+          "the entry has no batchPrediction section to adopt a job for",
+        ),
       );
     }
     for (const [kind, value] of Object.entries(spec) as [keyof AdoptSpec, string][]) {
@@ -265,7 +392,10 @@ function adoptProblems(
       const first = adopted.get(key);
       if (first) {
         problems.push(
-          `${at(["adopt", env, kind])}: ${ADOPT_KINDS[kind]} "${value}" is already adopted by ${first} (one resource can belong to one service only)`,
+          at(
+            ["adopt", env, kind],
+            `${ADOPT_KINDS[kind]} "${value}" is already adopted by ${first} (one resource can belong to one service only)`,
+          ),
         );
       } else adopted.set(key, `${file} (adopt.${env}.${kind})`);
     }
@@ -273,15 +403,25 @@ function adoptProblems(
   return problems;
 }
 
+/** The adopt field that names an adopted resource, by its kind in the name registry. */
+const ADOPTED_FIELD: Partial<Record<OwnedName["kind"], (keyof AdoptSpec)[]>> = {
+  "GitHub repository": ["repository"],
+  "ECR repository": ["ecrRepository"],
+  "S3 bucket": ["artifactsBucket", "predictionsBucket"],
+  "Unity Catalog model": ["registeredModel"],
+};
+
 /**
  * One name registry for the whole catalog: every physical name the platform and each service
  * derive (adopted names included), per scope in which two equal names are one resource: an AWS
  * account for ECR and IAM, a Databricks workspace for jobs, scopes, principals and experiments,
  * the organisation for GitHub repositories, and the world for S3 buckets and (metastores being
- * shared between workspaces) Unity Catalog models.
+ * shared between workspaces) Unity Catalog models. Each collision is reported at the later
+ * owner's `name` (or the `adopt` field that names the resource).
  */
-export function nameRegistryProblems(entries: CatalogFile[], stacks: StackInfo[]): string[] {
-  const names: (OwnedName & { scope: string })[] = [];
+function registryProblems(checked: readonly Checked[], stacks: StackInfo[]): Problem[] {
+  type Registered = OwnedName & { scope: string; where?: Problem };
+  const names: Registered[] = [];
   const scopeOf = (kind: OwnedName["kind"], s: StackInfo["settings"]): string => {
     if (kind === "S3 bucket" || kind === "Unity Catalog model") return "";
     if (kind === "GitHub repository") return `GitHub organisation ${s.githubOrganization}`;
@@ -301,29 +441,41 @@ export function nameRegistryProblems(entries: CatalogFile[], stacks: StackInfo[]
       names.push({ ...n, owner: `the platform (${stack.file})`, scope: scopeOf(n.kind, s) });
     }
   }
-  for (const { entry, file } of entries) {
-    entry.environments.forEach((env, index) => {
-      const stack = stacks.find((s) => s.settings.environment === env && stackSelects(s, entry));
+  for (const { entry, file, at } of checked) {
+    const service = entry as ServiceEntry;
+    const atName = at(["name"], "");
+    service.environments.forEach((env, index) => {
+      if (typeof env !== "string") return;
+      const stack = stacks.find((s) => s.settings.environment === env && stackSelects(s, service));
       if (!stack) return;
       const s = stack.settings;
-      const adopted = entry.adopt?.[env] ?? {};
+      const adopted = service.adopt?.[env] ?? {};
       const model =
         adopted.registeredModel ??
-        `${s.modelCatalog}.${s.modelSchema}.${physicalNames(entry.name, env, s.namePrefix).registeredModel}`;
-      const owned = serviceNames(entry.name, env, s.namePrefix, model, index === 0, adopted);
+        `${s.modelCatalog}.${s.modelSchema}.${physicalNames(service.name, env, s.namePrefix).registeredModel}`;
+      const owned = serviceNames(service.name, env, s.namePrefix, model, index === 0, adopted);
       if (s.orchestrator === "airflow") {
         owned.push({
           kind: "Airflow DAG file",
-          name: airflowDagKey(entry.name, s),
-          owner: `service ${entry.name}`,
+          name: airflowDagKey(service.name, s),
+          owner: `service ${service.name}`,
         });
       }
       for (const n of owned) {
-        names.push({ ...n, owner: `${n.owner} (${file}, ${env})`, scope: scopeOf(n.kind, s) });
+        const field = (ADOPTED_FIELD[n.kind] ?? []).find((k) => adopted[k] === n.name);
+        const where = field ? at(["adopt", env, field], "") : atName;
+        names.push({
+          ...n,
+          owner: `${n.owner} (${file}, ${env})`,
+          scope: scopeOf(n.kind, s),
+          where,
+        });
       }
     });
   }
-  return nameCollisions(names);
+  return findNameCollisions(names).map(({ entry, message }) =>
+    entry.where ? { ...entry.where, message } : { file: "", message },
+  );
 }
 
 /**
@@ -403,13 +555,13 @@ function yamlHint(text: string, line: number): string {
   return "fix the YAML; see the examples in services/";
 }
 
-function listEntryFiles(dir: string, problems: string[]): string[] {
+function listEntryFiles(dir: string, problems: Problem[]): string[] {
   const shownDir = displayPath(dir);
   let dirents: fs.Dirent[];
   try {
     dirents = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    problems.push(`${shownDir}: cannot read the services folder`);
+    problems.push({ file: shownDir, message: "cannot read the services folder" });
     return [];
   }
   const files: string[] = [];
@@ -417,17 +569,20 @@ function listEntryFiles(dir: string, problems: string[]): string[] {
     const shown = path.join(shownDir, d.name);
     if (ALLOWED_EXTRA.has(d.name)) continue;
     if (d.isSymbolicLink()) {
-      problems.push(
-        `${shown}: is a symbolic link (entries must be regular files inside ${shownDir})`,
-      );
+      problems.push({
+        file: shown,
+        message: `is a symbolic link (entries must be regular files inside ${shownDir})`,
+      });
     } else if (!d.isFile()) {
-      problems.push(
-        `${shown}: is not a regular file (only <name>.yaml entries belong in ${shownDir})`,
-      );
+      problems.push({
+        file: shown,
+        message: `is not a regular file (only <name>.yaml entries belong in ${shownDir})`,
+      });
     } else if (!d.name.endsWith(".yaml")) {
-      problems.push(
-        `${shown}: unexpected file (entries are named <name>.yaml; also allowed: ${[...ALLOWED_EXTRA].join(", ")})`,
-      );
+      problems.push({
+        file: shown,
+        message: `unexpected file (entries are named <name>.yaml; also allowed: ${[...ALLOWED_EXTRA].join(", ")})`,
+      });
     } else {
       files.push(path.join(dir, d.name));
     }
@@ -436,82 +591,95 @@ function listEntryFiles(dir: string, problems: string[]): string[] {
 }
 
 interface ParsedEntry {
-  entry: ServiceEntry;
+  /** The entry with defaults applied and every field the schema refused removed. */
+  entry: PartialEntry;
   shown: string;
   digest: string;
-  lineOf: (p: (string | number)[], atKey?: boolean) => number | string;
+  /** Problems of the file itself (schema, duplicate keys): the entry is refused when any. */
+  problemCount: number;
+  locate: (p: (string | number)[], atKey?: boolean) => { line: number; column: number };
 }
 
-function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefined {
+/** Lines whose indentation holds a tab (YAML indents with spaces only). */
+function tabLines(text: string): number[] {
+  const lines: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (/^ *\t/.test(line)) lines.push(i + 1);
+  });
+  return lines;
+}
+
+function parseEntryFile(file: string, problems: Problem[]): ParsedEntry | undefined {
   const shown = displayPath(file);
+  const fail = (message: string, line?: number) => {
+    problems.push({ file: shown, ...(line !== undefined ? { line } : {}), message });
+    return undefined;
+  };
   let bytes: Buffer;
   try {
     const stat = fs.lstatSync(file);
     if (stat.size > CATALOG_LIMITS.maxFileBytes) {
-      problems.push(
-        `${shown}: file is ${stat.size} bytes (at most ${CATALOG_LIMITS.maxFileBytes})`,
-      );
-      return undefined;
+      return fail(`file is ${stat.size} bytes (at most ${CATALOG_LIMITS.maxFileBytes})`);
     }
     bytes = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unknown error";
-    problems.push(`${shown}: cannot be read (${code}; entries must be readable regular files)`);
-    return undefined;
+    return fail(`cannot be read (${code}; entries must be readable regular files)`);
   }
   const digest = createHash("sha256").update(bytes).digest("hex");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    problems.push(`${shown}: is not UTF-8 text (an entry is a YAML file)`);
-    return undefined;
+    return fail("is not UTF-8 text (an entry is a YAML file)");
   }
-  if (text.includes("\u0000")) {
-    problems.push(`${shown}: contains NUL bytes (an entry is a YAML text file)`);
-    return undefined;
-  }
-  if (text.trim() === "") {
-    problems.push(`${shown}: is empty (copy an example entry from services/ to start)`);
-    return undefined;
-  }
+  if (text.includes("\u0000")) return fail("contains NUL bytes (an entry is a YAML text file)");
+  if (text.trim() === "") return fail("is empty (copy an example entry from services/ to start)");
   const lineCounter = new YAML.LineCounter();
   let docs: YAML.Document.Parsed[];
   try {
     docs = YAML.parseAllDocuments(text, {
       lineCounter,
-      uniqueKeys: true,
+      // Duplicate keys are found below, naming both lines (the parser's error names one).
+      uniqueKeys: false,
       prettyErrors: false,
       // Problems are reported as lines of the CatalogError, never as process warnings.
       logLevel: "error",
     }) as YAML.Document.Parsed[];
   } catch (e) {
-    problems.push(`${shown}: not valid YAML: ${firstLine((e as Error).message)}`);
-    return undefined;
+    return fail(`not valid YAML: ${firstLine((e as Error).message)}`);
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as YAML.Document.Parsed];
   if (docs.length === 0) {
-    problems.push(`${shown}: holds only comments (copy an example entry from services/ to start)`);
-    return undefined;
+    return fail("holds only comments (copy an example entry from services/ to start)");
   }
-  if (docs.length !== 1) {
-    problems.push(`${shown}: holds ${docs.length} YAML documents (one entry per file)`);
-    return undefined;
-  }
+  if (docs.length !== 1) return fail(`holds ${docs.length} YAML documents (one entry per file)`);
   const doc = docs[0];
   // Warnings count too: an unknown tag (!custom) or a tag on the wrong kind of node is not plain data.
   const yamlProblems = [...doc.errors, ...doc.warnings];
   if (yamlProblems.length > 0) {
-    const lines = new Set<string>();
+    // One tab in an indentation derails the parser into several errors: name the tab alone.
+    const tabs = tabLines(text);
+    if (tabs.length > 0) {
+      for (const line of tabs) {
+        fail(
+          `YAML syntax error: tabs are not allowed for indentation, line ${line} (indent with spaces)`,
+          line,
+        );
+      }
+      return undefined;
+    }
+    const lines = new Map<string, number>();
     for (const error of yamlProblems.slice(0, 5)) {
       const line = lineCounter.linePos(error.pos[0]).line;
-      lines.add(
+      lines.set(
         error.message.includes("Maximum call stack size exceeded")
-          ? `${shown}:${line}: (entry): nested too deeply to read (at most ${CATALOG_LIMITS.maxDepth} levels)`
-          : `${shown}:${line}: YAML syntax error: ${firstLine(error.message)} (${yamlHint(text, line)})`,
+          ? `(entry): nested too deeply to read (at most ${CATALOG_LIMITS.maxDepth} levels)`
+          : `YAML syntax error: ${firstLine(error.message)} (${yamlHint(text, line)})`,
+        line,
       );
     }
-    problems.push(...lines);
+    for (const [message, line] of lines) fail(message, line);
     return undefined;
   }
   let raw: unknown;
@@ -519,14 +687,17 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
     raw = doc.toJS({ maxAliasCount: CATALOG_LIMITS.maxAliasCount });
   } catch (e) {
     const message = firstLine((e as Error).message);
-    problems.push(
+    return fail(
       /alias count/i.test(message)
-        ? `${shown}: ${message} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`
-        : `${shown}: ${message} (fix the YAML; see the examples in services/)`,
+        ? `${message} (at most ${CATALOG_LIMITS.maxAliasCount} alias expansions per entry)`
+        : `${message} (fix the YAML; see the examples in services/)`,
     );
-    return undefined;
   }
-  const lineOf = (p: (string | number)[], atKey = false): number | string => {
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const locate = (p: (string | number)[], atKey = false): { line: number; column: number } => {
     for (let depth = p.length; depth >= 0; depth--) {
       const node = doc.getIn(p.slice(0, depth), true) as YAML.Node | undefined;
       if (depth === p.length && atKey) {
@@ -536,28 +707,89 @@ function parseEntryFile(file: string, problems: string[]): ParsedEntry | undefin
             (i) => YAML.isScalar(i.key) && i.key.value === p[p.length - 1],
           );
           const range = (pair?.key as YAML.Node | undefined)?.range;
-          if (range) return lineCounter.linePos(range[0]).line;
+          if (range) return position(range[0]);
         }
       }
-      if (node && node.range) return lineCounter.linePos(node.range[0]).line;
+      // A missing field is located at the mapping that lacks it: the line of its first key.
+      if (node && node.range) return position(node.range[0]);
     }
-    return 1;
+    return { line: 1, column: 1 };
   };
   if (depthOf(raw) > CATALOG_LIMITS.maxDepth) {
-    problems.push(
-      `${shown}:1: (entry): nested ${depthOf(raw)} levels deep (at most ${CATALOG_LIMITS.maxDepth})`,
+    return fail(
+      `(entry): nested ${depthOf(raw)} levels deep (at most ${CATALOG_LIMITS.maxDepth})`,
+      1,
     );
-    return undefined;
   }
-  const schemaProblems: SchemaProblem[] = [];
-  const entry = checkValue(catalogSchema(), raw, [], schemaProblems) as ServiceEntry;
+  const before = problems.length;
+  for (const duplicate of duplicateKeys(doc.contents, [], position)) {
+    problems.push({ file: shown, ...duplicate });
+  }
+  const { value, problems: schemaProblems } = validateEntry(raw);
   for (const problem of schemaProblems) {
-    problems.push(
-      `${shown}:${lineOf(problem.path, problem.atKey)}: ${fieldPath(problem.path)}: ${problem.message}`,
-    );
+    const { line, column } = locate(problem.path, problem.atKey);
+    problems.push({
+      file: shown,
+      line,
+      column,
+      field: fieldPath(problem.path),
+      message: problem.message,
+    });
   }
-  if (schemaProblems.length > 0) return undefined;
-  return { entry, shown, digest, lineOf };
+  const entry = withoutInvalid(value, schemaProblems) as PartialEntry;
+  return { entry, shown, digest, locate, problemCount: problems.length - before };
+}
+
+/** Keys given twice in one mapping, each named with both lines. */
+function duplicateKeys(
+  node: unknown,
+  at: (string | number)[],
+  position: (offset: number) => { line: number; column: number },
+): Omit<Problem, "file">[] {
+  const found: Omit<Problem, "file">[] = [];
+  if (YAML.isMap(node)) {
+    const first = new Map<unknown, number>();
+    for (const pair of node.items) {
+      const key = YAML.isScalar(pair.key) ? pair.key.value : undefined;
+      const range = (pair.key as YAML.Node | null)?.range;
+      if (key !== undefined && range) {
+        const { line, column } = position(range[0]);
+        const earlier = first.get(key);
+        if (earlier !== undefined) {
+          found.push({
+            line,
+            column,
+            field: fieldPath([...at, String(key)]),
+            message: `duplicate key "${String(key)}" at lines ${earlier} and ${line} (a key may appear once per mapping; keep one)`,
+          });
+        } else first.set(key, line);
+      }
+      found.push(...duplicateKeys(pair.value, [...at, String(key)], position));
+    }
+  } else if (YAML.isSeq(node)) {
+    node.items.forEach((item, i) => found.push(...duplicateKeys(item, [...at, i], position)));
+  }
+  return found;
+}
+
+/**
+ * The entry without the values the schema refused (and without unknown keys), so the cross-field
+ * checks run on what is valid and skip only what is not.
+ */
+function withoutInvalid(value: unknown, problems: readonly SchemaProblem[]): unknown {
+  for (const { path: at } of [...problems].sort((a, b) => b.path.length - a.path.length)) {
+    if (at.length === 0) return {};
+    let parent: unknown = value;
+    for (const key of at.slice(0, -1)) {
+      parent = (parent as Record<string | number, unknown> | undefined)?.[key];
+    }
+    const last = at[at.length - 1];
+    if (Array.isArray(parent)) parent[last as number] = undefined;
+    else if (typeof parent === "object" && parent !== null) {
+      delete (parent as Record<string, unknown>)[last as string];
+    }
+  }
+  return value;
 }
 
 function depthOf(value: unknown, depth = 0): number {

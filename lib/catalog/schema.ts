@@ -1,11 +1,16 @@
 /**
- * Interprets services/schema.json (the same file editors use) to check an entry and apply its
- * defaults. It supports the subset of JSON Schema the catalog schema uses; a keyword outside that
- * subset is refused when the schema is loaded, so the schema cannot silently say more than is
- * enforced.
+ * Checks an entry against services/schema.json (the same file editors use) with Ajv, and turns
+ * Ajv's errors into the catalog's messages: the field path, what is wrong, what is allowed, and a
+ * did-you-mean for misspelt keys and enum values. Defaults are applied by Ajv (`useDefaults`), in
+ * this one place.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "../project-root";
+// Ajv's draft 2020-12 class: ajv-validator/ajv docs/json-schema.md ("draft-2020-12"), lib/2020.ts.
+import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
+// ajv-validator/ajv-formats README.md: addFormats(ajv, ["email"]) adds only the named formats.
+import addFormats from "ajv-formats";
 import { parseCron, CRON_ALLOWED } from "./cron";
 
 export interface SchemaNode {
@@ -31,56 +36,42 @@ export interface SchemaNode {
   default?: unknown;
 }
 
-const SUPPORTED = new Set([
-  "$schema",
-  "$id",
-  "title",
-  "type",
-  "description",
-  "properties",
-  "required",
-  "additionalProperties",
-  "propertyNames",
-  "items",
-  "minItems",
-  "maxItems",
-  "uniqueItems",
-  "enum",
-  "pattern",
-  "minLength",
-  "maxLength",
-  "minimum",
-  "maximum",
-  "format",
-  "default",
-]);
-
-export const SCHEMA_PATH = path.join(__dirname, "..", "..", "services", "schema.json");
+export const SCHEMA_PATH = path.join(PROJECT_ROOT, "services", "schema.json");
 
 let cached: SchemaNode | undefined;
 
 /** The catalog schema, read once per process. */
 export function catalogSchema(): SchemaNode {
-  if (!cached) {
-    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")) as SchemaNode;
-    assertSupported(schema, "#");
-    cached = schema;
-  }
+  cached ??= JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")) as SchemaNode;
   return cached;
 }
 
-function assertSupported(node: SchemaNode, where: string): void {
-  for (const key of Object.keys(node)) {
-    if (!SUPPORTED.has(key))
-      throw new Error(`services/schema.json ${where}: unsupported keyword ${key}`);
+let compiled: ValidateFunction | undefined;
+
+/**
+ * The compiled validator (options: ajv-validator/ajv docs/options.md). Strict mode refuses a
+ * keyword Ajv does not know, so the schema cannot say more than is enforced; useDefaults fills the
+ * defaults in (docs/guide/modifying-data.md); allErrors reports every problem, not the first.
+ * String lengths count code points, as editors do: Ajv's default (its `unicode` option is
+ * deprecated and always on).
+ */
+export function catalogValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({
+      strict: true,
+      allErrors: true,
+      useDefaults: true,
+      verbose: true,
+    });
+    addFormats(ajv, ["email"]);
+    // A custom format: ajv-validator/ajv docs/guide/formats.md ("addFormat" with a validate function).
+    ajv.addFormat("cron", {
+      type: "string",
+      validate: (text) => typeof parseCron(text) !== "string",
+    });
+    compiled = ajv.compile(catalogSchema());
   }
-  for (const [name, child] of Object.entries(node.properties ?? {})) {
-    assertSupported(child, `${where}/properties/${name}`);
-  }
-  if (node.items) assertSupported(node.items, `${where}/items`);
-  if (typeof node.additionalProperties === "object")
-    assertSupported(node.additionalProperties, `${where}/additionalProperties`);
-  if (node.propertyNames) assertSupported(node.propertyNames, `${where}/propertyNames`);
+  return compiled;
 }
 
 export interface SchemaProblem {
@@ -91,9 +82,39 @@ export interface SchemaProblem {
   atKey?: boolean;
 }
 
-// Anchored, bounded pattern: a local part and a dotted domain with a 2+ letter top level.
-const EMAIL =
-  /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$/;
+export interface SchemaResult {
+  /** The entry with every default applied (a copy; the input is not changed). */
+  value: unknown;
+  problems: SchemaProblem[];
+}
+
+/** Stands in for YAML values that are not plain data (timestamps, binary, sets): no type accepts it. */
+const NOT_PLAIN_DATA = Symbol("not plain data");
+
+function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A deep copy of plain data; keys such as __proto__ stay ordinary own keys. */
+function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (isPlainMapping(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      Object.defineProperty(out, key, {
+        value: plainCopy(value[key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  if (typeof value === "object" && value !== null) return NOT_PLAIN_DATA;
+  return value;
+}
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
@@ -109,12 +130,6 @@ function typeName(value: unknown): string {
     return Number.isInteger(value) ? "an integer" : "a number";
   }
   return `a ${typeof value}`;
-}
-
-function isPlainMapping(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function expected(node: SchemaNode): string {
@@ -139,148 +154,14 @@ function preview(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/**
- * Checks `value` against `node`, pushing every problem, and returns the value with defaults
- * applied (a new object; the input is not changed).
- */
-export function checkValue(
-  node: SchemaNode,
-  value: unknown,
-  at: (string | number)[],
-  problems: SchemaProblem[],
-): unknown {
-  const fail = (message: string) => problems.push({ path: at, message });
-  switch (node.type) {
-    case "object": {
-      if (!isPlainMapping(value)) {
-        fail(`is ${typeName(value)} (expected ${expected(node)})`);
-        return value;
-      }
-      const props = node.properties ?? {};
-      const out: Record<string, unknown> = {};
-      const known = Object.keys(props).filter((k) => k !== "$schema");
-      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-        if (!Object.prototype.hasOwnProperty.call(props, key)) {
-          if (typeof node.additionalProperties === "object") {
-            const keyProblems: SchemaProblem[] = [];
-            // Checked at the map's own path (its help text names what keys are), reported at the key.
-            if (node.propertyNames) checkValue(node.propertyNames, key, at, keyProblems);
-            for (const p of keyProblems) problems.push({ ...p, path: [...at, key], atKey: true });
-            if (keyProblems.length === 0)
-              out[key] = checkValue(node.additionalProperties, child, [...at, key], problems);
-            continue;
-          }
-          if (node.additionalProperties === false) {
-            problems.push({
-              path: [...at, key],
-              message: `unknown field ${preview(key)} (${suggest(key, known)}allowed: ${known.join(", ")})`,
-              atKey: true,
-            });
-          }
-          continue;
-        }
-        out[key] = checkValue(props[key], child, [...at, key], problems);
-      }
-      for (const key of node.required ?? []) {
-        if (!(key in out) && !Object.prototype.hasOwnProperty.call(value, key)) {
-          problems.push({
-            path: [...at, key],
-            message: `is required (${props[key]?.description ?? "see services/schema.json"})`,
-          });
-        }
-      }
-      for (const [key, child] of Object.entries(props)) {
-        if (!(key in out) && child.default !== undefined) out[key] = structuredClone(child.default);
-        else if (!(key in out) && child.type === "object" && (child.required ?? []).length === 0) {
-          // Optional sections that need nothing are materialised with their defaults: one shape downstream.
-          out[key] = checkValue(child, {}, [...at, key], problems);
-        }
-      }
-      return out;
-    }
-    case "array": {
-      if (!Array.isArray(value)) {
-        fail(`is ${typeName(value)} (expected ${expected(node)})`);
-        return value;
-      }
-      if (node.minItems !== undefined && value.length < node.minItems) {
-        fail(
-          `has ${value.length} item${value.length === 1 ? "" : "s"} (at least ${node.minItems} required)`,
-        );
-      }
-      if (node.maxItems !== undefined && value.length > node.maxItems) {
-        fail(`has ${value.length} items (at most ${node.maxItems} allowed)`);
-      }
-      const out = value.map((item, i) =>
-        node.items ? checkValue(node.items, item, [...at, i], problems) : item,
-      );
-      if (node.uniqueItems) {
-        const seen = new Set<string>();
-        value.forEach((item, i) => {
-          const key = JSON.stringify(item);
-          if (seen.has(key))
-            problems.push({
-              path: [...at, i],
-              message: `duplicates ${preview(item)} (items must be unique)`,
-            });
-          seen.add(key);
-        });
-      }
-      return out;
-    }
-    case "string": {
-      if (typeof value !== "string") {
-        fail(
-          `is ${typeName(value)} (expected ${expected(node)}${node.enum ? `: one of ${node.enum.join(", ")}` : ""})`,
-        );
-        return value;
-      }
-      if (node.minLength !== undefined && value.length < node.minLength) {
-        fail(`is ${value.length} characters long (at least ${node.minLength})`);
-        return value;
-      }
-      if (node.maxLength !== undefined && value.length > node.maxLength) {
-        fail(`is ${value.length} characters long (at most ${node.maxLength})`);
-        return value;
-      }
-      if (node.enum && !node.enum.includes(value)) {
-        fail(`${preview(value)} is not allowed (one of ${node.enum.join(", ")})`);
-      } else if (node.pattern && !new RegExp(node.pattern, "u").test(value)) {
-        fail(`${preview(value)} is not valid (${describePattern(at, node.pattern)})`);
-      } else if (node.format === "email" && !EMAIL.test(value)) {
-        fail(`${preview(value)} is not an email address (name@domain.tld)`);
-      } else if (node.format === "cron") {
-        const parsed = parseCron(value);
-        if (typeof parsed === "string")
-          fail(`${preview(value)} is not a valid cron expression: ${parsed} (${CRON_ALLOWED})`);
-      }
-      return value;
-    }
-    case "integer":
-    case "number": {
-      if (
-        typeof value !== "number" ||
-        !Number.isFinite(value) ||
-        (node.type === "integer" && !Number.isInteger(value))
-      ) {
-        fail(`is ${typeName(value)} (expected ${expected(node)}${rangeText(node)})`);
-        return value;
-      }
-      if (
-        (node.minimum !== undefined && value < node.minimum) ||
-        (node.maximum !== undefined && value > node.maximum)
-      ) {
-        fail(`${value} is out of range (${rangeText(node).replace(/^ /, "")})`);
-      }
-      return value;
-    }
-    case "boolean": {
-      if (typeof value !== "boolean") fail(`is ${typeName(value)} (expected true or false)`);
-      return value;
-    }
-    default:
-      return value;
-  }
+/** The first sentence of a description (the rest cites limits and defaults). */
+function firstSentence(text: string | undefined): string | undefined {
+  return text?.split(/(?<=\.)\s/)[0];
+}
+
+/** Length in code points, as Ajv counts it with `unicode: true` and editors show it. */
+export function codePoints(text: string): number {
+  return [...text].length;
 }
 
 function rangeText(node: SchemaNode): string {
@@ -289,13 +170,199 @@ function rangeText(node: SchemaNode): string {
   return "";
 }
 
+/** ["a", 0] from "/a/0": JSON Pointer segments (RFC 6901), numbers where the value is a list. */
+function pointerPath(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === "") return [];
+  const out: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(node)) {
+      out.push(Number(key));
+      node = node[Number(key)];
+    } else {
+      out.push(key);
+      node = isPlainMapping(node) ? node[key] : undefined;
+    }
+  }
+  return out;
+}
+
+function valueAt(data: unknown, at: (string | number)[]): unknown {
+  let node = data;
+  for (const key of at) {
+    if (Array.isArray(node)) node = node[key as number];
+    else if (isPlainMapping(node)) node = node[key as string];
+    else return undefined;
+  }
+  return node;
+}
+
+/** Which of several errors on one value is shown: the first that applies (the old rule order). */
+const PRIORITY = [
+  "type",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "enum",
+  "pattern",
+  "format",
+];
+
+/**
+ * Validates one entry: every problem at once, each with its field path and the catalog's wording.
+ * The returned value has the schema's defaults applied.
+ */
+export function validateEntry(raw: unknown): SchemaResult {
+  const value = plainCopy(raw);
+  const validate = catalogValidator();
+  validate(value);
+  const errors: ErrorObject[] = validate.errors ?? [];
+  const problems: SchemaProblem[] = [];
+  const scalar = new Map<string, { rank: number; problem: SchemaProblem }>();
+  const badKeys = new Set<string>();
+
+  for (const error of errors) {
+    const at = pointerPath(error.instancePath, value);
+    const node = (error.parentSchema ?? {}) as SchemaNode;
+    const params = error.params as Record<string, unknown>;
+    if (error.keyword === "propertyNames" || error.keyword === "if") continue;
+    if (error.propertyName !== undefined) {
+      // A map's key that breaks the key schema: reported at the key, with the key schema's help.
+      const key = error.propertyName;
+      badKeys.add(JSON.stringify([...at, key]));
+      const message = scalarMessage(error, key, node, at);
+      if (message)
+        addScalar(scalar, [...at, key], error.keyword, {
+          path: [...at, key],
+          message,
+          atKey: true,
+        });
+      continue;
+    }
+    switch (error.keyword) {
+      case "additionalProperties": {
+        const key = String(params.additionalProperty);
+        const known = Object.keys(node.properties ?? {}).filter((k) => k !== "$schema");
+        problems.push({
+          path: [...at, key],
+          message: `unknown field ${preview(key)} (${suggest(key, known)}allowed: ${known.join(", ")})`,
+          atKey: true,
+        });
+        break;
+      }
+      case "required": {
+        const key = String(params.missingProperty);
+        problems.push({
+          path: [...at, key],
+          message: `is required (${firstSentence(node.properties?.[key]?.description) ?? "see services/schema.json"})`,
+        });
+        break;
+      }
+      case "minItems":
+      case "maxItems": {
+        const length = (valueAt(value, at) as unknown[]).length;
+        problems.push({
+          path: at,
+          message:
+            error.keyword === "minItems"
+              ? `has ${length} item${length === 1 ? "" : "s"} (at least ${node.minItems} required)`
+              : `has ${length} items (at most ${node.maxItems} allowed)`,
+        });
+        break;
+      }
+      case "uniqueItems": {
+        const list = valueAt(value, at) as unknown[];
+        const seen = new Set<string>();
+        list.forEach((item, i) => {
+          const key = JSON.stringify(item);
+          if (seen.has(key))
+            problems.push({
+              path: [...at, i],
+              message: `duplicates ${preview(item)} (items must be unique)`,
+            });
+          seen.add(key);
+        });
+        break;
+      }
+      default: {
+        const message = scalarMessage(error, valueAt(raw, at), node, at);
+        if (message) addScalar(scalar, at, error.keyword, { path: at, message });
+      }
+    }
+  }
+  problems.push(...[...scalar.values()].map((s) => s.problem));
+  // A bad map key hides the problems of its value (the key is what to fix first).
+  const kept = problems.filter(
+    (p) =>
+      p.atKey ||
+      ![...badKeys].some((k) => {
+        const key = JSON.parse(k) as (string | number)[];
+        return key.length <= p.path.length && key.every((part, i) => p.path[i] === part);
+      }),
+  );
+  return { value, problems: kept };
+}
+
+function addScalar(
+  scalar: Map<string, { rank: number; problem: SchemaProblem }>,
+  at: (string | number)[],
+  keyword: string,
+  problem: SchemaProblem,
+): void {
+  const key = JSON.stringify(at);
+  const rank = PRIORITY.indexOf(keyword);
+  const current = scalar.get(key);
+  if (!current || rank < current.rank) scalar.set(key, { rank, problem });
+}
+
+function scalarMessage(
+  error: ErrorObject,
+  original: unknown,
+  node: SchemaNode,
+  at: (string | number)[],
+): string | undefined {
+  switch (error.keyword) {
+    case "type":
+      return `is ${typeName(original)} (expected ${expected(node)}${node.enum ? `: one of ${node.enum.join(", ")}` : ""}${node.type === "integer" || node.type === "number" ? rangeText(node) : ""})`;
+    case "minimum":
+    case "maximum":
+      return `${String(original)} is out of range (${rangeText(node).replace(/^ /, "")})`;
+    case "minLength":
+      return `is ${codePoints(String(original))} characters long (at least ${node.minLength})`;
+    case "maxLength":
+      return `is ${codePoints(String(original))} characters long (at most ${node.maxLength})`;
+    case "enum": {
+      const allowed = (node.enum ?? []).map(String);
+      return `${preview(original)} is not allowed (${suggest(String(original), allowed)}one of ${allowed.join(", ")})`;
+    }
+    case "pattern":
+      return `${preview(original)} is not valid (${describePattern(at, node.pattern ?? "")})`;
+    case "format":
+      if (node.format === "email")
+        return `${preview(original)} is not an email address (name@domain.tld)`;
+      if (node.format === "cron") {
+        const parsed = parseCron(String(original));
+        const why = typeof parsed === "string" ? parsed : "not accepted";
+        return `${preview(original)} is not a valid cron expression: ${why} (${CRON_ALLOWED})`;
+      }
+      return `${preview(original)} is not in ${node.format} format`;
+    default:
+      return `${preview(original)}: ${error.message ?? "is not valid"}`;
+  }
+}
+
 const PATTERN_HELP: Record<string, string> = {
   name: "lowercase letters, digits and single dashes, starting with a letter, e.g. churn-model",
   team: "a GitHub team slug: lowercase letters, digits and dashes",
   owners: "a GitHub handle: letters, digits and single dashes, at most 39 characters",
   environments: "a lowercase environment name such as dev or prod",
   entryPoint: "a Python module name: lowercase letters, digits and underscores",
-  nodeType: "a Databricks node type such as i3.xlarge",
+  // The schema's nodeType pattern: EC2 instance type names, as listed in the valid values of
+  // docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFleetInstance.html.
+  nodeType:
+    "a Databricks AWS node type: an EC2 instance type such as i3.xlarge, m5d.2xlarge or r6gd.4xlarge",
   timezone: "an IANA time zone such as UTC or Europe/Berlin",
   metric: "a metric name: lowercase letters, digits and underscores",
   topics: "a GitHub topic: lowercase letters, digits and dashes",
@@ -318,8 +385,8 @@ function describePattern(at: (string | number)[], pattern: string): string {
   return (field && PATTERN_HELP[field]) ?? `must match ${pattern}`;
 }
 
-/** "did you mean" for unknown fields: a known field at edit distance 2 or less. */
-function suggest(key: string, known: string[]): string {
+/** "did you mean" for unknown fields and enum values: a known one at edit distance 2 or less. */
+export function suggest(key: string, known: string[]): string {
   if (key.length > 64) return "";
   let best: string | undefined;
   let bestDistance = 3;

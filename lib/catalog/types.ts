@@ -1,52 +1,54 @@
-/** A catalog entry after validation, with every default applied (lib/catalog/validate.ts). */
+/**
+ * A catalog entry after validation, with every default applied (lib/catalog/schema.ts). The
+ * shapes come from the types generated from services/schema.json (entry.generated.ts); only which
+ * fields the defaults fill in is said here.
+ */
+import { MLServiceCatalogEntry } from "./entry.generated";
 
-export type TemplateName = "sklearn" | "pyspark";
+/** An entry as written in services/<name>.yaml (before defaults). */
+export type CatalogEntry = MLServiceCatalogEntry;
 
-export interface JobEntry {
-  entryPoint: string;
-  /** Unset = the stack's defaultNodeType (resolved per stack by resolveService). */
-  nodeType?: string;
-  workers: number;
-  timeoutMinutes: number;
-  retries: number;
-  schedule?: string;
-  timezone: string;
-}
+/** T with the keys K made required (the schema gives them a default). */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & Required<Pick<T, K>>;
+
+type JobDefaults = "entryPoint" | "workers" | "timeoutMinutes" | "retries" | "timezone";
+
+export type TemplateName = NonNullable<CatalogEntry["template"]>;
+
+/** A job after defaults. nodeType unset = the stack's defaultNodeType (resolveService). */
+export type JobEntry = Defaulted<CatalogEntry["training"], JobDefaults>;
+
+/** The batch-prediction job after defaults (its schedule is required). */
+export type BatchJobEntry = Defaulted<NonNullable<CatalogEntry["batchPrediction"]>, JobDefaults>;
 
 /** The image one environment runs: the commit it was built from and its manifest digest. */
-export interface ImagePin {
-  /** 40 hex characters; the image's (immutable) tag in every registry. */
-  gitSha: string;
-  /** sha256:<64 hex>. */
-  digest: string;
-}
+export type ImagePin = NonNullable<CatalogEntry["images"]>[string];
 
 /** Existing resources one environment adopts (Pulumi `import`): names or ids as the clouds know them. */
-export interface AdoptSpec {
-  repository?: string;
-  ecrRepository?: string;
-  artifactsBucket?: string;
-  predictionsBucket?: string;
-  trainingJob?: string;
-  batchPredictionJob?: string;
-  experiment?: string;
-  registeredModel?: string;
-}
+export type AdoptSpec = NonNullable<CatalogEntry["adopt"]>[string];
 
-export interface ServiceEntry {
-  name: string;
-  displayName?: string;
-  description: string;
-  team: string;
-  owners: string[];
+export interface ServiceEntry
+  extends Omit<
+    CatalogEntry,
+    | "$schema"
+    | "template"
+    | "training"
+    | "batchPrediction"
+    | "evaluation"
+    | "artifacts"
+    | "notifications"
+    | "repository"
+    | "images"
+    | "adopt"
+    | "decommissioned"
+  > {
   template: TemplateName;
-  environments: string[];
   training: JobEntry;
-  batchPrediction?: JobEntry & { schedule: string };
-  evaluation: { metric?: string; threshold?: number; direction?: "maximize" | "minimize" };
-  artifacts: { retentionDays?: number };
-  notifications: { emails: string[] };
-  repository: { visibility: "private" | "internal"; topics: string[] };
+  batchPrediction?: BatchJobEntry;
+  evaluation: NonNullable<CatalogEntry["evaluation"]>;
+  artifacts: NonNullable<CatalogEntry["artifacts"]>;
+  notifications: Defaulted<NonNullable<CatalogEntry["notifications"]>, "emails">;
+  repository: Defaulted<NonNullable<CatalogEntry["repository"]>, "visibility" | "topics">;
   /** Pinned image per environment (absent: the platform's placeholder runs). */
   images: Record<string, ImagePin>;
   /** Existing resources to adopt per environment (absent: everything is created). */

@@ -10,8 +10,8 @@
  */
 import * as path from "path";
 import * as YAML from "yaml";
-import { UsageError } from "../cli-args";
 import { DeployError } from "./errors";
+import { DeployInputError } from "./input-error";
 
 export type BackendSource =
   | "PULUMI_BACKEND_URL"
@@ -121,7 +121,7 @@ export function selectBackend(ctx: BackendContext, local = false): Backend {
   const localUrl = `file://${path.join(ctx.projectDir, LOCAL_STATE_DIR)}`;
   if (local) {
     if (fromEnv && fromEnv !== localUrl) {
-      throw new UsageError(
+      throw new DeployInputError(
         `--local asks for the repository's file backend, but PULUMI_BACKEND_URL is set to ${describe(fromEnv, "PULUMI_BACKEND_URL", {}).shown}: unset it, or drop --local`,
       );
     }

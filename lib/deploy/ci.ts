@@ -18,11 +18,11 @@
  *
  * Every stack file is validated as the deploy commands validate it (settings, plain credentials,
  * provider settings, pulumi:disable-default-providers), so CI fails on a bad stack file before it
- * assumes any role. Exit 0, or 1 with the problems on stderr.
+ * assumes any role. Exit 0, or 1 with the problems on stderr, 2 on a usage error. The command
+ * line is cli/ci.ts (`--help` lists it); this path stays runnable for the CI files that name it.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, stringFlag, UsageError } from "../cli-args";
 import { SettingsError } from "../settings";
 import { readStacks, StackInfo } from "../stacks";
 import { DeployError } from "./errors";
@@ -114,69 +114,8 @@ export function stackEnv(
   ];
 }
 
-export function runCi(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  cwd: string,
-  out: (line: string) => void,
-  err: (line: string) => void,
-): number {
-  try {
-    const [command, ...rest] = argv;
-    const args = parseArgs(rest, {
-      stacks: { value: true },
-      scopes: { value: true },
-      stack: { value: true },
-      role: { value: true },
-      production: { value: false },
-      nonproduction: { value: false },
-    });
-    const stacksDir = path.resolve(cwd, stringFlag(args, "stacks") ?? "stacks");
-    let lines: string[];
-    if (command === "matrix") {
-      const scopes = stringFlag(args, "scopes");
-      lines = matrixOutputs(stacksDir, scopes ? path.resolve(cwd, scopes) : undefined);
-    } else if (command === "list") {
-      const stacks = ciStacks(stacksDir);
-      const only =
-        args.flags.production === true
-          ? true
-          : args.flags.nonproduction === true
-            ? false
-            : undefined;
-      lines = stacks.filter((s) => only === undefined || s.production === only).map((s) => s.stack);
-    } else if (command === "stack-env") {
-      const stack = stringFlag(args, "stack");
-      if (!stack) throw new UsageError("stack-env needs --stack <stack>");
-      const role = stringFlag(args, "role") ?? "deploy";
-      if (role !== "deploy" && role !== "preview") {
-        throw new UsageError(`--role ${role}: deploy or preview`);
-      }
-      lines = stackEnv(stacksDir, stack, role, env);
-    } else {
-      throw new UsageError(`unknown command "${command ?? ""}" (matrix, list, stack-env)`);
-    }
-    for (const line of lines) out(line);
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`error: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof DeployError) {
-      err(`error: ${e.problems.join("\n")}`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
 if (require.main === module) {
-  process.exitCode = runCi(
-    process.argv.slice(2),
-    process.env,
-    process.cwd(),
-    (line) => process.stdout.write(`${line}\n`),
-    (line) => process.stderr.write(`${line}\n`),
-  );
+  // The command line lives in cli/; loaded only when this file is run as a script.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("../../cli/ci") as typeof import("../../cli/ci")).runMain();
 }

@@ -1,17 +1,14 @@
 /**
- * The deploy commands (preview, up, refresh, destroy) over a DeployWorkspace: argument handling,
+ * The deploy commands (preview, up, refresh, destroy) over a DeployWorkspace, from typed options:
  * the checks that run before Pulumi does (the CLI, the policy pack, the backend, the stack, the
  * credentials, in that order), progress, drift reports, exit codes. Stacks are only selected here,
- * never created. cli/deploy.ts wires the real Automation API in; the tests wire a fake one.
+ * never created. cli/deploy.ts parses the command line and wires the real Automation API in; the
+ * tests wire a fake one.
  */
 import * as path from "path";
-import { CatalogError } from "../catalog/errors";
 import { loadCatalog } from "../catalog/load";
-import { parseArgs, ParsedArgs, stringFlag, UsageError } from "../cli-args";
-import { stacksOrThrow } from "../plan/run";
 import { PlanDocument } from "../plan/types";
-import { SettingsError } from "../settings";
-import { displayPath } from "../stacks";
+import { displayPath, stacksOrThrow } from "../stacks";
 import { Backend, backendLine, selectBackend } from "./backend";
 import { credentialProblems } from "./credentials";
 import {
@@ -20,21 +17,13 @@ import {
   PolicyPackNotInstalledError,
   StackNotInBackendError,
 } from "./errors";
+import { DeployInputError } from "./input-error";
 import { changedCount, driftMarkdown, formatSummary, ProgressTracker } from "./progress";
 import { initExistingHint, loadStackForDeploy, STACK_NAME } from "./stack-file";
 import { serviceTargets } from "./targets";
 import { DeployStack, DeployWorkspace, Operation, OpenWorkspace, StackLocation } from "./workspace";
 
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "refresh", "destroy"];
-
-export const DEPLOY_USAGE = [
-  "usage: npm run preview -- --stack <stack> [--service <name>] [--diff] [--refresh] [--expect-no-changes [--markdown FILE]] [--json FILE]",
-  "       npm run up -- --stack <stack> [--service <name>] [--diff]",
-  "       npm run refresh -- --stack <stack> [--service <name>] [--expect-no-changes [--markdown FILE]]",
-  "       npm run destroy -- --stack <stack> --yes-destroy <stack> [--service <name>]",
-  "       (all take --local for the repository's own file backend, and --instance-credentials when",
-  "        AWS credentials come from the runner's instance role)",
-].join("\n");
 
 /** The policy pack every preview and up runs (`--policy-pack`): the repository's policy/ folder. */
 export const POLICY_PACK_DIR = "policy";
@@ -62,54 +51,25 @@ export interface DeployContext {
   err: (line: string) => void;
 }
 
-/** Which flags each operation accepts, beyond --stack, --service, --local and --instance-credentials. */
-const EXTRA_FLAGS: Record<Operation, string[]> = {
-  preview: ["diff", "refresh", "expect-no-changes", "markdown", "json"],
-  up: ["diff", "json"],
-  refresh: ["expect-no-changes", "markdown", "json"],
-  destroy: ["yes-destroy", "json"],
-};
-
-const COMMON_FLAGS = ["stack", "service", "local", "instance-credentials"];
-
-function parseFor(operation: Operation, argv: string[]): ParsedArgs {
-  const args = parseArgs(argv, {
-    stack: { value: true },
-    service: { value: true },
-    diff: { value: false },
-    refresh: { value: false },
-    "expect-no-changes": { value: false },
-    markdown: { value: true },
-    json: { value: true },
-    "yes-destroy": { value: true },
-    local: { value: false },
-    "instance-credentials": { value: false },
-  });
-  for (const flag of Object.keys(args.flags)) {
-    if (!COMMON_FLAGS.includes(flag) && !EXTRA_FLAGS[operation].includes(flag)) {
-      const takers = OPERATIONS.filter((op) => EXTRA_FLAGS[op].includes(flag));
-      throw new UsageError(`--${flag} is for ${takers.join(" and ")}, not ${operation}`);
-    }
-  }
-  if (args.flags.markdown !== undefined && args.flags["expect-no-changes"] !== true) {
-    throw new UsageError("--markdown writes the drift report: use it with --expect-no-changes");
-  }
-  return args;
-}
-
-/** `destroy` runs only when --yes-destroy repeats the stack name. */
-export function checkDestroyConfirmation(stack: string, confirmation: string | undefined): void {
-  const command = `npm run destroy -- --stack ${stack} --yes-destroy ${stack}`;
-  if (confirmation === undefined) {
-    throw new UsageError(
-      `destroy deletes the resources of stack "${stack}" (retained buckets, ECR repositories, GitHub repositories and models stay, unmanaged). To confirm, repeat the stack name: ${command}`,
-    );
-  }
-  if (confirmation !== stack) {
-    throw new UsageError(
-      `--yes-destroy ${confirmation} does not match --stack ${stack}; nothing was destroyed. To confirm, type exactly: ${command}`,
-    );
-  }
+/** What one deploy operation does; the command line (cli/deploy.ts) builds it from the flags. */
+export interface DeployOptions {
+  stack: string;
+  /** Only these services' resources (their URNs become the operation's targets). Defaults to all. */
+  services?: string[];
+  /** Print Pulumi's detailed diff. Defaults to false. */
+  diff?: boolean;
+  /** Refresh before a preview. Defaults to false. */
+  refresh?: boolean;
+  /** Fail (drift) when the operation would change anything. Defaults to false. */
+  expectNoChanges?: boolean;
+  /** Write the drift report (Markdown) here, with expectNoChanges. Defaults to none. */
+  markdownFile?: string;
+  /** Write the summary (JSON) here. Defaults to none. */
+  jsonFile?: string;
+  /** Use the repository's own file backend. Defaults to false. */
+  local?: boolean;
+  /** AWS credentials come from the runner's instance role. Defaults to false. */
+  instanceCredentials?: boolean;
 }
 
 /**
@@ -139,23 +99,21 @@ async function selectExisting(
   }
 }
 
-/** Runs one operation; resolves to the exit code (errors propagate to runDeployCommand). */
+/** Runs one operation; resolves to the exit code (errors propagate to the caller). */
 export async function deploy(
   operation: Operation,
-  argv: string[],
+  options: DeployOptions,
   ctx: DeployContext,
 ): Promise<number> {
-  const args = parseFor(operation, argv);
-  const stack = stringFlag(args, "stack");
-  if (!stack) throw new UsageError("--stack is required (e.g. --stack dev)");
-  if (!STACK_NAME.test(stack)) throw new UsageError(`--stack ${stack}: not a stack name`);
-  if (operation === "destroy") checkDestroyConfirmation(stack, stringFlag(args, "yes-destroy"));
-  const service = stringFlag(args, "service");
-  // One name, or several separated by commas (service names never contain one).
-  const names = service === undefined ? [] : [...new Set(service.split(",").map((n) => n.trim()))];
+  const { stack } = options;
+  if (!STACK_NAME.test(stack)) throw new DeployInputError(`--stack ${stack}: not a stack name`);
+  const names = [...new Set((options.services ?? []).map((n) => n.trim()))];
   if (names.some((n) => n === "")) {
-    throw new UsageError(`--service ${service}: an empty name (expected name or name,name)`);
+    throw new DeployInputError(
+      `--service ${(options.services ?? []).join(",")}: an empty name (expected name or name,name)`,
+    );
   }
+  const service = names.length > 0 ? names.join(",") : undefined;
 
   // 1. The tools: the Pulumi CLI (its absence is the first thing said), then the policy pack.
   const workspace = await ctx.openWorkspace();
@@ -169,7 +127,7 @@ export async function deploy(
   }
 
   // 2. Where the state is, printed by every command.
-  const backend = selectBackend(ctx, args.flags.local === true);
+  const backend = selectBackend(ctx, options.local === true);
   ctx.err(backendLine(backend));
 
   // 3. The stack: its file, then the whole catalog (nothing is deployed from an invalid one).
@@ -181,7 +139,7 @@ export async function deploy(
     env: ctx.env,
     homeDir: ctx.homeDir,
     exists: ctx.exists,
-    instanceCredentials: args.flags["instance-credentials"] === true,
+    instanceCredentials: options.instanceCredentials === true,
   });
   if (problems.length > 0) {
     throw new DeployError([
@@ -212,15 +170,15 @@ export async function deploy(
   const scope = service
     ? ` (${names.length === 1 ? "service" : "services"} ${names.join(", ")}: ${target!.length} resources)`
     : "";
-  const refresh = args.flags.refresh === true;
+  const refresh = options.refresh === true;
   ctx.err(
     `${operation} stack ${stack}${scope}${refresh ? " with refresh" : ""}, state in ${backend.shown}` +
       (runsPolicies ? `, policy pack ${displayPath(policyPack)}` : ""),
   );
 
   const progress = new ProgressTracker(ctx.out);
-  const expectNoChanges = args.flags["expect-no-changes"] === true;
-  const markdownFile = stringFlag(args, "markdown");
+  const expectNoChanges = options.expectNoChanges === true;
+  const markdownFile = options.markdownFile;
   const writeReport = (counts: Record<string, number | undefined>, nextStep?: string) => {
     if (!markdownFile) return;
     const text = driftMarkdown({
@@ -238,11 +196,11 @@ export async function deploy(
     const result = await selected.run(operation, {
       target,
       expectNoChanges,
-      diff: args.flags.diff === true,
+      diff: options.diff === true,
       ...(refresh ? { refresh } : {}),
       ...(runsPolicies ? { policyPacks: [policyPack] } : {}),
       onEvent: progress.onEvent,
-      onOutput: args.flags.diff === true ? (text) => ctx.out(text.replace(/\n$/, "")) : undefined,
+      onOutput: options.diff === true ? (text) => ctx.out(text.replace(/\n$/, "")) : undefined,
     });
     changes = result.changes;
   } catch (e) {
@@ -260,7 +218,7 @@ export async function deploy(
   }
   ctx.out(formatSummary(operation, stack, changes));
 
-  const jsonFile = stringFlag(args, "json");
+  const jsonFile = options.jsonFile;
   if (jsonFile) {
     const summary = {
       project: "mlplatform",
@@ -299,47 +257,4 @@ function driftError(operation: string, stack: string, count: number): DeployErro
     `If the code changed without a deployment, run \`npm run up -- --stack ${stack}\`; if the cloud was changed by hand, ` +
       `run \`npm run refresh -- --stack ${stack}\` first, then \`npm run up -- --stack ${stack}\`.`,
   ]);
-}
-
-/** The CLI entry: `<operation> [flags]`; prints errors without a stack trace, returns the exit code. */
-export async function runDeployCommand(argv: string[], ctx: DeployContext): Promise<number> {
-  try {
-    const [operation, ...rest] = argv;
-    if (!OPERATIONS.includes(operation as Operation)) {
-      throw new UsageError(
-        `unknown operation "${operation ?? ""}" (one of ${OPERATIONS.join(", ")})`,
-      );
-    }
-    return await deploy(operation as Operation, rest, ctx);
-  } catch (error) {
-    return reportError(error, ctx, DEPLOY_USAGE, "deployed");
-  }
-}
-
-/** Maps an error to its message and exit code: 2 usage, 1 everything a user can fix. */
-export function reportError(
-  error: unknown,
-  ctx: Pick<DeployContext, "err" | "env">,
-  usage: string,
-  nothingWas: string,
-): number {
-  if (error instanceof UsageError) {
-    ctx.err(`error: ${error.message}\n${usage}`);
-    return 2;
-  }
-  if (error instanceof CatalogError || error instanceof SettingsError) {
-    const n = error.problems.length;
-    ctx.err(
-      `error: the catalog or stack settings are invalid (${n} problem${n === 1 ? "" : "s"}); nothing was ${nothingWas}:\n${error.problems.join("\n")}`,
-    );
-    return 1;
-  }
-  if (error instanceof DeployError) {
-    ctx.err(`error: ${error.problems.join("\n")}`);
-    return 1;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.err(`error: ${message}`);
-  if (ctx.env.MLPLATFORM_DEBUG && error instanceof Error) ctx.err(`${error.stack}`);
-  return 1;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run new-stack`: a new environment stack, from flags only. Writes stacks/Pulumi.<name>.yaml
+ * `npm run new-stack` (its command line: cli/new-stack.ts): a new environment stack. Writes stacks/Pulumi.<name>.yaml
  * with every required plain setting (validated like any stack file) and
  * `pulumi:disable-default-providers: ["*"]`, creates the stack in the backend with its secrets
  * provider, and prints the commands that set the secret settings.
@@ -11,12 +11,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { FlagSpec, parseArgs, stringFlag, UsageError } from "../cli-args";
-import { CONFIG_NAMESPACE, parseSettings, SETTINGS } from "../settings";
+import { CONFIG_NAMESPACE, parseSettings, SETTINGS, SettingSpec } from "../settings";
 import { displayPath, readStackFile } from "../stacks";
 import { Backend, backendLine, selectBackend } from "./backend";
-import { DeployContext, reportError } from "./command";
+import type { DeployContext } from "./command";
 import { DeployError } from "./errors";
+import { DeployInputError } from "./input-error";
 import { DISABLE_DEFAULT_PROVIDERS_KEY, deployConfigProblems } from "./stack-config";
 import { loadStackForDeploy, stackFileNames } from "./stack-file";
 import { DeployWorkspace } from "./workspace";
@@ -25,23 +25,39 @@ export const NEW_STACK_NAME = /^[a-z][a-z0-9-]{0,29}$/;
 const PROVIDER =
   /^(passphrase|default|awskms:\/\/\S+|azurekeyvault:\/\/\S+|gcpkms:\/\/\S+|hashivault:\/\/\S+)$/;
 
-const PLAIN_SETTINGS = SETTINGS.filter((s) => !s.secret);
+/** The settings a stack file holds in plain text: each is an option of new-stack. */
+export const PLAIN_SETTINGS = SETTINGS.filter((s) => !s.secret);
 const SECRET_SETTINGS = SETTINGS.filter((s) => s.secret);
 
-export const NEW_STACK_USAGE = [
-  "usage: npm run new-stack -- --name <stack> --secrets-provider passphrase|awskms://alias/<key>|default",
-  "         [--from <stack>] [--no-init] [--local] --<setting> <value> ...",
-  "       npm run new-stack -- --name <stack> --existing --secrets-provider <provider> [--local]",
-  "         (creates the backend's stack for a committed stacks/Pulumi.<stack>.yaml: its first deployment)",
-  `       settings (required unless copied with --from): ${PLAIN_SETTINGS.filter(
-    (s) => s.default === undefined,
-  )
-    .map((s) => `--${s.key}`)
-    .join(" ")}`,
-  `       optional: ${PLAIN_SETTINGS.filter((s) => s.default !== undefined)
-    .map((s) => `--${s.key}`)
-    .join(" ")} (lists and maps as JSON)`,
-].join("\n");
+/** What new-stack does; cli/new-stack.ts builds it from the flags. */
+export interface NewStackOptions {
+  /** The new stack's name (NEW_STACK_NAME). */
+  name: string;
+  /** passphrase, default, or a KMS URL (awskms://alias/<key>...). */
+  secretsProvider: string;
+  /** Create the backend's stack for the committed stack file instead of writing one. Defaults to false. */
+  existing?: boolean;
+  /** Copy the plain settings of this stack's file first. Defaults to none. */
+  from?: string;
+  /** Create the stack in the backend too. Defaults to true. */
+  init?: boolean;
+  /** Use the repository's own file backend. Defaults to false. */
+  local?: boolean;
+  /** Plain setting values by key (lib/settings.ts), as text; lists and maps as JSON. */
+  settings?: Record<string, string>;
+}
+
+/** Required settings that were neither given nor copied: the caller names them its own way. */
+export class MissingSettingsError extends DeployInputError {
+  constructor(
+    readonly stack: string,
+    readonly missing: SettingSpec[],
+  ) {
+    super(
+      `missing settings for stack ${stack}: ${missing.map((s) => `${s.key} (${s.description.replace(/\.$/, "")})`).join("; ")}`,
+    );
+  }
+}
 
 export type NewStackContext = Pick<
   DeployContext,
@@ -99,23 +115,15 @@ function passphraseProblem(provider: string, env: NewStackContext["env"]): Deplo
   ]);
 }
 
-/** `--existing`: the backend's stack for a committed stack file. */
+/** `existing`: the backend's stack for a committed stack file. */
 async function initExisting(
   name: string,
   provider: string,
-  args: ReturnType<typeof parseArgs>,
+  options: NewStackOptions,
   ctx: NewStackContext,
 ): Promise<number> {
-  const given = Object.keys(args.flags).filter(
-    (f) => !["name", "secrets-provider", "existing", "local"].includes(f),
-  );
-  if (given.length > 0) {
-    throw new UsageError(
-      `--existing uses the committed stack file as it is: ${given.map((f) => `--${f}`).join(" ")} cannot be used with it`,
-    );
-  }
   const workspace = await ctx.openWorkspace();
-  const backend = selectBackend(ctx, args.flags.local === true);
+  const backend = selectBackend(ctx, options.local === true);
   ctx.err(backendLine(backend));
   const file = path.join(ctx.stacksDir, `Pulumi.${name}.yaml`);
   if (!fs.existsSync(file)) {
@@ -172,42 +180,25 @@ function printSecretSteps(name: string, backend: Backend | undefined, ctx: NewSt
   for (const line of [...backendExport(backend), ...secretCommands(name)]) ctx.out(`  ${line}`);
 }
 
-export async function newStack(argv: string[], ctx: NewStackContext): Promise<number> {
-  const spec: Record<string, FlagSpec> = {
-    name: { value: true },
-    "secrets-provider": { value: true },
-    from: { value: true },
-    "no-init": { value: false },
-    existing: { value: false },
-    local: { value: false },
-  };
-  for (const s of PLAIN_SETTINGS) spec[s.key] = { value: true };
-  const args = parseArgs(argv, spec);
-  const name = stringFlag(args, "name");
-  if (!name) throw new UsageError("--name is required (the new stack's name, e.g. staging)");
+export async function newStack(options: NewStackOptions, ctx: NewStackContext): Promise<number> {
+  const { name, secretsProvider: provider } = options;
   if (!NEW_STACK_NAME.test(name)) {
-    throw new UsageError(
+    throw new DeployInputError(
       `--name ${name}: a stack name is lowercase letters, digits and dashes, starting with a letter (at most 30)`,
     );
   }
-  const provider = stringFlag(args, "secrets-provider");
-  if (!provider) {
-    throw new UsageError(
-      "--secrets-provider is required: passphrase (local use), awskms://alias/<key> (teams), or default (Pulumi Cloud)",
-    );
-  }
   if (!PROVIDER.test(provider)) {
-    throw new UsageError(
+    throw new DeployInputError(
       `--secrets-provider ${provider}: expected passphrase, default, or a KMS URL such as awskms://alias/pulumi-mlplatform`,
     );
   }
-  if (args.flags.existing === true) return initExisting(name, provider, args, ctx);
+  if (options.existing === true) return initExisting(name, provider, options, ctx);
 
-  const init = args.flags["no-init"] !== true;
+  const init = options.init !== false;
   // 1. The Pulumi CLI first, so that a missing CLI leaves nothing half-done; then the backend.
   const workspace = init ? await ctx.openWorkspace() : undefined;
   const backend =
-    init || args.flags.local === true ? selectBackend(ctx, args.flags.local === true) : undefined;
+    init || options.local === true ? selectBackend(ctx, options.local === true) : undefined;
   if (backend) ctx.err(backendLine(backend));
 
   // 2. The stack file.
@@ -223,11 +214,11 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
 
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
-  const from = stringFlag(args, "from");
+  const from = options.from;
   if (from !== undefined) {
     const source = path.join(ctx.stacksDir, `Pulumi.${from}.yaml`);
     if (!fs.existsSync(source)) {
-      throw new UsageError(
+      throw new DeployInputError(
         `--from ${from}: no ${displayPath(source)} (stacks: ${stackFileNames(ctx.stacksDir).join(", ")})`,
       );
     }
@@ -240,16 +231,14 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
     }
   }
   for (const s of PLAIN_SETTINGS) {
-    const value = stringFlag(args, s.key);
+    const value = options.settings?.[s.key];
     if (value === undefined) continue;
     values[s.key] = value;
     given.add(s.key);
   }
   const missing = PLAIN_SETTINGS.filter((s) => s.default === undefined && !given.has(s.key));
   if (missing.length > 0) {
-    throw new UsageError(
-      `missing settings for stack ${name}: ${missing.map((s) => `--${s.key} (${s.description.replace(/\.$/, "")})`).join("; ")}`,
-    );
+    throw new MissingSettingsError(name, missing);
   }
   const text = stackFileText(name, values, given, `new stack ${name}`);
   const parsed = (YAML.parse(text) as { config: Record<string, unknown> }).config;
@@ -274,12 +263,4 @@ export async function newStack(argv: string[], ctx: NewStackContext): Promise<nu
     `Then add "${String(values.environment)}" to the environments of the services it should run, and check it with: npm run preview -- --stack ${name}`,
   );
   return 0;
-}
-
-export async function runNewStackCommand(argv: string[], ctx: NewStackContext): Promise<number> {
-  try {
-    return await newStack(argv, ctx);
-  } catch (error) {
-    return reportError(error, ctx, NEW_STACK_USAGE, "written");
-  }
 }

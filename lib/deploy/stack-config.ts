@@ -16,7 +16,14 @@ import { CONFIG_NAMESPACE } from "../settings";
  * The provider packages of the program (package.json dependencies; tests/deploy checks the list).
  * Each one's config namespace is its package name.
  */
-export const PROVIDER_PACKAGES = ["aws", "command", "databricks", "docker", "github"] as const;
+export const PROVIDER_PACKAGES = [
+  "aws",
+  "command",
+  "databricks",
+  "docker",
+  "docker-build",
+  "github",
+] as const;
 
 /**
  * Provider settings that are credentials, whatever the installed SDK says (the floor of the

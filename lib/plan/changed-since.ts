@@ -1,49 +1,76 @@
 /**
- * `npm run plan -- --changed-since <ref>`: which services to plan after a change. Only the services
- * whose entry file changed since the git ref, or every service when something they all share
- * changed (templates, components, lib, index.ts, the stack files, the catalog schema, the
- * dependencies). The caller validates the WHOLE catalog first (names and shards are global) and
- * plans the selection by passing it to the program as its catalog.
+ * Which services to plan after a change since a git ref (`npm run plan -- --changed-since <ref>`).
+ * Fail-safe: a changed entry file plans that service; a changed path known to affect no service
+ * (NO_SERVICE_PATHS: documentation, tests, the benchmark, linter settings) plans none; ANY other
+ * changed path of the project, its catalog or its stacks (code, templates, stack files, the
+ * schema, the dependencies, a folder that did not exist yesterday) plans every service. The caller
+ * validates the WHOLE catalog first (names and shards are global) and plans the selection by
+ * passing it to the program as its catalog.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { UsageError } from "../cli-args";
 import { loadCatalog } from "../catalog/load";
 import { CatalogFile } from "../catalog/types";
-import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../stacks";
-import { stacksOrThrow } from "./run";
+import { InputError } from "../input-error";
+import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR, PROJECT_ROOT, stacksOrThrow } from "../stacks";
 import { PlanDocument } from "./types";
 import { counted } from "../plural";
 
-/** Paths (relative to the project root) whose change affects every service. */
-export const SHARED_PATHS = [
-  "templates",
-  "components",
-  "lib",
-  "index.ts",
-  "Pulumi.yaml",
-  "package.json",
-  "package-lock.json",
-] as const;
+export interface NoServicePath {
+  /** Matches a path relative to the project root, in git's form (forward slashes). */
+  pattern: RegExp;
+  /** Why no service's resources can depend on it. */
+  why: string;
+}
 
-/** Files in the services folder that are not entries but shape every entry. */
-const SHARED_CATALOG_FILES = new Set(["schema.json"]);
+/**
+ * Paths of the project whose change affects no service's resources; every other path is assumed to
+ * affect all of them. Each entry is here because nothing the program runs (index.ts, lib/,
+ * components/, templates/, the policy pack, Pulumi.yaml, tsconfig.json, package*.json) reads it.
+ * CI files (.github/workflows, .drone.yml, .ci/) are deliberately absent: they decide how previews
+ * run, so a change to them is previewed everywhere.
+ */
+export const NO_SERVICE_PATHS: readonly NoServicePath[] = [
+  { pattern: /^docs\//, why: "the topic guides: read by people, never by the program" },
+  {
+    pattern: /^[^/]+\.md$/,
+    why: "top-level Markdown (README.md): read by people and npm run docs, never by the program",
+  },
+  { pattern: /^tests\//, why: "the jest suite: never imported by the program" },
+  { pattern: /^bench\//, why: "the benchmark: never imported by the program" },
+  {
+    pattern: /^\.github\/(?:.+\.md|CODEOWNERS)$/,
+    why: "review routing and pull-request text of GitHub, not its workflows",
+  },
+  {
+    pattern:
+      /^(?:\.gitignore|\.prettierrc(?:\.json)?|\.prettierignore|\.yamllint\.yaml|\.editorconfig|eslint\.config\.js|jest\.config\.js|tsconfig\.jest\.json)$/,
+    why: "settings of git, the linters and jest: the program is compiled with tsconfig.json",
+  },
+];
+
+/**
+ * Files in the services folder that are not entries. The catalog loader skips README.md and
+ * .gitkeep (lib/catalog/load.ts ALLOWED_EXTRA); every other non-entry file (schema.json: it shapes
+ * every entry) plans every service.
+ */
+const CATALOG_FILES_OF_NO_SERVICE = new Set(["README.md", ".gitkeep"]);
 
 export interface ChangedSinceOptions {
   /** Folder of the catalog. Defaults to services/ of this project. */
   servicesDir?: string;
   /** Folder of the stack files. Defaults to stacks/ of this project. */
   stacksDir?: string;
-  /** Root the SHARED_PATHS are relative to. Defaults to this project's root. */
+  /** Root NO_SERVICE_PATHS are relative to: the program's files. Defaults to this project's root. */
   projectRoot?: string;
 }
 
 export interface ChangeSelection {
   ref: string;
-  /** True when a shared file changed: every service is planned. */
+  /** True when a path that may affect every service changed: every service is planned. */
   all: boolean;
-  /** Shared files that changed (relative to the git top level), sorted. */
+  /** Changed paths that may affect every service (relative to the git top level), sorted. */
   sharedChanges: string[];
   /** Names of the entries whose file changed (added, modified, renamed or deleted), sorted. */
   changedEntries: string[];
@@ -53,8 +80,8 @@ export interface ChangeSelection {
   skipped: number;
 }
 
-/** A git failure the user can fix (unknown ref, not a repository): the CLI exits 2. */
-export class ChangedSinceError extends UsageError {}
+/** A git failure the user can fix (unknown ref, not a repository): the command line exits 2. */
+export class ChangedSinceError extends InputError {}
 
 function git(cwd: string, args: string[], what: string): string {
   try {
@@ -67,12 +94,12 @@ function git(cwd: string, args: string[], what: string): string {
   } catch (e) {
     const error = e as NodeJS.ErrnoException & { stderr?: string };
     if (error.code === "ENOENT") {
-      throw new ChangedSinceError(`--changed-since: git is not installed (needed to ${what})`);
+      throw new ChangedSinceError(`git is not installed (needed to ${what})`);
     }
     const detail = String(error.stderr ?? "")
       .trim()
       .split("\n")[0];
-    throw new ChangedSinceError(`--changed-since: cannot ${what}: ${detail || error.message}`);
+    throw new ChangedSinceError(`cannot ${what}: ${detail || error.message}`);
   }
 }
 
@@ -83,7 +110,7 @@ function paths(output: string): string[] {
 
 /** The git top level of a folder, or a ChangedSinceError saying it is not in a repository. */
 export function gitTopLevel(dir: string): string {
-  if (!fs.existsSync(dir)) throw new ChangedSinceError(`--changed-since: ${dir}: no such folder`);
+  if (!fs.existsSync(dir)) throw new ChangedSinceError(`${dir}: no such folder`);
   let top: string;
   try {
     top = execFileSync("git", ["rev-parse", "--show-toplevel"], {
@@ -93,10 +120,10 @@ export function gitTopLevel(dir: string): string {
     }).trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new ChangedSinceError("--changed-since: git is not installed");
+      throw new ChangedSinceError("git is not installed");
     }
     throw new ChangedSinceError(
-      `--changed-since: ${dir} is not inside a git repository (run the plan from a git checkout, or drop --changed-since)`,
+      `${dir} is not inside a git repository (plan from a git checkout, or plan the whole catalog)`,
     );
   }
   return fs.realpathSync(top);
@@ -105,7 +132,7 @@ export function gitTopLevel(dir: string): string {
 /** Paths git reports as changed since `ref` (committed, staged, unstaged and untracked), relative to the top level. */
 export function changedPaths(top: string, ref: string, pathspecs: string[]): string[] {
   if (ref === "" || ref.startsWith("-")) {
-    throw new ChangedSinceError(`--changed-since: "${ref}" is not a git ref`);
+    throw new ChangedSinceError(`"${ref}" is not a git ref`);
   }
   try {
     execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
@@ -114,7 +141,7 @@ export function changedPaths(top: string, ref: string, pathspecs: string[]): str
     });
   } catch {
     throw new ChangedSinceError(
-      `--changed-since: unknown git ref "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`,
+      `unknown git ref "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`,
     );
   }
   if (pathspecs.length === 0) return [];
@@ -152,29 +179,40 @@ export function selectChangedServices(
   const top = gitTopLevel(servicesDir);
   const servicesRel = inside(top, servicesDir);
   if (servicesRel === undefined) {
-    throw new ChangedSinceError(`--changed-since: ${servicesDir} is outside the git repository`);
+    throw new ChangedSinceError(`${servicesDir} is outside the git repository`);
   }
-  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  const shared = [
-    ...SHARED_PATHS.map((p) => path.join(projectRoot, p)),
-    options.stacksDir ?? DEFAULT_STACKS_DIR,
-  ]
-    .map((p) => inside(top, p))
-    .filter((p): p is string => p !== undefined);
-  const servicesSpec = servicesRel === "" ? "." : servicesRel;
-  const changed = changedPaths(top, ref, [servicesSpec, ...shared]);
+  const stacksDir = options.stacksDir ?? DEFAULT_STACKS_DIR;
+  const projectRel = inside(top, options.projectRoot ?? PROJECT_ROOT);
+  const stacksRel = inside(top, stacksDir);
+  // Everything the program can read: its own files, the catalog and the stack files.
+  const specs = [servicesRel, stacksRel, projectRel]
+    .filter((p): p is string => p !== undefined)
+    .map((p) => (p === "" ? "." : p));
+  const changed = changedPaths(top, ref, [...new Set(specs)]);
 
-  const servicesPrefix = servicesRel === "" ? "" : `${servicesRel}/`;
+  const under = (file: string, dir: string | undefined): string | undefined =>
+    dir === undefined
+      ? undefined
+      : dir === ""
+        ? file
+        : file.startsWith(`${dir}/`)
+          ? file.slice(dir.length + 1)
+          : undefined;
   const sharedChanges: string[] = [];
   const changedEntries = new Set<string>();
   for (const file of changed) {
-    const rest = file.startsWith(servicesPrefix) ? file.slice(servicesPrefix.length) : undefined;
-    if (rest !== undefined && !rest.includes("/")) {
-      if (rest.endsWith(".yaml")) changedEntries.add(rest.slice(0, -".yaml".length));
-      else if (SHARED_CATALOG_FILES.has(rest)) sharedChanges.push(file);
+    const inCatalog = under(file, servicesRel);
+    if (inCatalog !== undefined && !inCatalog.includes("/")) {
+      if (inCatalog.endsWith(".yaml")) changedEntries.add(inCatalog.slice(0, -".yaml".length));
+      else if (!CATALOG_FILES_OF_NO_SERVICE.has(inCatalog)) sharedChanges.push(file);
       continue;
     }
-    if (rest === undefined || shared.some((p) => file === p || file.startsWith(`${p}/`))) {
+    if (inCatalog !== undefined || under(file, stacksRel) !== undefined) {
+      sharedChanges.push(file);
+      continue;
+    }
+    const inProject = under(file, projectRel);
+    if (inProject !== undefined && !NO_SERVICE_PATHS.some((p) => p.pattern.test(inProject))) {
       sharedChanges.push(file);
     }
   }
@@ -196,12 +234,12 @@ export function describeSelection(selection: ChangeSelection, total: number): st
     const shown = selection.sharedChanges.slice(0, 3).join(", ");
     const more =
       selection.sharedChanges.length > 3 ? ` and ${selection.sharedChanges.length - 3} more` : "";
-    return `changed since ${selection.ref}: planning all ${total} services, 0 skipped (${shown}${more} changed, which every service depends on)`;
+    return `changed since ${selection.ref}: planning all ${total} services, 0 skipped (${shown}${more} changed, which may affect every service)`;
   }
   const removed = selection.changedEntries.length - selection.selected.length;
   const removedNote =
     removed > 0 ? `; ${removed} changed entr${removed === 1 ? "y was" : "ies were"} removed` : "";
-  return `changed since ${selection.ref}: planning ${selection.selected.length} of ${counted(total, "service")}, ${selection.skipped} skipped (their entry files did not change and no shared file did${removedNote})`;
+  return `changed since ${selection.ref}: planning ${selection.selected.length} of ${counted(total, "service")}, ${selection.skipped} skipped (their entry files did not change and nothing else that may affect them did${removedNote})`;
 }
 
 /**

@@ -4,18 +4,11 @@
  * side, keyed by URN.
  */
 import { createHash } from "crypto";
+import { DATA_BEARING_TYPES } from "../policy/shared";
 import { PlanDocument, PlanResource, PlanService } from "./types";
 
 /** Resource types that hold data; a catalog edit never deletes them (they are retained). */
-export const DATA_BEARING_TYPES = new Set([
-  "aws:s3/bucket:Bucket",
-  "aws:ecr/repository:Repository",
-  "github:index/repository:Repository",
-  "databricks:index/mlflowExperiment:MlflowExperiment",
-  "databricks:index/mlflowModel:MlflowModel",
-  "databricks:index/registeredModel:RegisteredModel",
-  "databricks:index/directory:Directory",
-]);
+export { DATA_BEARING_TYPES };
 
 export interface ResourceChange {
   urn: string;
@@ -25,6 +18,115 @@ export interface ResourceChange {
   paths: string[];
   /** The old and new value of each changed input path (secrets stay "[secret]"; long values shortened). */
   values: ValueChange[];
+  /** Set when the change replaces the resource (a new one is created, the old one deleted). */
+  replace?: Replacement;
+}
+
+export interface Replacement {
+  /** The changed paths that force the replacement ("(option) replacementTrigger" included). */
+  paths: string[];
+  /** The old resource is deleted before its replacement is created (a gap, not an overlap). */
+  deleteFirst: boolean;
+}
+
+/**
+ * Input paths that the provider cannot change in place: a change replaces the resource. From each
+ * provider's schema (Terraform `ForceNew` / `RequiresReplace`, or a dynamic provider's `replaces`);
+ * "*" means every input (a resource without an update operation). Types not listed update in place.
+ */
+export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+  // hashicorp/terraform-provider-aws internal/service/s3/bucket.go: bucket, bucket_prefix,
+  // object_lock_enabled are ForceNew; the bucket_* configuration resources (bucket_policy.go,
+  // bucket_versioning.go, bucket_lifecycle_configuration.go, ...) take `bucket` and
+  // `expected_bucket_owner` as ForceNew / RequiresReplace.
+  "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [
+    "bucket",
+    "expectedBucketOwner",
+  ],
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
+  "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
+    "bucket",
+    "expectedBucketOwner",
+  ],
+  "aws:s3/bucketVersioning:BucketVersioning": ["bucket", "expectedBucketOwner"],
+  // internal/service/ecr/repository.go: name and encryption_configuration are ForceNew.
+  "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
+  // internal/service/ecr/lifecycle_policy.go: no update; policy and repository are ForceNew.
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": ["policy", "repository"],
+  // internal/service/ecr/repository_policy.go: repository is ForceNew (the policy updates).
+  "aws:ecr/repositoryPolicy:RepositoryPolicy": ["repository"],
+  // internal/service/iam/role.go, instance_profile.go, role_policy.go: names (and the role of an
+  // inline policy) are ForceNew; policies and trust documents update in place.
+  "aws:iam/role:Role": ["name", "namePrefix", "path"],
+  "aws:iam/instanceProfile:InstanceProfile": ["name", "namePrefix", "path"],
+  "aws:iam/rolePolicy:RolePolicy": ["name", "namePrefix", "role"],
+  // databricks/terraform-provider-databricks secrets/resource_secret_scope.go has no Update, so
+  // common/resource.go marks every field ForceNew; resource_secret.go and resource_secret_acl.go
+  // mark all their fields ForceNew.
+  "databricks:index/secretScope:SecretScope": ["*"],
+  "databricks:index/secret:Secret": ["key", "scope", "stringValue"],
+  "databricks:index/secretAcl:SecretAcl": ["*"],
+  // aws/resource_service_principal_role.go: a pair id of two ForceNew fields (common/pair.go).
+  "databricks:index/servicePrincipalRole:ServicePrincipalRole": ["*"],
+  // tokens/resource_service_principal_secret.go: service_principal_id and lifetime are force_new.
+  "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": [
+    "servicePrincipalId",
+    "lifetime",
+  ],
+  // scim/resource_service_principal.go: application_id is force_new.
+  "databricks:index/servicePrincipal:ServicePrincipal": ["applicationId"],
+  // catalog/resource_registered_model.go: name, catalog_name, schema_name, storage_location.
+  "databricks:index/registeredModel:RegisteredModel": [
+    "name",
+    "catalogName",
+    "schemaName",
+    "storageLocation",
+  ],
+  // mlflow/resource_mlflow_experiment.go: artifact_location is ForceNew.
+  "databricks:index/mlflowExperiment:MlflowExperiment": ["artifactLocation"],
+  // workspace/resource_directory.go: path is ForceNew.
+  "databricks:index/directory:Directory": ["path"],
+  // permissions/resource_permissions.go: every object id field is ForceNew.
+  "databricks:index/permissions:Permissions": ["jobId", "experimentId", "registeredModelId"],
+  // catalog/resource_grant.go, resource_grants.go: the principal and the securable are ForceNew.
+  "databricks:index/grant:Grant": ["principal", "catalog", "schema", "model"],
+  "databricks:index/grants:Grants": ["catalog", "schema", "model"],
+  // integrations/terraform-provider-github resource_github_repository_vulnerability_alerts.go,
+  // resource_github_team_repository.go: repository (and team_id) are ForceNew. A repository's
+  // name updates in place (a rename), so github:index/repository:Repository is not listed.
+  "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": ["repository"],
+  "github:index/teamRepository:TeamRepository": ["teamId", "repository"],
+  // pulumi/pulumi-command local.Command: "triggers: Trigger a resource replacement on changes to
+  // any of these values" (node_modules/@pulumi/command/local/command.d.ts).
+  "command:local:Command": ["triggers"],
+  // The project's dynamic providers return these in `replaces` (components/drone/*-provider.ts,
+  // components/github/commit-provider.ts: the *_IDENTITY_FIELDS; a test keeps them in step).
+  "pulumi-nodejs:dynamic/drone:Repository": ["server", "owner", "name"],
+  "pulumi-nodejs:dynamic/drone:RepositorySecrets": ["server", "repository"],
+  "pulumi-nodejs:dynamic/github:Commit": ["apiUrl", "owner", "repository", "branch", "fromBranch"],
+};
+
+/**
+ * Types whose component declares `deleteBeforeReplace: true` (components/drone/drone-repository.ts,
+ * drone-repository-secrets.ts): the old one is deleted before the new one exists.
+ */
+export const DELETE_BEFORE_REPLACE_TYPES = new Set([
+  "pulumi-nodejs:dynamic/drone:Repository",
+  "pulumi-nodejs:dynamic/drone:RepositorySecrets",
+]);
+
+/** The changed paths of a resource of `type` that force its replacement. */
+export function replacingPaths(type: string, paths: readonly string[]): string[] {
+  const fields = REPLACE_ON_CHANGE[type] ?? [];
+  return paths.filter(
+    (p) =>
+      p === "(option) replacementTrigger" ||
+      (!p.startsWith("(option)") &&
+        fields.some((f) => f === "*" || p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`))),
+  );
 }
 
 export interface ValueChange {
@@ -148,7 +250,13 @@ export function diffGroup(
         after: `${now.retainOnDelete}`,
       });
     }
-    if (paths.length > 0) changed.push({ urn, type: now.type, name: now.name, paths, values });
+    if (paths.length === 0) continue;
+    const replacing = replacingPaths(now.type, paths);
+    const change: ResourceChange = { urn, type: now.type, name: now.name, paths, values };
+    if (replacing.length > 0) {
+      change.replace = { paths: replacing, deleteFirst: DELETE_BEFORE_REPLACE_TYPES.has(now.type) };
+    }
+    changed.push(change);
   }
   const status = !base
     ? "added"
@@ -179,6 +287,11 @@ export function diffPlans(base: PlanDocument, current: PlanDocument): PlanDiff {
     ),
   ];
   return { baseStack: base.stack, stack: current.stack, groups };
+}
+
+/** Changed resources that the deployment replaces rather than updates. */
+export function replacements(diff: PlanDiff): ResourceChange[] {
+  return diff.groups.flatMap((g) => g.changed.filter((c) => c.replace));
 }
 
 /** Removed data-bearing resources that are not retained: a catalog edit must never produce one. */

@@ -1,5 +1,5 @@
 /** Human-readable forms of a plan: the terminal tree, the diff, and the pull-request comment. */
-import { GroupDiff, PlanDiff } from "./diff";
+import { GroupDiff, PlanDiff, replacements } from "./diff";
 import { PlanDocument, PlanFinding, PlanResource } from "./types";
 import { counted } from "../plural";
 
@@ -96,7 +96,12 @@ function groupLines(g: GroupDiff): string[] {
     lines.push(`  - ${t(r)} (removed from the stack; retained in the cloud)`);
   for (const r of g.deleted) lines.push(`  - ${t(r)} (deleted)`);
   for (const c of g.changed) {
-    lines.push(`  ~ ${t(c)}: ${cleanText(c.paths.join(", "))}`);
+    // "+-" is Pulumi's own mark for a replacement: what a reviewer must not miss.
+    const mark = c.replace ? "+-" : "~";
+    const why = c.replace
+      ? ` (REPLACED: ${cleanText(c.replace.paths.join(", "))} cannot change in place${c.replace.deleteFirst ? "; the old one is deleted first" : ""})`
+      : "";
+    lines.push(`  ${mark} ${t(c)}: ${cleanText(c.paths.join(", "))}${why}`);
     // Old and new value at the start of the line, so a markdown `diff` block colours them.
     for (const v of c.values ?? []) {
       const path = cleanText(v.path);
@@ -106,12 +111,28 @@ function groupLines(g: GroupDiff): string[] {
   return lines;
 }
 
+/** One sentence naming the replaced resources, or nothing when none is. */
+function replacementNote(diff: PlanDiff, name: (text: string) => string): string | undefined {
+  const replaced = replacements(diff);
+  if (replaced.length === 0) return undefined;
+  const list = replaced.map((c) => name(`${cleanText(c.type)} ${cleanText(c.name)}`)).join(", ");
+  return `${counted(replaced.length, "resource")} replaced (deleted and created anew): ${list}`;
+}
+
 export function formatDiff(diff: PlanDiff): string {
   const touched = diff.groups.filter((g) => g.status !== "unchanged");
   if (touched.length === 0) return `Diff against the base plan of ${diff.baseStack}: no changes`;
-  return [`Diff against the base plan of ${diff.baseStack}:`, ...touched.flatMap(groupLines)].join(
-    "\n",
-  );
+  const note = replacementNote(diff, (text) => text);
+  return [
+    `Diff against the base plan of ${diff.baseStack}:`,
+    ...(note ? [`WARNING: ${note}`] : []),
+    ...touched.flatMap(groupLines),
+  ].join("\n");
+}
+
+function replacedCount(g: GroupDiff): string {
+  const n = g.changed.filter((c) => c.replace).length;
+  return n > 0 ? `, ${n} replaced` : "";
 }
 
 function escapeMarkdown(text: string): string {
@@ -131,7 +152,7 @@ export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
   for (const s of doc.services) {
     const g = byName.get(s.name);
     const change = g
-      ? `${g.status}${g.status === "changed" ? ` (+${g.added.length} -${g.removed.length} ~${g.changed.length})` : ""}`
+      ? `${g.status}${g.status === "changed" ? ` (+${g.added.length} -${g.removed.length} ~${g.changed.length}${replacedCount(g)})` : ""}`
       : "";
     lines.push(
       `| ${escapeMarkdown(s.name)} | ${escapeMarkdown(s.team)} | ${custom(s.resources)} |${diff ? ` ${change} |` : ""}`,
@@ -145,7 +166,11 @@ export function formatMarkdown(doc: PlanDocument, diff?: PlanDiff): string {
     const touched = diff.groups.filter((g) => g.status !== "unchanged");
     lines.push("#### Changes", "");
     if (touched.length === 0) lines.push("No changes.");
-    else lines.push("```diff", ...touched.flatMap(groupLines), "```");
+    else {
+      const note = replacementNote(diff, (text) => `\`${text.replace(/`/g, "'")}\``);
+      if (note) lines.push(`**Warning: ${note}.**`, "");
+      lines.push("```diff", ...touched.flatMap(groupLines), "```");
+    }
     lines.push("");
   }
   const imports = importLines(doc);

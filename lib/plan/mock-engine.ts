@@ -1,7 +1,8 @@
 /**
  * The offline engine: the SDK's mock monitor (`pulumi.runtime.setMocks`) with deterministic fake
  * ids and outputs, no network, no CLI, no credentials. It also records every registration with the
- * options the real engine would receive (parent, protect, retainOnDelete), which the plan reports.
+ * options the real engine would receive (parent, protect, retainOnDelete), which the plan reports,
+ * and the id it answered (which policy evaluation matches references by).
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,8 +13,11 @@ import { PlanResource } from "./types";
 /** The account id offline plans and renders use in place of the real one. */
 export const OFFLINE_ACCOUNT_ID = "000000000000";
 
-/** One registration as the engine received it (the plan masks its inputs afterwards). */
-export type RecordedResource = PlanResource;
+/**
+ * One registration as the engine received it (the plan masks its inputs afterwards), with the
+ * aliases it declared (absent when none), which the plan document does not carry.
+ */
+export type RecordedResource = PlanResource & { aliases?: string[] };
 
 export interface MockEngineOptions {
   region: string;
@@ -121,14 +125,8 @@ export function mockOutputs(
       return { id: String(inputs.instanceProfileArn ?? name), state: { ...inputs } };
     case "databricks:index/secretScope:SecretScope":
       return { id: str("name"), state: { ...inputs } };
-    case "docker:index/image:Image":
-      return {
-        id: `${name}-id`,
-        state: {
-          ...inputs,
-          repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${"0".repeat(64)}`,
-        },
-      };
+    case "docker-build:index:Image":
+      return dockerBuildImage(name, inputs);
     case "pulumi-nodejs:dynamic/github:Commit": {
       // What the provider keeps: the target and the commit, no token, no contents.
       const commit = inputs as unknown as GitCommitInputs;
@@ -152,11 +150,26 @@ export function mockOutputs(
   }
 }
 
+/**
+ * What docker-build's Image answers (pulumi-docker-build provider/internal/image.go Create): a
+ * pushed image has the digest as its id and `ref` is its first tag with the digest (addDigest); an image
+ * built without a push has no digest, its name as id and its first tag as `ref`.
+ */
+function dockerBuildImage(name: string, inputs: State): { id: string; state: State } {
+  const tags = Array.isArray(inputs.tags) ? inputs.tags.map(String) : [];
+  if (inputs.push !== true) {
+    return { id: name, state: { ...inputs, digest: "", ref: tags[0] ?? "" } };
+  }
+  const digest = `sha256:${createHash("sha256").update(JSON.stringify(tags)).digest("hex")}`;
+  // addDigest: <name>:<tag>@<digest>.
+  return { id: digest, state: { ...inputs, digest, ref: `${tags[0] ?? name}@${digest}` } };
+}
+
 function secretValue(value: string): unknown {
   return { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value };
 }
 
-export function mockCall(token: string, options: MockEngineOptions): State {
+export function mockCall(token: string, options: MockEngineOptions, args: State = {}): State {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity": {
       const account = options.accountId ?? OFFLINE_ACCOUNT_ID;
@@ -175,6 +188,15 @@ export function mockCall(token: string, options: MockEngineOptions): State {
         proxyEndpoint: `https://${options.accountId ?? OFFLINE_ACCOUNT_ID}.dkr.ecr.${options.region}.amazonaws.com`,
         expiresAt: "2100-01-01T00:00:00Z",
         id: options.accountId ?? OFFLINE_ACCOUNT_ID,
+      };
+    case "aws:ecr/getImages:getImages":
+      // Offline, no registry holds any image: the base image build would push its tag.
+      return {
+        imageIds: [],
+        repositoryName: args.repositoryName,
+        registryId: args.registryId ?? options.accountId ?? OFFLINE_ACCOUNT_ID,
+        region: options.region,
+        id: String(args.repositoryName),
       };
     default:
       throw new Error(
@@ -198,6 +220,41 @@ interface RegisterRequest {
   getImportid(): string;
   getObject(): unknown;
   getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
+  getAliasesList(): { toObject(): AliasObject }[];
+  getAliasurnsList(): string[];
+}
+
+/** An alias as the SDK sends it (pulumi/pulumi proto/pulumi/alias.proto: a URN or a spec). */
+interface AliasObject {
+  urn?: string;
+  spec?: {
+    name?: string;
+    type?: string;
+    stack?: string;
+    project?: string;
+    parenturn?: string;
+    noparent?: boolean;
+  };
+}
+
+/**
+ * The aliases a registration declares, one line each: a URN as is, a spec as its set fields
+ * (`name=old type=...`). The SDK sends specs where the engine supports them (the mock does) and
+ * URNs otherwise (@pulumi/pulumi runtime/resource.js, setAliasesList / setAliasurnsList).
+ */
+function aliasesOf(req: RegisterRequest): { aliases?: string[] } {
+  const aliases = [
+    ...req.getAliasurnsList(),
+    ...req.getAliasesList().map((alias) => {
+      const { urn, spec } = alias.toObject();
+      if (urn) return urn;
+      return Object.entries(spec ?? {})
+        .filter(([, v]) => v !== "" && v !== false && v !== undefined)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(" ");
+    }),
+  ];
+  return aliases.length > 0 ? { aliases } : {};
 }
 
 /** The replacementTrigger option as the engine receives it (absent when not set). */
@@ -238,7 +295,7 @@ export function installMockEngine(
   const recorded: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => mockOutputs(args.type, args.name, args.inputs as State, options),
-    call: (args) => mockCall(args.token, options),
+    call: (args) => mockCall(args.token, options, args.inputs as State),
   };
   // "organization" is what the self-managed backends call every organisation.
   pulumi.runtime.setMocks(mocks, project, stack, false, "organization");
@@ -279,6 +336,9 @@ export function installMockEngine(
           : {}),
         ...(req.getImportid() ? { importId: req.getImportid() } : {}),
         ...replacementTriggerOf(req),
+        // The id the engine answers (custom resources only: a component has none in a real stack).
+        ...(req.getCustom() && result.id ? { id: result.id } : {}),
+        ...aliasesOf(req),
       });
       const serializedState = await pulumi.runtime.serializeProperties("", result.state);
       // The SDK's monitor only needs to know the URN exists (for registerResourceOutputs).

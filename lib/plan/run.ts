@@ -4,16 +4,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CatalogError } from "../catalog/errors";
-import { UsageError } from "../cli-args";
+import { InputError } from "../input-error";
 import { CatalogFile } from "../catalog/types";
 import { declarePlatform, ProgramOptions } from "../program";
 import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS, SettingsError } from "../settings";
-import { readStacks, StackInfo, DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../stacks";
+import { stacksOrThrow, StackInfo, DEFAULT_SERVICES_DIR } from "../stacks";
 import { loadCatalog } from "../catalog/load";
 import { installMockEngine, RecordedResource, SERIALIZED_PROVIDER } from "./mock-engine";
 import { tuneSdkForOfflinePlan } from "./sdk-tuning";
 import { evaluatePolicies } from "../policy/evaluate";
-import { PlanDocument, PlanResource, PlanService, SECRET_MASK } from "./types";
+import { PlanDocument, PlanResource, PlanService, SECRET_MASK, withEngineId } from "./types";
 
 export * from "./types";
 
@@ -24,23 +24,19 @@ export const PROJECT = "mlplatform";
 const waitForRPCs: () => Promise<void> = require("@pulumi/pulumi/runtime/settings").waitForRPCs;
 const SERVICE_TYPE = "mlplatform:service:MlService";
 
-/** A usage problem (unknown stack...): the CLI exits 2. */
-export class PlanUsageError extends UsageError {}
+/** A wrong plan input (an unknown stack...): the command line exits 2 on it. */
+export class PlanInputError extends InputError {}
+
+/** The former name of PlanInputError, for modules that still use it. */
+export const PlanUsageError = PlanInputError;
+
+// stacksOrThrow lives in lib/stacks.ts; re-exported for the modules that import it from here.
+export { stacksOrThrow };
 
 export interface RunPlanOptions extends ProgramOptions {
   stack: string;
   /** Outputs of the previous deployment (the StackReference to this stack returns them). */
   previousOutputs?: Record<string, unknown>;
-}
-
-/** The stack files, or a CatalogError naming their problems. */
-export function stacksOrThrow(dir: string = DEFAULT_STACKS_DIR): StackInfo[] {
-  try {
-    return readStacks(dir);
-  } catch (e) {
-    if (e instanceof SettingsError) throw new CatalogError(e.problems);
-    throw e;
-  }
 }
 
 /** The config Pulumi would hand the program for a stack; secrets become masked placeholders. */
@@ -67,7 +63,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   const stacks = stacksOrThrow(options.stacksDir);
   const info = stacks.find((s) => s.stack === options.stack);
   if (!info) {
-    throw new PlanUsageError(
+    throw new PlanInputError(
       `unknown stack "${options.stack}" (stacks: ${stacks.map((s) => s.stack).join(", ")})`,
     );
   }
@@ -174,6 +170,7 @@ function buildDocument(
       ...(r.importId ? { importId: r.importId } : {}),
       ...(r.replacementTrigger !== undefined ? { replacementTrigger: r.replacementTrigger } : {}),
     };
+    withEngineId(resource, r.id);
     const service = owner(r);
     if (service === undefined) platform.push(resource);
     else {

@@ -1,4 +1,5 @@
 /** The plan document: what `npm run plan -- --json` writes and every plan consumer reads. */
+import { SECRET_MASK } from "../policy/shared";
 
 export interface PlanResource {
   /** The URN a real `pulumi up` of this stack would give the resource. */
@@ -21,6 +22,12 @@ export interface PlanResource {
   importId?: string;
   /** A value whose change replaces the resource (the `replacementTrigger` option). */
   replacementTrigger?: unknown;
+  /**
+   * The provider id the engine answered (offline: the mock engine's). Not part of the written
+   * plan: the plan carries it as a non-enumerable property (withEngineId), so JSON.stringify and
+   * object spreads leave it out; policy evaluation reads it to match references by id.
+   */
+  id?: string;
 }
 
 export interface PlanFinding {
@@ -63,4 +70,35 @@ export interface PlanDocument {
   findings: PlanFinding[];
 }
 
-export const SECRET_MASK = "[secret]";
+/** What a secret value shows as in the plan (one value with the policy rules: lib/policy/shared.ts). */
+export { SECRET_MASK };
+
+/**
+ * Gives a plan resource the id the engine answered for it, beside its written fields: a
+ * non-enumerable property, so the JSON, markdown and text of the plan stay exactly what they were.
+ */
+export function withEngineId<T extends PlanResource>(resource: T, id: string | undefined): T {
+  if (id) Object.defineProperty(resource, "id", { value: id, enumerable: false });
+  return resource;
+}
+
+/** Every resource of a plan, platform first. */
+function planResources(doc: PlanDocument): PlanResource[] {
+  return [...doc.platform.resources, ...doc.services.flatMap((s) => s.resources)];
+}
+
+/**
+ * The engine's ids of a plan's resources, by URN: what a plan sent between processes carries
+ * beside its document (a structured clone, like JSON, drops the non-enumerable ids).
+ */
+export function engineIds(doc: PlanDocument): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const r of planResources(doc)) if (r.id) ids[r.urn] = r.id;
+  return ids;
+}
+
+/** Gives the resources of a plan that crossed a process boundary their engine ids back. */
+export function restoreEngineIds(doc: PlanDocument, ids: Record<string, string>): PlanDocument {
+  for (const r of planResources(doc)) withEngineId(r, ids[r.urn]);
+  return doc;
+}

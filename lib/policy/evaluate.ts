@@ -2,18 +2,14 @@
  * Applies every rule to every resource of an offline plan. Linear in the number of resources: one
  * pass builds the views and the stack index, one pass runs the rules that apply to each type.
  */
-import { mockOutputs } from "../plan/mock-engine";
-import { PlanDocument, PlanFinding, PlanResource } from "../plan/types";
+import type { PlanDocument, PlanFinding, PlanResource } from "../plan/types";
 import { Rule, ruleApplies, RULES } from "./rules";
 import { ResourceView, StackIndex } from "./view";
 
-/** The id the mock engine gave the resource (a pure function of type, name and inputs). */
-function planId(r: PlanResource): string {
-  if ("id" in r && typeof r.id === "string") return r.id;
-  return mockOutputs(r.type, r.name, r.inputs, { region: "", githubOrganization: "" }).id;
-}
-
-/** The rule view of a plan resource: secrets are masked there, and retainOnDelete is known. */
+/**
+ * The rule view of a plan resource: secrets are masked there, and retainOnDelete is known. The id
+ * is the one the engine answered, recorded by the plan (withEngineId); never recomputed here.
+ */
 export function planResourceView(r: PlanResource): ResourceView {
   return {
     urn: r.urn,
@@ -22,7 +18,7 @@ export function planResourceView(r: PlanResource): ResourceView {
     inputs: r.inputs,
     protect: r.protect,
     retainOnDelete: r.retainOnDelete,
-    id: planId(r),
+    id: r.id,
     secretsMasked: true,
   };
 }

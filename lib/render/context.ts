@@ -12,6 +12,41 @@ export interface RenderOptions {
   accountId: string;
   /** Default branch of the service repository. Defaults to main. */
   defaultBranch?: string;
+  /**
+   * Environments whose stacks are production ones (stack setting `production`), across every
+   * stack: the Backstage lifecycle is `production` only when the service lists one of them.
+   * Defaults to the rendering stack's environment when that stack is a production one, else none.
+   */
+  productionEnvironments?: readonly string[];
+}
+
+/**
+ * Backstage's well-known lifecycle values (https://backstage.io/docs/features/software-catalog/descriptor-format,
+ * "spec.lifecycle"): experimental, production, deprecated.
+ */
+export type BackstageLifecycle = "experimental" | "production" | "deprecated";
+
+/**
+ * The component's lifecycle in Backstage: `deprecated` once decommissioned, `production` when the
+ * service deploys to a production environment, `experimental` otherwise (a dev-only service).
+ */
+export function backstageLifecycle(
+  service: Pick<ResolvedService, "environments" | "decommissioned">,
+  productionEnvironments: readonly string[],
+): BackstageLifecycle {
+  if (service.decommissioned) return "deprecated";
+  return service.environments.some((env) => productionEnvironments.includes(env))
+    ? "production"
+    : "experimental";
+}
+
+/** Environments of the given stacks that are production ones (each listed once, sorted). */
+export function productionEnvironmentsOf(
+  stacks: readonly { settings: Pick<StackSettings, "environment" | "production"> }[],
+): string[] {
+  return [
+    ...new Set(stacks.filter((s) => s.settings.production).map((s) => s.settings.environment)),
+  ].sort();
 }
 
 /** Thrown when a render cannot produce a valid repository; the message names what and where. */
@@ -83,6 +118,8 @@ export interface TemplateContext {
   airflowConnectionId: string;
   templateSummary: string;
   backstageTags: string[];
+  /** The Backstage component's `spec.lifecycle` (backstageLifecycle). */
+  backstageLifecycle: BackstageLifecycle;
 }
 
 function checkEntryPoint(service: string, field: string, value: string): void {
@@ -103,7 +140,12 @@ export function buildContext(
   settings: StackSettings,
   options: RenderOptions,
 ): TemplateContext {
-  const { baseImage, accountId, defaultBranch = "main" } = options;
+  const {
+    baseImage,
+    accountId,
+    defaultBranch = "main",
+    productionEnvironments = settings.production ? [settings.environment] : [],
+  } = options;
   if (!IMAGE_REF.test(baseImage)) {
     throw new RenderError(
       `render option baseImage: "${baseImage.slice(0, 200)}" is not an image reference (expected <registry>/<repository>:<tag>)`,
@@ -180,5 +222,6 @@ export function buildContext(
     airflowConnectionId: settings.airflowConnectionId,
     templateSummary: TEMPLATE_SUMMARY[service.template],
     backstageTags,
+    backstageLifecycle: backstageLifecycle(service, productionEnvironments),
   });
 }

@@ -1,7 +1,13 @@
 /** The service repository renderer: templates/ + a resolved entry -> the repository's files. */
 export { baseImageTag, BASE_IMAGE_DOCKERFILE } from "../base-image-tag";
-export { AIRFLOW_CONNECTION_ID, buildContext, RenderError } from "./context";
-export type { RenderOptions, TemplateContext } from "./context";
+export {
+  AIRFLOW_CONNECTION_ID,
+  backstageLifecycle,
+  buildContext,
+  productionEnvironmentsOf,
+  RenderError,
+} from "./context";
+export type { BackstageLifecycle, RenderOptions, TemplateContext } from "./context";
 export { FILTERS, FilterError } from "./filters";
 export {
   AIRFLOW_DAG_CONTENT_TYPE,
@@ -23,4 +29,6 @@ export {
   TEMPLATE_NAMES,
 } from "./render";
 export type { FileKind, RenderedFile } from "./render";
+export { OutputFolderError, SCAFFOLD_COMMIT, writeRenderedRepository } from "./local-repository";
+export type { WriteOptions, WrittenRepository } from "./local-repository";
 export { UndefinedVariableError } from "./strict";

@@ -7,6 +7,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "../project-root";
 import * as nunjucks from "nunjucks";
 import { ResolvedService, TemplateName } from "../catalog/types";
 import { StackSettings } from "../settings";
@@ -14,7 +15,7 @@ import { buildContext, RenderError, RenderOptions, TemplateContext } from "./con
 import { FILTERS } from "./filters";
 import { strictContext, strictGlobals } from "./strict";
 
-export const TEMPLATES_DIR = path.join(__dirname, "..", "..", "templates");
+export const TEMPLATES_DIR = path.join(PROJECT_ROOT, "templates");
 export const COMMON_TEMPLATE = "common";
 export const TEMPLATE_NAMES: readonly TemplateName[] = ["sklearn", "pyspark"];
 

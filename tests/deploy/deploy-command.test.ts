@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runDeployCommand } from "../../lib/deploy/command";
+import { DEPLOY_COMMANDS, OPERATIONS, runDeployCommand } from "../../cli/deploy";
+import { usageLine } from "../../cli/command";
+import type { Operation } from "../../lib/deploy/workspace";
 import { cliErrorLines, openPulumiWorkspace, runOperation } from "../../lib/deploy/automation";
 import { OperationFailedError, PulumiCliMissingError } from "../../lib/deploy/errors";
 import { runPlan } from "../../lib/plan/run";
@@ -431,7 +433,9 @@ describe("stack and catalog problems", () => {
         "error: --yes-destroy is for destroy, not preview",
       ],
       [["preview", "--stack", "../etc"], "error: --stack ../etc: not a stack name"],
-      [["preview", "--stack", "dev", "--colour"], "error: unknown option --colour"],
+      [["preview", "--stack", "dev", "--colour"], "error: Unknown option '--colour'"],
+      [["up", "--stack", "dev", "--stack", "prod"], "error: --stack given twice"],
+      [["refresh", "--stack"], "error: Option '--stack <value>' argument missing"],
       [["up", "--stack", "dev", "--refresh"], "error: --refresh is for preview, not up"],
       [
         ["preview", "--stack", "dev", "--markdown", "out/drift.md"],
@@ -443,7 +447,13 @@ describe("stack and catalog problems", () => {
       const h = harness(project, fake);
       expect(await runDeployCommand(argv, h.ctx)).toBe(2);
       expect(h.err[0].split("\n")[0]).toBe(message);
-      expect(h.err[0]).toContain("usage: npm run preview -- --stack <stack>");
+      // The usage of the operation typed; of all four when the operation is unknown.
+      const operations = OPERATIONS.includes(argv[0] as Operation)
+        ? [argv[0] as Operation]
+        : OPERATIONS;
+      expect(h.err[0].split("\n").slice(1)).toEqual(
+        operations.map((o) => usageLine(DEPLOY_COMMANDS[o])),
+      );
       expect(fake.opened).toBe(0);
     }
   });

@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { runNewStackCommand } from "../../lib/deploy/new-stack";
+import { NEW_STACK_COMMAND, runNewStackCommand, settingFlag } from "../../cli/new-stack";
+import { helpText } from "../../cli/command";
+import { SETTINGS } from "../../lib/settings";
 import { readStackFile } from "../../lib/stacks";
 import { FakeWorkspace, harness, makeProject, TEAM_BACKEND } from "./fixtures";
 
@@ -8,29 +10,29 @@ const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase", PULUMI_BACKEND_
 const FLAGS = [
   "--environment",
   "stg",
-  "--awsAccountId",
+  "--aws-account-id",
   "333333333333",
-  "--deployRoleArn",
+  "--deploy-role-arn",
   "arn:aws:iam::333333333333:role/mlplatform-deploy-stg",
-  "--modelCatalog",
+  "--model-catalog",
   "ml_stg",
-  "--modelSchema",
+  "--model-schema",
   "models",
-  "--awsRegion",
+  "--aws-region",
   "eu-central-1",
-  "--namePrefix",
+  "--name-prefix",
   "mlps",
-  "--githubOrganization",
+  "--github-organization",
   "acme-ml",
-  "--droneServer",
+  "--drone-server",
   "https://drone.acme-ml.example",
-  "--droneRunnerRoleArn",
+  "--drone-runner-role-arn",
   "arn:aws:iam::333333333333:role/drone-runner-stg",
-  "--databricksHost",
+  "--databricks-host",
   "https://dbc-stg-1.cloud.databricks.com",
-  "--databricksClientId",
+  "--databricks-client-id",
   "11111111-2222-3333-4444-555555555555",
-  "--databricksCrossAccountRoleArn",
+  "--databricks-cross-account-role-arn",
   "arn:aws:iam::333333333333:role/databricks-cross-account-stg",
 ];
 
@@ -45,7 +47,7 @@ describe("npm run new-stack", () => {
       "--secrets-provider",
       "awskms://alias/pulumi-mlplatform",
       ...FLAGS,
-      "--protectData",
+      "--protect-data",
       "true",
     ];
     expect(await runNewStackCommand(argv, h.ctx)).toBe(0);
@@ -119,7 +121,7 @@ describe("npm run new-stack", () => {
       "prod",
       "--environment",
       "qa",
-      "--artifactRetentionDays",
+      "--artifact-retention-days",
       "60",
     ];
     expect(await runNewStackCommand(argv, h.ctx)).toBe(0);
@@ -183,7 +185,7 @@ describe("npm run new-stack", () => {
     expect(code).toBe(2);
     const first = h.err[1].split("\n")[0];
     expect(first).toMatch(
-      /^error: missing settings for stack qa: --awsAccountId \(AWS account of this stack/,
+      /^error: missing settings for stack qa: --aws-account-id \(AWS account of this stack/,
     );
     for (const key of [
       "deployRoleArn",
@@ -197,7 +199,8 @@ describe("npm run new-stack", () => {
       "databricksHost",
       "databricksClientId",
     ]) {
-      expect(first).toContain(`--${key} (`);
+      expect(first).toContain(`--${settingFlag(key)} (`);
+      expect(first).not.toContain(`--${key} (`);
     }
     expect(first).not.toContain("--environment (");
     expect(fs.existsSync(path.join(project.stacksDir, "Pulumi.qa.yaml"))).toBe(false);
@@ -212,10 +215,10 @@ describe("npm run new-stack", () => {
       "--secrets-provider",
       "passphrase",
       ...FLAGS,
-      "--awsRegion",
+      "--aws-region",
       "moon-base-1",
     ];
-    // --awsRegion given twice is itself a usage error; replace the value instead.
+    // --aws-region given twice is itself a usage error; replace the value instead.
     argv.splice(argv.indexOf("eu-central-1") - 1, 2);
     expect(await runNewStackCommand(argv, h.ctx)).toBe(1);
     expect(h.err.join("\n")).toContain(
@@ -258,7 +261,7 @@ describe("npm run new-stack", () => {
       ],
       [
         ["--name", "qa"],
-        "error: --secrets-provider is required: passphrase (local use), awskms://alias/<key> (teams)",
+        "error: --secrets-provider is required (e.g. --secrets-provider awskms://alias/pulumi-mlplatform)",
       ],
       [
         ["--name", "qa", "--secrets-provider", "plaintext"],
@@ -266,7 +269,7 @@ describe("npm run new-stack", () => {
       ],
       [
         ["--name", "qa", "--secrets-provider", "passphrase", "--githubToken", "ghp_x"],
-        "error: unknown option --githubToken",
+        "error: Unknown option '--githubToken'",
       ],
     ];
     for (const [argv, start] of cases) {
@@ -314,9 +317,9 @@ describe("npm run new-stack", () => {
     const project = makeProject();
     const cases: [string[], number, string][] = [
       [
-        ["--name", "dev", "--existing", "--secrets-provider", "passphrase", "--awsRegion", "x"],
+        ["--name", "dev", "--existing", "--secrets-provider", "passphrase", "--aws-region", "x"],
         2,
-        "error: --existing uses the committed stack file as it is: --awsRegion cannot be used with it",
+        "error: --existing uses the committed stack file as it is: --aws-region cannot be used with it",
       ],
       [
         ["--name", "qa", "--existing", "--secrets-provider", "passphrase"],
@@ -352,5 +355,70 @@ describe("npm run new-stack", () => {
     expect(fake.calls[0].location?.envVars).toEqual({
       PULUMI_BACKEND_URL: `file://${project.dir}/.pulumi-state`,
     });
+  });
+
+  it("accepts the camelCase spelling of the previous release, with one deprecation line per flag", async () => {
+    const project = makeProject({ secrets: false });
+    const h = harness(project, new FakeWorkspace(), PASS);
+    const camel = FLAGS.map((a) =>
+      a.startsWith("--")
+        ? `--${a.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}`
+        : a,
+    );
+    expect(camel).toContain("--awsAccountId");
+    expect(
+      await runNewStackCommand(
+        ["--name", "old", "--secrets-provider", "passphrase", ...camel],
+        h.ctx,
+      ),
+    ).toBe(0);
+    const warnings = h.err.filter((l) => l.startsWith("warning: "));
+    expect(warnings).toHaveLength(12);
+    expect(warnings).toContain(
+      "warning: --awsAccountId is deprecated and will be removed in the next release: use --aws-account-id",
+    );
+    expect(warnings.some((w) => w.includes("--environment"))).toBe(false);
+    const info = readStackFile(path.join(project.stacksDir, "Pulumi.old.yaml"));
+    expect(info.settings.awsAccountId).toBe("333333333333");
+    expect(info.settings.databricksCrossAccountRoleArn).toBe(
+      "arn:aws:iam::333333333333:role/databricks-cross-account-stg",
+    );
+  });
+
+  it("refuses a setting given in both spellings, and prints no warning for the new one", async () => {
+    const project = makeProject();
+    const both = harness(project, new FakeWorkspace(), PASS);
+    const argv = ["--name", "qa", "--secrets-provider", "passphrase", ...FLAGS, "--awsRegion", "x"];
+    expect(await runNewStackCommand(argv, both.ctx)).toBe(2);
+    expect(both.err[0].split("\n")[0]).toBe(
+      "error: --aws-region and --awsRegion are the same option (--awsRegion is its old spelling): give it once, as --aws-region",
+    );
+    const kebab = harness(project, new FakeWorkspace(), PASS);
+    await runNewStackCommand(
+      ["--name", "qa2", "--secrets-provider", "passphrase", ...FLAGS],
+      kebab.ctx,
+    );
+    expect(kebab.err.filter((l) => l.startsWith("warning: "))).toEqual([]);
+  });
+
+  it("--help lists every plain setting as a kebab-case flag with its default, never a secret one", async () => {
+    const project = makeProject();
+    const h = harness(project, new FakeWorkspace(), PASS);
+    expect(await runNewStackCommand(["--name", "x", "--help"], h.ctx)).toBe(0);
+    const help = h.out.join("\n");
+    expect(help).toBe(helpText(NEW_STACK_COMMAND));
+    for (const s of SETTINGS) {
+      if (s.secret) {
+        expect(help).not.toContain(`--${settingFlag(s.key)}`);
+        expect(help).not.toContain(`--${s.key}`);
+      } else expect(help).toContain(`--${settingFlag(s.key)} `);
+    }
+    expect(help).toContain("--artifact-retention-days VALUE");
+    expect(help).toContain("default: 90; example: --artifact-retention-days 90");
+    expect(help).toContain("--account-tags JSON");
+    expect(help).toContain(
+      "deprecated spellings, accepted until the next release: --awsAccountId (use --aws-account-id),",
+    );
+    expect(h.err).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runCi } from "../../lib/deploy/ci";
+import { CI_COMMAND, runCi } from "../../cli/ci";
+import { helpText, usageLine } from "../../cli/command";
 import {
   credentialKeySet,
   deployConfigProblems,
@@ -179,6 +180,19 @@ describe("lib/deploy/ci.ts", () => {
     );
     return { code, out, err: err.join("\n") };
   };
+
+  it("answers --help, and refuses an unknown option or command with exit 2 and the usage", () => {
+    expect(run(["--help"])).toEqual({ code: 0, out: [helpText(CI_COMMAND)], err: "" });
+    expect(run(["list", "--bogus"])).toEqual({
+      code: 2,
+      out: [],
+      err: `error: Unknown option '--bogus'\n${usageLine(CI_COMMAND)}`,
+    });
+    expect(run(["deploy"]).err.split("\n")[0]).toBe(
+      'error: unknown command "deploy" (matrix, list, stack-env)',
+    );
+    expect(run(["stack-env"]).code).toBe(2);
+  });
 
   it("stack-env: the deploy role is the stack file's mlplatform:deployRoleArn", () => {
     expect(run(["stack-env", "--stack", "dev"]).out).toEqual([

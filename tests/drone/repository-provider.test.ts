@@ -203,9 +203,12 @@ describe("retries", () => {
     expect(error.message).toMatch(
       /^Drone: could not activate \(repository acme-ml\/churn-model\): no response: no answer within \d+ ms, after \d+ attempts in \d+\.\d s\./,
     );
-    const attempts = drone.calls("POST", PATH).length;
+    // Counted by the client: on a busy machine a 50 ms attempt may end before the server sees it.
+    const attempts = (error as unknown as { attempts: number }).attempts;
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(attempts).toBeLessThan(policy.maxAttempts);
+    expect(drone.calls("POST", PATH).length).toBeLessThanOrEqual(attempts);
+    expect(drone.calls("POST", PATH).length).toBeGreaterThanOrEqual(1);
     // Bounded by maxElapsedMs (plus scheduling slack), far below one 5 s answer.
     expect(elapsed).toBeLessThan(policy.maxElapsedMs + 1_000);
     expect(drone.repositories.get(SLUG)?.active).toBe(false);

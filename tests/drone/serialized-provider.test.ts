@@ -1,8 +1,8 @@
 /**
- * The providers as the engine runs them: Pulumi serializes the provider object into the state and
- * the provider host loads that text with plain node (no TypeScript, no project modules). Here the
- * serialized text is written to a temporary directory outside the project and run by a plain
- * `node` child process against the fake Drone server.
+ * The implementations serialized by value, as the state of stacks deployed before the package
+ * held them (the provider host still runs that text for their refresh and delete): written to a
+ * temporary directory outside the project and run by a plain `node` child process against the
+ * fake Drone server. The stubs the state holds now: provider-package.test.ts.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -13,6 +13,12 @@ import { droneSecretProvider } from "../../components/drone/secret-provider";
 import { droneSecretSetProvider } from "../../components/drone/secret-set-provider";
 import { FakeDroneServer } from "./fake-drone-server";
 import { FAST, TOKEN, VALUE } from "./helpers";
+
+/**
+ * FAST, with room for a fresh node process to load fetch (undici, loaded on first use) on a busy
+ * machine before its first attempt times out.
+ */
+const CHILD_LIMITS = { ...FAST, requestTimeoutMs: 10_000, maxElapsedMs: 30_000 };
 
 let drone: FakeDroneServer;
 let dir: string;
@@ -31,9 +37,9 @@ const serialized = (provider: object, file: string) => writeSerialized(provider,
 
 test("the serialized secret provider creates and deletes a secret from plain node", async () => {
   drone.addRepository("acme-ml/churn-model", { active: true });
-  const file = await serialized(droneSecretProvider(FAST), "secret-provider.js");
-  // Self-contained: only node built-ins are required.
-  expect(requiredModules(file)).toEqual(["crypto", "http", "https"]);
+  const file = await serialized(droneSecretProvider(CHILD_LIMITS), "secret-provider.js");
+  // Self-contained: only node built-ins are required (HTTP is the global fetch).
+  expect(requiredModules(file)).toEqual(["crypto"]);
   const inputs = {
     server: drone.url,
     token: TOKEN,
@@ -69,9 +75,9 @@ test("the serialized secret provider creates and deletes a secret from plain nod
 
 test("the serialized secret-set provider creates a repository's secrets from plain node", async () => {
   drone.addRepository("acme-ml/search-ranking", { active: true });
-  const file = await serialized(droneSecretSetProvider(FAST), "secret-set-provider.js");
+  const file = await serialized(droneSecretSetProvider(CHILD_LIMITS), "secret-set-provider.js");
   const text = fs.readFileSync(file, "utf8");
-  expect(requiredModules(file)).toEqual(["crypto", "http", "https"]);
+  expect(requiredModules(file)).toEqual(["crypto"]);
   expect(text).not.toContain(TOKEN);
   const created = await runSerialized(file, "create", [
     {
@@ -98,7 +104,7 @@ test("the serialized secret-set provider creates a repository's secrets from pla
 
 test("the serialized repository provider activates a repository from plain node", async () => {
   drone.addRepository("acme-ml/demand-forecast", { synced: false });
-  const file = await serialized(droneRepositoryProvider(FAST), "repository-provider.js");
+  const file = await serialized(droneRepositoryProvider(CHILD_LIMITS), "repository-provider.js");
   const created = await runSerialized(file, "create", [
     {
       server: drone.url,
@@ -119,7 +125,7 @@ test("the serialized repository provider activates a repository from plain node"
 });
 
 test("a user error from the serialized provider is a message without a stack trace", async () => {
-  const file = await serialized(droneSecretProvider(FAST), "secret-provider-errors.js");
+  const file = await serialized(droneSecretProvider(CHILD_LIMITS), "secret-provider-errors.js");
   const run = await runSerialized(file, "create", [
     {
       server: drone.url,

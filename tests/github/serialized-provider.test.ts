@@ -7,10 +7,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runSerialized, writeSerialized } from "../helpers/serialized-provider";
+import { requiredModules, runSerialized, writeSerialized } from "../helpers/serialized-provider";
+import { packagedProvider } from "../../components/dynamic-providers";
 import { gitCommitProvider } from "../../components/github/commit-provider";
 import { FakeGitHubServer } from "./fake-github-server";
 import { FAST, TOKEN } from "./helpers";
+
+/**
+ * FAST, with room for a fresh node process to load fetch (undici, loaded on first use) on a busy
+ * machine before its first attempt times out.
+ */
+const CHILD_LIMITS = { ...FAST, requestTimeoutMs: 10_000, maxElapsedMs: 30_000 };
 
 const SLUG = "acme-ml/churn-model";
 const REPO = "/repos/acme-ml/churn-model";
@@ -40,7 +47,7 @@ function inputs(overrides: Record<string, unknown> = {}): Record<string, unknown
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "github-commit-provider-"));
-  file = await writeSerialized(gitCommitProvider(FAST), dir, "commit-provider.js");
+  file = await writeSerialized(gitCommitProvider(CHILD_LIMITS), dir, "commit-provider.js");
 });
 
 beforeEach(async () => {
@@ -55,13 +62,12 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("the serialized text is outside the project and requires only node's http and https", () => {
+test("the serialized text is outside the project and requires no module (fetch is global)", () => {
   expect(path.relative(process.cwd(), file).startsWith("..")).toBe(true);
   const text = fs.readFileSync(file, "utf8");
-  const required = [...text.matchAll(/require\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]);
-  expect([...new Set(required)].sort()).toEqual(["http", "https"]);
-  // No other form of require (a computed module name would escape the check above).
-  expect(text.match(/require\(/g)).toHaveLength(required.length);
+  expect(requiredModules(file)).toEqual([]);
+  // No other form of require either (a computed module name would escape the check above).
+  expect(text.match(/require\(/g)).toBeNull();
   expect(text).toContain("exports.handler");
   expect(text).not.toContain(TOKEN);
 });
@@ -132,4 +138,56 @@ test("delete of the serialized provider makes no request", async () => {
   const run = await runSerialized(file, "delete", ["acme-ml/churn-model@abc", {}]);
   expect(JSON.parse(run.stdout)).toEqual({ ok: null });
   expect(github.requests).toHaveLength(0);
+});
+
+describe("the packaged stub, run as the provider host runs it (from the project directory)", () => {
+  const stub = () =>
+    writeSerialized(packagedProvider("gitCommit", CHILD_LIMITS), dir, "commit-stub.js");
+
+  test("its text requires only the package and stays under 2.4 KB", async () => {
+    const stubFile = await stub();
+    expect(requiredModules(stubFile)).toEqual(["@mlplatform/dynamic-providers"]);
+    expect(fs.statSync(stubFile).size).toBeLessThanOrEqual(2_400);
+    expect(fs.readFileSync(stubFile, "utf8")).not.toContain("callGitHub");
+  });
+
+  test("check, create, diff and delete of a commit", async () => {
+    github.addRepository(SLUG, { files: { "README.md": "# churn-model\n" } });
+    const stubFile = await stub();
+    const call = async (method: Parameters<typeof runSerialized>[1], args: unknown[]) => {
+      const run = await runSerialized(stubFile, method, args, { host: true });
+      expect(run.stderr).toBe("");
+      return (JSON.parse(run.stdout) as { ok: unknown }).ok;
+    };
+    const checked = (await call("check", [{}, inputs()])) as { failures: unknown[] };
+    expect(checked.failures).toEqual([]);
+    const bad = (await call("check", [{}, inputs({ branch: "" })])) as {
+      failures: { property: string }[];
+    };
+    expect(bad.failures.map((f) => f.property)).toEqual(["branch"]);
+
+    const created = (await call("create", [inputs()])) as {
+      id: string;
+      outs: Record<string, unknown>;
+    };
+    const head = github.head(SLUG, "main")!;
+    expect(created.id).toBe(`acme-ml/churn-model@${head}`);
+    expect(created.outs.commitSha).toBe(head);
+    expect(github.filesOf(SLUG, "main")[".drone.yml"]).toBe("kind: pipeline\nname: default\n");
+
+    expect(await call("diff", [created.id, created.outs, inputs()])).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await call("diff", [created.id, created.outs, inputs({ branch: "develop" })])).toEqual({
+      changes: true,
+      replaces: ["branch"],
+      deleteBeforeReplace: false,
+    });
+
+    const requests = github.requests.length;
+    expect(await call("delete", [created.id, created.outs])).toBeNull();
+    expect(github.requests).toHaveLength(requests);
+  });
 });

@@ -28,25 +28,43 @@ export function requiredModules(file: string): string[] {
   return [...new Set(found)].sort();
 }
 
+/** The SDK's own require-from-string, which its provider host evaluates the text with. */
+const REQUIRE_FROM_STRING = require.resolve("require-from-string", {
+  paths: [path.dirname(require.resolve("@pulumi/pulumi"))],
+});
+
+/** The project directory: where the engine starts the provider host. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
 /**
  * Runs `method` of the serialized provider in a child node; arguments travel by environment. Its
  * stdout is `{"ok": result}` or `{"error": message, "stack": stack}`.
+ *
+ * `host: true` evaluates the text as the engine's provider host does: `require-from-string` with
+ * no file name, so `require` resolves from the working directory, `cwd` (the project by default)
+ * (@pulumi/pulumi cmd/dynamic-provider/index.js getProvider). Otherwise the file is required from
+ * its own directory.
  */
 export function runSerialized(
   file: string,
-  method: "create" | "delete",
+  method: "check" | "diff" | "create" | "read" | "update" | "delete",
   args: unknown[],
+  options: { host?: boolean; cwd?: string } = {},
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const load = options.host
+    ? `require(${JSON.stringify(REQUIRE_FROM_STRING)})(require("fs").readFileSync(process.argv[1], "utf8"))`
+    : "require(process.argv[1])";
   const script = `
-    const provider = require(process.argv[1]).handler();
+    const provider = ${load}.handler();
     const args = JSON.parse(process.env.PROVIDER_ARGS);
     provider[process.argv[2]](...args).then(
       (r) => process.stdout.write(JSON.stringify({ ok: r === undefined ? null : r })),
       (e) => process.stdout.write(JSON.stringify({ error: e.message, stack: e.stack })),
     );`;
+  const cwd = options.host ? (options.cwd ?? PROJECT_DIR) : path.dirname(file);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", script, file, method], {
-      cwd: path.dirname(file),
+      cwd,
       env: { PATH: process.env.PATH ?? "", PROVIDER_ARGS: JSON.stringify(args) },
     });
     let stdout = "";

@@ -49,11 +49,24 @@ export function importsLeaving(root: string): string[] {
 test("no file of policy/ imports anything outside policy/", () => {
   const files = fs.readdirSync(path.join(POLICY, "src"));
   expect(files.sort()).toEqual([
+    "framework.ts",
     "pack.ts",
     "policy-document.ts",
-    "rules.ts",
+    "rules",
     "shared.ts",
     "view.ts",
+  ]);
+  // One module per domain, and the index that lists every rule.
+  expect(fs.readdirSync(path.join(POLICY, "src", "rules")).sort()).toEqual([
+    "aws-iam.ts",
+    "databricks.ts",
+    "drone.ts",
+    "ecr.ts",
+    "github.ts",
+    "index.ts",
+    "ownership.ts",
+    "s3.ts",
+    "secrets.ts",
   ]);
   expect(importsLeaving(POLICY)).toEqual([]);
 });
@@ -89,10 +102,38 @@ test("lib/policy re-exports the pack's own code: one set of rules for the plan a
   );
 });
 
-test("the facts the rules share with the offline plan are the same values", () => {
-  expect([...DATA_BEARING_TYPES].sort()).toEqual([...PLAN_DATA_BEARING].sort());
+test("the facts the rules share with the offline plan are defined once, in policy/src/shared.ts", () => {
+  expect(PLAN_DATA_BEARING).toBe(DATA_BEARING_TYPES);
   expect(SECRET_MASK).toBe(PLAN_SECRET_MASK);
+  expect(SECRET_MASK).toBe("[secret]");
+  // No second definition of either value in lib/plan (the files that once held copies).
+  const redefined = ["diff.ts", "types.ts"].filter((f) =>
+    /(DATA_BEARING_TYPES|SECRET_MASK)\s*(:[^=]*)?=/.test(
+      fs.readFileSync(path.join(REPO, "lib", "plan", f), "utf8"),
+    ),
+  );
+  expect(redefined).toEqual([]);
 });
+
+test("policy evaluation reads the ids the plan recorded and never runs the mock engine", () => {
+  const evaluate = fs.readFileSync(path.join(REPO, "lib", "policy", "evaluate.ts"), "utf8");
+  expect(importsOf(evaluate)).toEqual(["../plan/types", "./rules", "./view"]);
+  for (const file of fs.readdirSync(path.join(REPO, "lib", "plan"))) {
+    const text = fs.readFileSync(path.join(REPO, "lib", "plan", file), "utf8");
+    const policyImports = importsOf(text).filter((s) => s.includes("policy/"));
+    // The plan uses the policy's entry points (evaluate, shared), never the rules' internals.
+    expect([file, policyImports.filter((s) => !/policy\/(evaluate|shared)$/.test(s))]).toEqual([
+      file,
+      [],
+    ]);
+  }
+});
+
+function importsOf(text: string): string[] {
+  return [...text.matchAll(/\b(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']/g)].map(
+    (m) => m[1],
+  );
+}
 
 test("policy/package.json carries what the pack runs with, at the project's versions, and its lock agrees", () => {
   const root = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {

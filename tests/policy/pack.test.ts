@@ -221,8 +221,8 @@ describe("stack policies", () => {
   });
 
   test("an unknown value in a resource the rule does not read does not stop it", () => {
-    const image = stackResource("docker:index/image:Image", "base", {
-      repoDigest: proxy.unknownStringValue,
+    const image = stackResource("docker-build:index:Image", "base", {
+      digest: proxy.unknownStringValue,
     });
     expect(validateStack("s3-public-access-block-present", [image, bucket("a")])).toEqual([
       ["bucket has no BucketPublicAccessBlock resource pointing at it", urnOf(TYPES.bucket, "a")],

@@ -1,5 +1,6 @@
 /** The rules over real plans: the example catalog is compliant, findings are placed and ordered. */
 import { runPlan } from "../../lib/plan/run";
+import { engineIds, restoreEngineIds } from "../../lib/plan/types";
 import { evaluatePolicies, hasMandatoryFindings } from "../../lib/policy/evaluate";
 import { TYPES } from "../../lib/policy/rules";
 import { resources, service } from "../helpers/plan";
@@ -47,6 +48,39 @@ describe("the example catalog", () => {
         message: "job has no Permissions resource with its jobId",
       },
     ]);
+  });
+});
+
+describe("the engine's ids, recorded by the plan", () => {
+  test("every cloud resource carries the id the engine answered, outside its written form", async () => {
+    const doc = await runPlan({ stack: "dev" });
+    const s = service(doc, "search-ranking");
+    const job = resources(s, TYPES.databricksJob)[0];
+    const permissions = resources(s, TYPES.databricksPermissions).find((p) => p.name === job.name)!;
+    // The job's id is the mock engine's numeric id, and its permissions point at exactly that.
+    expect(job.id).toMatch(/^\d+$/);
+    expect(permissions.inputs.jobId).toBe(job.id);
+    const bucket = resources(s, TYPES.bucket)[0];
+    expect(bucket.id).toBe(bucket.inputs.bucket);
+    // Not written: the JSON of a resource and of the plan have no id field, a copy drops it.
+    expect(Object.keys(job)).not.toContain("id");
+    expect(JSON.parse(JSON.stringify(job)).id).toBeUndefined();
+    expect({ ...job }.id).toBeUndefined();
+    // Components have none (a real stack gives them none either).
+    const component = doc.services.flatMap((x) => x.resources).find((r) => !r.custom)!;
+    expect(component.id).toBeUndefined();
+  });
+
+  test("a plan that crossed a process boundary gets its ids back, and its findings with them", async () => {
+    const doc = await runPlan({ stack: "dev" });
+    const ids = engineIds(doc);
+    const copy = structuredClone(doc);
+    // Without the ids, jobs match their permissions by id no more: every job is reported.
+    const jobs = copy.services.flatMap((x) => resources(x, TYPES.databricksJob));
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(evaluatePolicies(copy).map((f) => f.urn)).toEqual(jobs.map((j) => j.urn).sort());
+    expect(evaluatePolicies(restoreEngineIds(copy, ids))).toEqual([]);
+    expect(Object.keys(ids).length).toBe(doc.summary.resources);
   });
 });
 

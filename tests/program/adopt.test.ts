@@ -11,6 +11,7 @@ import { runPlan } from "../../lib/plan/run";
 import { PlanDocument } from "../../lib/plan/types";
 import { retainedAfter, retainedResourcesOf } from "../../lib/program";
 import { readStacks } from "../../lib/stacks";
+import { examplePlan } from "../helpers/example-plans";
 import { copyOfExamples, one, service, STACKS } from "../helpers/plan";
 
 const ADOPT = [
@@ -171,7 +172,7 @@ describe("validation of adopt", () => {
 
 describe("re-adding a removed service", () => {
   it("records what the removal retained, and adopts exactly that when the service comes back", async () => {
-    const first = await runPlan({ stack: "dev" });
+    const first = await examplePlan("dev");
     const withoutDir = copyOfExamples();
     fs.unlinkSync(path.join(withoutDir, "search-ranking.yaml"));
     const removed = await runPlan({
@@ -231,7 +232,7 @@ describe("re-adding a removed service", () => {
 describe("--diff", () => {
   it("refuses a base plan of another stack, naming both", async () => {
     const { main } = await import("../../cli/plan");
-    const dev = await runPlan({ stack: "dev" });
+    const dev = await examplePlan("dev");
     const file = path.join(copyOfExamples(), "..", `base-${process.pid}.json`);
     fs.writeFileSync(file, JSON.stringify(dev));
     await expect(main(["--stack", "prod", "--diff", file, "--quiet"])).rejects.toThrow(
@@ -244,7 +245,7 @@ describe("plan outputs", () => {
   it("shows control characters of a base plan as escapes, never raw", async () => {
     const { formatDiff } = await import("../../lib/plan/format");
     const { diffPlans } = await import("../../lib/plan/diff");
-    const dev = await runPlan({ stack: "dev" });
+    const dev = await examplePlan("dev");
     const hostile: PlanDocument = structuredClone(dev);
     const bucket = hostile.services[0].resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
     bucket.inputs.bucket = "x\u001b[2J\u0007\ny";
@@ -274,7 +275,7 @@ describe("plan outputs", () => {
 
   it("marks a refused plan as refused in the JSON and the markdown it writes", async () => {
     const { main } = await import("../../cli/plan");
-    const prod = await runPlan({ stack: "prod" });
+    const prod = await examplePlan("prod");
     const dir = copyOfExamples();
     const base = path.join(dir, "..", `prod-base-${process.pid}.json`);
     fs.writeFileSync(base, JSON.stringify(prod));

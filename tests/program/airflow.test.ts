@@ -18,6 +18,7 @@ import { PlanDocument, PlanResource } from "../../lib/plan/types";
 import { airflowDagKeys, renderAirflowDag, RenderError } from "../../lib/render";
 import { parseSettings, SettingsError, StackSettings } from "../../lib/settings";
 import { readStacks } from "../../lib/stacks";
+import { examplePlan } from "../helpers/example-plans";
 import { copyOfExamples, copyOfStacks, EXAMPLES, one, resources, service } from "../helpers/plan";
 
 const DAG_TYPE = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -31,8 +32,8 @@ let devSettings: StackSettings;
 let prodServices: ResolvedService[];
 
 beforeAll(async () => {
-  dev = await runPlan({ stack: "dev" });
-  prod = await runPlan({ stack: "prod" });
+  dev = await examplePlan("dev");
+  prod = await examplePlan("prod");
   const stacks = readStacks();
   prodSettings = stacks.find((s) => s.stack === "prod")!.settings;
   devSettings = stacks.find((s) => s.stack === "dev")!.settings;
@@ -484,7 +485,7 @@ describe("the Airflow connection's principal", () => {
   });
 
   it("gets nothing extra by default (the platform's principal owns the jobs it creates)", async () => {
-    const doc = await runPlan({ stack: "prod" });
+    const doc = await examplePlan("prod");
     for (const acl of permissionsOf(doc)) {
       expect(acl.map((a) => a.permissionLevel)).toEqual(["CAN_MANAGE_RUN", "CAN_MANAGE"]);
     }

@@ -91,8 +91,12 @@ describe("a pull request that moves the prod pin", () => {
     }
     expect(markdown).toContain(`-     environment.DIGEST: ${OLD.digest}`);
     expect(markdown).toContain(`+     environment.DIGEST: ${NEW.digest}`);
-    // Nothing else is listed as changing.
-    expect(markdown.match(/^ {2}~ /gm)).toHaveLength(3);
+    // Nothing else is listed as changing: the two jobs update in place, and the copy command is
+    // replaced (its triggers name the image), which runs the copy again.
+    expect(markdown.match(/^ {2}~ /gm)).toHaveLength(2);
+    expect(markdown.match(/^ {2}\+- .*$/gm)).toEqual([
+      "  +- command:local:Command product-recommender-image: environment.DIGEST, environment.GIT_SHA, triggers[2], triggers[3] (REPLACED: triggers[2], triggers[3] cannot change in place)",
+    ]);
     expect(markdown).not.toMatch(/^ {2}[+-] /m);
   });
 

@@ -6,6 +6,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../cli/rollback";
+import { tsNodeArgs } from "../helpers/ts-child";
 import { FakeDatabricks } from "./fake-databricks";
 import { CLIENT_ID, digest, MODEL, ROOT, SECRET, seed, sha, workspace } from "./helpers";
 
@@ -20,7 +21,7 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "rollback.ts"), ...args],
+      tsNodeArgs(path.join(ROOT, "cli", "rollback.ts"), args),
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

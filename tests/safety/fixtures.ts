@@ -7,6 +7,7 @@ import { CatalogError } from "../../lib/catalog/errors";
 import { loadCatalog } from "../../lib/catalog/load";
 import { CatalogFile } from "../../lib/catalog/types";
 import { readStacks, StackInfo } from "../../lib/stacks";
+import { tsNodeArgs } from "../helpers/ts-child";
 
 export const REPO = path.join(__dirname, "..", "..");
 export const STACKS_DIR = path.join(REPO, "stacks");
@@ -84,23 +85,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs a command-line entry point (cli/<name>.ts) as a child process, as `npm run <name>` does. */
+/**
+ * Runs a command-line entry point (cli/<name>.ts) as a child process, as `npm run <name>` does
+ * (transpile-only, through the suite's cached loader: tests/helpers/ts-register.js).
+ */
 export function runCli(
   name: "validate" | "plan",
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): CliResult {
-  const result = spawnSync(
-    process.execPath,
-    [require.resolve("ts-node/dist/bin"), "--transpile-only", `cli/${name}.ts`, ...args],
-    {
-      cwd: REPO,
-      encoding: "utf8",
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000,
-    },
-  );
+  const result = spawnSync(process.execPath, tsNodeArgs(`cli/${name}.ts`, args), {
+    cwd: REPO,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -11,6 +11,12 @@ import * as YAML from "yaml";
 import { CatalogError, printable } from "../../lib/catalog/errors";
 import { CATALOG_LIMITS, loadCatalog } from "../../lib/catalog/load";
 import { catalogSchema, SchemaNode } from "../../lib/catalog/schema";
+import { resolveService } from "../../lib/catalog/resolve";
+import { ServiceEntry } from "../../lib/catalog/types";
+import { physicalNames } from "../../lib/names";
+import { diffPlans } from "../../lib/plan/diff";
+import { checkRemovals } from "../../lib/plan/removal-guard";
+import { PlanDocument } from "../../lib/plan/types";
 import { declarePlatform } from "../../lib/program";
 import { installMockEngine } from "../../lib/plan/mock-engine";
 import { offlineConfig, PROJECT } from "../../lib/plan/run";
@@ -284,7 +290,7 @@ describe("hostile files", () => {
     [
       "duplicate keys",
       VALID_ENTRY + "team: other\n",
-      /:10: YAML syntax error: Map keys must be unique/,
+      /:10: team: duplicate key "team" at lines 3 and 10 \(a key may appear once per mapping; keep one\)$/,
     ],
     [
       "an RTL override and a zero-width space in the name",
@@ -314,6 +320,7 @@ describe("hostile files", () => {
       maxAliasCount: 20,
       maxServices: 5000,
       maxDepth: 8,
+      maxServicesPerStack: 1000,
     });
   });
 
@@ -514,6 +521,138 @@ describe("property-based", () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe("properties of the name registry and the source environment", () => {
+  const runs = { numRuns: 50 };
+  const serviceName = fc
+    .array(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), { minLength: 1, maxLength: 3 })
+    .map((parts) => parts.join("-"))
+    .filter((n) => n.length >= 3 && n.length <= 20 && n !== "base");
+
+  it("two services whose physical names collide in one environment are refused, naming both", () => {
+    const kinds = fc.constantFrom(
+      ["artifactsBucket", "S3 bucket"] as const,
+      ["predictionsBucket", "S3 bucket"] as const,
+      ["ecrRepository", "ECR repository"] as const,
+    );
+    fc.assert(
+      fc.property(serviceName, serviceName, kinds, (a, b, [field, kind]) => {
+        fc.pre(a !== b);
+        // b adopts, under its own name, a resource that a derives in dev.
+        const taken = physicalNames(a, "dev", "mlp")[field];
+        const dir = writeCatalog({
+          [`${a}.yaml`]: withLine(1, `name: ${a}`),
+          [`${b}.yaml`]: `${withLine(1, `name: ${b}`)}adopt:\n  dev:\n    ${field}: ${taken}\n`,
+        });
+        let error: unknown;
+        try {
+          loadCatalog(dir, projectStacks());
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(CatalogError);
+        const collisions = (error as CatalogError).problems.filter((p) =>
+          p.includes("two owners cannot share one resource"),
+        );
+        // One problem, at the file read later (files are read in name order), naming both owners.
+        const [later, laterName] =
+          a < b ? [`${b}.yaml:12: adopt.dev.${field}`, b] : [`${a}.yaml:1: name`, a];
+        const earlier = laterName === a ? b : a;
+        expect(collisions).toEqual([
+          `${path.join(dir, later)}: ${kind} "${taken}" of service ${laterName} (${path.join(dir, `${laterName}.yaml`)}, dev) is also the ${kind} of service ${earlier} (${path.join(dir, `${earlier}.yaml`)}, dev)${kind === "ECR repository" ? " (AWS account 111111111111 eu-west-1)" : ""}; two owners cannot share one resource`,
+        ]);
+      }),
+      runs,
+    );
+  });
+
+  it("two services without adopted names never collide", () => {
+    fc.assert(
+      fc.property(serviceName, serviceName, (a, b) => {
+        fc.pre(a !== b);
+        const dir = writeCatalog({
+          [`${a}.yaml`]: withLine(1, `name: ${a}`),
+          [`${b}.yaml`]: withLine(1, `name: ${b}`),
+        });
+        expect(loadCatalog(dir, projectStacks()).map((f) => f.entry.name)).toEqual([a, b].sort());
+      }),
+      runs,
+    );
+  });
+
+  /** A plan document holding one service with these environments (no resources). */
+  const planOf = (environments: string[]): PlanDocument => ({
+    project: "mlplatform",
+    stack: "dev",
+    environment: "dev",
+    platform: { resources: [] },
+    services: [
+      {
+        name: "churn-model",
+        displayName: "churn-model",
+        team: "growth",
+        owners: ["ann-ml"],
+        description: "d",
+        template: "sklearn",
+        environments,
+        decommissioned: false,
+        file: "services/churn-model.yaml",
+        digest: "0",
+        resources: [],
+        outputs: {},
+      },
+    ],
+    summary: { services: 1, resources: 0 },
+    imports: [],
+    retained: {},
+    findings: [],
+  });
+
+  it("a reorder of environments never moves the source environment unnoticed", () => {
+    const [dev] = projectStacks();
+    const envs = fc.uniqueArray(fc.constantFrom("dev", "qa", "stage", "prod", "perf"), {
+      minLength: 1,
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(
+        envs.chain((list) =>
+          fc.tuple(
+            fc.constant(list),
+            fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }),
+          ),
+        ),
+        ([before, after]) => {
+          const entry = (environments: string[]) =>
+            ({
+              ...(YAML.parse(VALID_ENTRY) as object),
+              template: "sklearn",
+              evaluation: {},
+              artifacts: {},
+              environments,
+            }) as unknown as ServiceEntry;
+          const source = (list: string[]) =>
+            resolveService(entry(list), dev.settings).sourceEnvironment;
+          // The source environment is the first listed, whatever else the list holds.
+          expect(source(before)).toBe(before[0]);
+          const base = planOf(before);
+          const current = planOf(after);
+          const report = checkRemovals(base, current, diffPlans(base, current), {
+            protectData: false,
+            allowRemoval: [],
+          });
+          const moved = report.problems.filter((p) => p.includes("the first environment of"));
+          if (source(after) === source(before)) expect(moved).toEqual([]);
+          else
+            expect(moved).toEqual([
+              `services/churn-model.yaml: environments: the first environment of "churn-model" changes from ${before[0]} to ${after[0]}; the first environment owns the repository, its files and its Drone activation, so this would move them. Keep ${before[0]} first, or acknowledge with --allow-removal churn-model`,
+            ]);
+        },
+      ),
+      runs,
     );
   });
 });

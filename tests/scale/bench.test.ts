@@ -1,5 +1,6 @@
 /** The benchmark's catalog generator and its target checks (no timing here: numbers are given). */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import {
   generatedEnvironments,
@@ -9,7 +10,19 @@ import {
   writeStacks,
 } from "../../bench/catalog-generator";
 import type { ChildResult } from "../../bench/plan-child";
-import { BenchRow, checkTargets, formatTable } from "../../bench/report";
+import { PROJECT_ROOT, prepareBaseline } from "../../bench/baseline";
+import {
+  BaselineRow,
+  baselineRatios,
+  BenchRow,
+  checkTargets,
+  formatBaselineTable,
+  formatChecks,
+  formatTable,
+  median,
+  TimedRun,
+} from "../../bench/report";
+import { interleaved, runsFlag } from "../../bench/run";
 import { loadCatalog } from "../../lib/catalog/load";
 import { stacksOrThrow } from "../../lib/plan/run";
 
@@ -71,21 +84,33 @@ function run(services: number, planMs: number, maxRssMb: number): ChildResult & 
     diffMs: 0,
     formatMs: 0,
     maxRssBytes: maxRssMb * 1024 ** 2,
+    stateBytes: services * 12_000 + 9_000,
+    stateBytesPerService: 12_000,
     sdkDefaults: false,
     wallMs: planMs + 1000,
   };
 }
 
+/** A row as the benchmark records it: the tuned run's state size on the row. */
+function benchRow(size: number, tuned: ChildResult & { wallMs: number }, defaults?: typeof tuned) {
+  return { size, tuned, defaults, stateBytesPerService: tuned.stateBytesPerService };
+}
+
 describe("the benchmark's targets", () => {
   const rows: BenchRow[] = [
-    { size: 10, tuned: run(10, 300, 200), defaults: run(10, 2000, 260) },
-    { size: 100, tuned: run(100, 2500, 600), defaults: run(100, 20000, 1200) },
-    { size: 500, tuned: run(500, 14000, 1500) },
+    benchRow(10, run(10, 300, 200), run(10, 2000, 260)),
+    benchRow(100, run(100, 2500, 600), run(100, 20000, 1200)),
+    benchRow(500, run(500, 14000, 1500)),
   ];
 
   it("passes when every target is met", () => {
     expect(checkTargets(rows)).toEqual([
-      { target: "500 services planned in under 20 s", measured: "15.0 s", ok: true },
+      {
+        target: "500 services at least 2x faster than the baseline, side by side (wall time)",
+        measured: "not measured: run with --baseline main",
+        ok: true,
+        skipped: true,
+      },
       { target: "peak memory under 2048 MB", measured: "1500 MB", ok: true },
       {
         target: "plan ms per service flat within 25 % of the smallest catalog's",
@@ -108,11 +133,11 @@ describe("the benchmark's targets", () => {
 
   it("misses growth, memory, time and speed-up when measured so", () => {
     const slow: BenchRow[] = [
-      { size: 10, tuned: run(10, 300, 200), defaults: run(10, 600, 200) },
-      { size: 500, tuned: run(500, 20000, 2100) },
+      benchRow(10, run(10, 300, 200), run(10, 600, 200)),
+      benchRow(500, run(500, 20000, 2100)),
     ];
     expect(checkTargets(slow).map((c) => [c.measured, c.ok])).toEqual([
-      ["21.0 s", false],
+      ["not measured: run with --baseline main", true],
       ["2100 MB", false],
       ["30.0 / 40.0 ms (largest +33 %)", false],
       ["10: 2.0x", false],
@@ -121,9 +146,9 @@ describe("the benchmark's targets", () => {
 
   it("misses a step whose added cost per service grows faster than the catalog", () => {
     const superlinear: BenchRow[] = [
-      { size: 10, tuned: run(10, 300, 200) },
-      { size: 100, tuned: run(100, 2100, 600) },
-      { size: 500, tuned: run(500, 15000, 1500) },
+      benchRow(10, run(10, 300, 200)),
+      benchRow(100, run(100, 2100, 600)),
+      benchRow(500, run(500, 15000, 1500)),
     ];
     expect(checkTargets(superlinear)[3]).toEqual({
       target: "added ms per service flat within 25 % from step to step",
@@ -147,6 +172,7 @@ describe("the benchmark's targets", () => {
       "validate ms/svc",
       "diff+format ms/svc",
       "peak MB",
+      "state KB/svc",
       "defaults plan s",
       "defaults peak MB",
       "speed-up",
@@ -164,10 +190,138 @@ describe("the benchmark's targets", () => {
       "1.00",
       "0.00",
       "1500",
+      "11.7",
       "-",
       "-",
       "-",
       "",
     ]);
+  });
+});
+
+describe("the side-by-side baseline", () => {
+  const timed = (wallS: number, planS: number, peakMb: number): TimedRun => ({
+    wallMs: wallS * 1000,
+    planMs: planS * 1000,
+    maxRssBytes: peakMb * 1024 ** 2,
+  });
+  const pair: BaselineRow = {
+    size: 500,
+    // Medians: baseline 40 s wall, 36 s plan, 1200 MB; current 18 s, 15 s, 900 MB.
+    baseline: [timed(40, 36, 1200), timed(44, 38, 1300), timed(39, 35, 1100)],
+    current: [timed(18, 15, 900), timed(30, 27, 950), timed(17, 14, 800)],
+  };
+
+  it("takes medians per side and divides baseline by current", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow("median of no values");
+    const r = baselineRatios(pair);
+    expect(r.wall).toBeCloseTo(40 / 18, 10);
+    expect(r.plan).toBeCloseTo(36 / 15, 10);
+    expect(r.peak).toBeCloseTo(900 / 1200, 10);
+  });
+
+  it("alternates baseline and current runs", () => {
+    expect(interleaved(1)).toEqual(["baseline", "current"]);
+    expect(interleaved(3)).toEqual([
+      "baseline",
+      "current",
+      "baseline",
+      "current",
+      "baseline",
+      "current",
+    ]);
+  });
+
+  it("checks the 2x target on the largest catalog, and misses it when slower", () => {
+    const rows = [benchRow(10, run(10, 300, 200)), benchRow(500, run(500, 14000, 1500))];
+    expect(checkTargets(rows, undefined, { ref: "main", rows: [pair] })[0]).toEqual({
+      target: "500 services at least 2x faster than main, side by side (wall time)",
+      measured: "2.22x",
+      ok: true,
+    });
+    const slower: BaselineRow = {
+      size: 500,
+      baseline: [timed(30, 25, 1000)],
+      current: pair.current,
+    };
+    const miss = checkTargets(rows, undefined, { ref: "main", rows: [slower] })[0];
+    expect(miss).toEqual({
+      target: "500 services at least 2x faster than main, side by side (wall time)",
+      measured: "1.67x",
+      ok: false,
+    });
+    expect(formatChecks([miss])).toBe(
+      "MISS  500 services at least 2x faster than main, side by side (wall time): 1.67x",
+    );
+    expect(formatChecks(checkTargets(rows).slice(0, 1))).toBe(
+      "skip  500 services at least 2x faster than the baseline, side by side (wall time): not measured: run with --baseline main",
+    );
+  });
+
+  it("prints the medians and ratios per size", () => {
+    const lines = formatBaselineTable([pair], "main").split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[2].split("|").map((c) => c.trim())).toEqual([
+      "",
+      "500",
+      "3",
+      "40.0",
+      "18.0",
+      "2.22x",
+      "36.00",
+      "15.00",
+      "2.40x",
+      "1200",
+      "900",
+      "0.75",
+      "",
+    ]);
+    expect(lines[0]).toContain("main wall s");
+  });
+
+  it("refuses --runs without --baseline and out of range", () => {
+    expect(runsFlag(undefined, undefined)).toBe(1);
+    expect(runsFlag("3", "main")).toBe(3);
+    expect(() => runsFlag("3", undefined)).toThrow("--runs 3: only with --baseline REF");
+    expect(() => runsFlag("0", "main")).toThrow("--runs 0: expected a count from 1 to 20");
+    expect(() => runsFlag("2.5", "main")).toThrow("--runs 2.5: expected a count from 1 to 20");
+  });
+
+  it("refuses a ref that is not a commit, naming the flag, without a worktree", () => {
+    const before = fs
+      .readdirSync(os.tmpdir())
+      .filter((f) => f.startsWith("mlplatform-bench-baseline-"));
+    expect(() => prepareBaseline("no-such-ref-7c1e")).toThrow(
+      `--baseline no-such-ref-7c1e: not a commit of the repository in ${PROJECT_ROOT} (a branch, tag or sha is expected)`,
+    );
+    expect(() => prepareBaseline("--all")).toThrow('--baseline "--all": expected a git ref');
+    const after = fs
+      .readdirSync(os.tmpdir())
+      .filter((f) => f.startsWith("mlplatform-bench-baseline-"));
+    expect(after).toEqual(before);
+  });
+
+  it("removes the worktree when the ref has no benchmark", () => {
+    const calls: string[][] = [];
+    const git = (args: string[]) => {
+      calls.push(args);
+      if (args[0] === "rev-parse") return "a".repeat(40);
+      if (args[0] === "worktree" && args[1] === "add") fs.mkdirSync(args[3], { recursive: true });
+      return "";
+    };
+    expect(() => prepareBaseline("old", PROJECT_ROOT, git)).toThrow(
+      "--baseline old: commit aaaaaaaaaaaa has no bench/plan-child.ts, so it cannot be benchmarked side by side (choose a later commit)",
+    );
+    const dir = calls.find((c) => c[1] === "add")![3];
+    expect(calls.map((c) => c.slice(0, 2).join(" "))).toEqual([
+      "rev-parse --verify",
+      "worktree add",
+      "worktree remove",
+      "worktree prune",
+    ]);
+    expect(calls[2]).toEqual(["worktree", "remove", "--force", dir]);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 });

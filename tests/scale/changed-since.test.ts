@@ -1,6 +1,7 @@
 /**
  * `--changed-since`: in a 500-entry catalog under git, one changed entry plans exactly that
- * service; a shared file plans everything; git problems are usage errors (exit 2).
+ * service; a path known to affect no service (docs, tests...) plans none; any other path (code, a
+ * stack file, a folder that did not exist) plans everything; git problems are usage errors (exit 2).
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -12,11 +13,14 @@ import {
   writeCatalog,
   writeStacks,
 } from "../../bench/catalog-generator";
-import { main } from "../../cli/plan";
+import { usageLine } from "../../cli/command";
+import { main, PLAN_COMMAND } from "../../cli/plan";
+import { compiledCommand } from "../cli/compiled";
 import { loadCatalog } from "../../lib/catalog/load";
 import {
   ChangedSinceError,
   describeSelection,
+  NO_SERVICE_PATHS,
   selectChangedServices,
   selectForPlan,
 } from "../../lib/plan/changed-since";
@@ -80,7 +84,7 @@ describe("--changed-since", () => {
     expect(selection.selected.map((f) => f.entry.name)).toEqual([generatedName(CHANGED)]);
     expect(selection.skipped).toBe(COUNT - 1);
     expect(describeSelection(selection, total)).toBe(
-      `changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and no shared file did)`,
+      `changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and nothing else that may affect them did)`,
     );
     const doc = await runPlan({
       stack: "dev",
@@ -109,7 +113,7 @@ describe("--changed-since", () => {
     const printed = stderr.mock.calls.map((c) => String(c[0])).join("");
     // The command line's stacks are the project's, outside this repository: entries decide.
     expect(printed).toContain(
-      "changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and no shared file did)\n",
+      "changed since HEAD~1: planning 1 of 500 services, 499 skipped (their entry files did not change and nothing else that may affect them did)\n",
     );
   });
 
@@ -185,7 +189,7 @@ describe("--changed-since", () => {
       generatedName(COUNT),
     ]);
     expect(describeSelection(selection, catalog.length)).toBe(
-      "changed since HEAD: planning 2 of 500 services, 498 skipped (their entry files did not change and no shared file did; 1 changed entry was removed)",
+      "changed since HEAD: planning 2 of 500 services, 498 skipped (their entry files did not change and nothing else that may affect them did; 1 changed entry was removed)",
     );
   });
 
@@ -202,8 +206,79 @@ describe("--changed-since", () => {
     expect(selection).toMatchObject({ all: true, sharedChanges: [file], skipped: 0 });
     expect(selection.selected).toHaveLength(COUNT);
     expect(describeSelection(selection, COUNT)).toBe(
-      `changed since HEAD: planning all 500 services, 0 skipped (${file} changed, which every service depends on)`,
+      `changed since HEAD: planning all 500 services, 0 skipped (${file} changed, which may affect every service)`,
     );
+  });
+
+  it.each([
+    ["a new top-level folder", "infra/extra.tf"],
+    ["a new top-level file", "Makefile"],
+    ["a Markdown file inside the templates (repository content)", "templates/CONTRIBUTING.md"],
+    ["a CI workflow", ".github/workflows/deploy.yml"],
+    ["the policy pack", "policy/index.ts"],
+    ["the TypeScript settings of the program", "tsconfig.json"],
+    ["a folder whose name only starts like docs", "docs-site/index.html"],
+    ["a non-entry file of the catalog folder", "services/defaults.json"],
+    ["a nested file of the catalog folder", "services/old/churn.yaml"],
+  ])("fails safe: plans every service when %s changed", (_what, file) => {
+    // Loaded first: the catalog loader itself refuses stray files in the catalog folder.
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.writeFileSync(path.join(repo, file), "changed\n");
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection).toMatchObject({ all: true, sharedChanges: [file], skipped: 0 });
+    expect(selection.selected).toHaveLength(COUNT);
+  });
+
+  it("plans no service when only documentation, tests, the benchmark or linter settings changed", () => {
+    const files = [
+      "docs/scale.md",
+      "docs/images/flow.svg",
+      "README.md",
+      "CHANGELOG.md",
+      "tests/scale/new.test.ts",
+      "bench/run.ts",
+      ".github/CODEOWNERS",
+      ".github/PULL_REQUEST_TEMPLATE.md",
+      ".prettierrc.json",
+      "eslint.config.js",
+      "jest.config.js",
+      "tsconfig.jest.json",
+      "services/README.md",
+    ];
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      fs.writeFileSync(path.join(repo, file), "changed\n");
+    }
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection).toMatchObject({
+      all: false,
+      changedEntries: [],
+      sharedChanges: [],
+      selected: [],
+      skipped: COUNT,
+    });
+    // Each of them is skipped by exactly the rule that names it (none by accident).
+    const matched = files
+      .filter((f) => !f.startsWith("services/"))
+      .map((f) => NO_SERVICE_PATHS.filter((p) => p.pattern.test(f)).length);
+    expect(matched).toEqual(files.filter((f) => !f.startsWith("services/")).map(() => 1));
+  });
+
+  it("plans exactly the changed entry when documentation changed beside it", () => {
+    fs.writeFileSync(path.join(servicesDir, `${generatedName(7)}.yaml`), generatedEntry(7, 3));
+    fs.mkdirSync(path.join(repo, "docs"), { recursive: true });
+    fs.writeFileSync(path.join(repo, "docs", "scale.md"), "changed\n");
+    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const selection = selectChangedServices("HEAD", catalog, options());
+    expect(selection).toMatchObject({
+      all: false,
+      changedEntries: [generatedName(7)],
+      sharedChanges: [],
+      skipped: COUNT - 1,
+    });
+    expect(selection.selected.map((f) => f.entry.name)).toEqual([generatedName(7)]);
   });
 
   it("ignores files outside the catalog, the stacks and the shared code", () => {
@@ -217,11 +292,11 @@ describe("--changed-since", () => {
   it("refuses an unknown ref with a clear message", () => {
     expect(() => selectForPlan("no-such-branch", options())).toThrow(
       new ChangedSinceError(
-        '--changed-since: unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)',
+        'unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)',
       ),
     );
     expect(() => selectForPlan("--output=x", options())).toThrow(
-      new ChangedSinceError('--changed-since: "--output=x" is not a git ref'),
+      new ChangedSinceError('"--output=x" is not a git ref'),
     );
   });
 
@@ -231,7 +306,7 @@ describe("--changed-since", () => {
       writeCatalog(loose, 2);
       expect(() => selectForPlan("HEAD", { servicesDir: loose, stacksDir })).toThrow(
         new ChangedSinceError(
-          `--changed-since: ${loose} is not inside a git repository (run the plan from a git checkout, or drop --changed-since)`,
+          `${loose} is not inside a git repository (plan from a git checkout, or plan the whole catalog)`,
         ),
       );
     } finally {
@@ -239,23 +314,17 @@ describe("--changed-since", () => {
     }
   });
 
-  it("exits 2 on a git error from the command line", () => {
+  it("exits 2 on a git error from the compiled command line", () => {
     const result = spawnSync(
       process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        "cli/plan.ts",
-        "--services",
-        servicesDir,
-        "--changed-since",
-        "no-such-branch",
-      ],
+      [compiledCommand("plan"), "--services", servicesDir, "--changed-since", "no-such-branch"],
       { cwd: REPO, encoding: "utf8" },
     );
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
       'error: --changed-since: unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)\n',
     );
+    expect(result.stderr).toContain(`\n${usageLine(PLAN_COMMAND)}\n`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

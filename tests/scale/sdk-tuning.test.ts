@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { tempDir, writeCatalog, writeStacks } from "../../bench/catalog-generator";
+import * as YAML from "yaml";
+import { generatedEntry, tempDir, writeCatalog, writeStacks } from "../../bench/catalog-generator";
 import { ServiceEntry } from "../../lib/catalog/types";
 import { runPlan } from "../../lib/plan/run";
 import {
@@ -21,6 +22,9 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
 };
 const statics = pulumi.Resource as unknown as { stackTrace: unknown };
 
+/** Entries of the generated catalog the tuned and the default plans are compared on. */
+const SERVICES = 4;
+
 describe("SDK tuning of the offline plan", () => {
   let root: string;
   let servicesDir: string;
@@ -35,7 +39,10 @@ describe("SDK tuning of the offline plan", () => {
     root = tempDir("sdk-tuning");
     servicesDir = path.join(root, "services");
     stacksDir = path.join(root, "stacks");
-    writeCatalog(servicesDir, 12);
+    // Four generated entries already hold every variant the generator makes (both templates, with
+    // and without batch prediction, schedule, evaluation, repository settings, dev only or dev and
+    // prod: bench/catalog-generator.ts); more of them only repeat those, at a plan's cost each.
+    writeCatalog(servicesDir, SERVICES);
     writeStacks(stacksDir, ["dev", "prod"]);
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -49,6 +56,21 @@ describe("SDK tuning of the offline plan", () => {
     expect(debuggable.debuggablePromise).toBe(original.debuggablePromise);
     expect(Error.stackTraceLimit).toBe(original.stackTraceLimit);
   }
+
+  it("compares on a catalog with every variant the generator makes", () => {
+    const entries = Array.from(
+      { length: SERVICES },
+      (_, i) => YAML.parse(generatedEntry(i)) as Record<string, Record<string, unknown>>,
+    );
+    const kinds = (f: (e: Record<string, Record<string, unknown>>) => unknown) =>
+      [...new Set(entries.map((e) => JSON.stringify(f(e))))].sort();
+    expect(kinds((e) => e.template)).toEqual(['"pyspark"', '"sklearn"']);
+    expect(kinds((e) => e.environments)).toEqual(['["dev","prod"]', '["dev"]']);
+    expect(kinds((e) => "batchPrediction" in e)).toEqual(["false", "true"]);
+    expect(kinds((e) => "schedule" in e.training)).toEqual(["false", "true"]);
+    expect(kinds((e) => "evaluation" in e)).toEqual(["false", "true"]);
+    expect(kinds((e) => "repository" in e)).toEqual(["false", "true"]);
+  });
 
   it("plans exactly what the SDK's defaults plan", async () => {
     for (const stack of ["dev", "prod"]) {
@@ -117,7 +139,7 @@ describe("node flags of the plan command", () => {
     ) as { scripts: Record<string, string> };
     expect(PLAN_NODE_FLAGS).toEqual(["--max-semi-space-size=128"]);
     expect(pkg.scripts.plan).toBe(
-      `node ${PLAN_NODE_FLAGS.join(" ")} -r ts-node/register/transpile-only cli/plan.ts`,
+      `node cli/build-if-stale.js && node ${PLAN_NODE_FLAGS.join(" ")} dist/cli/plan.js`,
     );
   });
 });

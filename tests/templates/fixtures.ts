@@ -1,11 +1,11 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../../lib/catalog/load";
 import { resolveService, servicesForStack } from "../../lib/catalog/resolve";
 import { ResolvedService, ServiceEntry } from "../../lib/catalog/types";
-import { RenderedFile, renderServiceRepository } from "../../lib/render";
+import { productionEnvironmentsOf, RenderedFile, renderServiceRepository } from "../../lib/render";
 import { StackSettings } from "../../lib/settings";
 import { readStacks, StackInfo } from "../../lib/stacks";
 
@@ -35,8 +35,13 @@ export function examples(): { stack: string; service: ResolvedService; settings:
   );
 }
 
+/** Renders as the program does: the production environments come from every stack file. */
 export function render(service: ResolvedService, settings: StackSettings): RenderedFile[] {
-  return renderServiceRepository(service, settings, { baseImage: BASE_IMAGE, accountId: ACCOUNT });
+  return renderServiceRepository(service, settings, {
+    baseImage: BASE_IMAGE,
+    accountId: ACCOUNT,
+    productionEnvironments: productionEnvironmentsOf(stacks()),
+  });
 }
 
 /** A valid entry to vary in tests. */
@@ -101,6 +106,23 @@ export function run(command: string, args: string[], cwd?: string, input?: strin
   });
   if (result.error) throw result.error;
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Like run, without blocking: tools of several repositories run side by side. */
+export function runAsync(command: string, args: string[], cwd?: string): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, output: `${stdout}${stderr}` }));
+  });
 }
 
 /** Debian's Python, which sees Debian's pytest, scikit-learn, pandas and PyYAML. */

@@ -2,17 +2,21 @@ import * as fs from "fs";
 import * as path from "path";
 import * as nunjucks from "nunjucks";
 import * as YAML from "yaml";
-import { renderCommand } from "../../cli/render";
+import { renderCommand, RenderCliResult, SPEC, summary, USAGE } from "../../cli/render";
+import { exitCodeFor, helpText, UsageError } from "../../cli/command";
 import { CatalogError } from "../../lib/catalog/errors";
-import { UsageError } from "../../lib/cli-args";
 import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
 import {
+  backstageLifecycle,
   FILTERS,
   managedDigest,
   managedFileDigests,
+  OutputFolderError,
+  productionEnvironmentsOf,
   RenderedFile,
   RenderError,
   renderServiceRepository,
+  SCAFFOLD_COMMIT,
   TEMPLATES_DIR,
 } from "../../lib/render";
 import { strictContext, strictGlobals } from "../../lib/render/strict";
@@ -25,6 +29,7 @@ import {
   resolved,
   run,
   settingsOf,
+  stacks,
   tempDir,
   writeRepository,
 } from "./fixtures";
@@ -351,37 +356,382 @@ describe("undefined template variables", () => {
   });
 });
 
-describe("npm run render", () => {
-  it("writes the repository of a service for its source stack", () => {
-    const out = tempDir("render-cli-");
-    try {
-      const result = renderCommand(["product-recommender", "--out", out]);
-      expect(result.stack).toBe("dev");
-      expect(fs.readFileSync(path.join(out, "Dockerfile"), "utf8")).toContain(
-        "FROM 000000000000.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-",
-      );
-      expect(fs.existsSync(path.join(out, "dags"))).toBe(false);
-      // An airflow stack's DAG goes to its DAG bucket (tests/program/airflow.test.ts), not here.
-      renderCommand(["product-recommender", "--out", out, "--stack", "prod"]);
-      expect(fs.existsSync(path.join(out, "dags"))).toBe(false);
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
+describe("the Backstage descriptor (catalog-info.yaml)", () => {
+  // https://backstage.io/docs/features/software-catalog/descriptor-format ("Kind: Component",
+  // "Common to All Kinds: The Metadata"): the required fields, the name and tag formats, and the
+  // well-known spec.type and spec.lifecycle values.
+  const NAME = /^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$/;
+  const TAG = /^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*$/;
+  const WELL_KNOWN_TYPES = ["service", "website", "library"];
+  const WELL_KNOWN_LIFECYCLES = ["experimental", "production", "deprecated"];
+  type Descriptor = {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; tags: string[]; links: { url: string; title?: string }[] } & Record<
+      string,
+      unknown
+    >;
+    spec: Record<string, unknown>;
+  };
+  const descriptor = (files: RenderedFile[]): Descriptor =>
+    YAML.parse(byPath(files, "catalog-info.yaml").content) as Descriptor;
+  const problems = (d: Descriptor): string[] => {
+    const out: string[] = [];
+    if (d.apiVersion !== "backstage.io/v1alpha1") out.push(`apiVersion ${d.apiVersion}`);
+    if (d.kind !== "Component") out.push(`kind ${d.kind}`);
+    const name = d.metadata?.name;
+    if (typeof name !== "string" || name.length > 63 || !NAME.test(name)) out.push(`name ${name}`);
+    for (const tag of d.metadata?.tags ?? []) {
+      if (tag.length > 63 || !TAG.test(tag)) out.push(`tag ${tag}`);
     }
+    for (const link of d.metadata?.links ?? []) {
+      if (!/^https:\/\/\S+$/.test(link.url)) out.push(`link ${link.url}`);
+    }
+    for (const field of ["type", "lifecycle", "owner"]) {
+      if (typeof d.spec?.[field] !== "string") out.push(`spec.${field} missing`);
+    }
+    if (!WELL_KNOWN_TYPES.includes(d.spec?.type as string)) out.push(`spec.type ${d.spec?.type}`);
+    if (!WELL_KNOWN_LIFECYCLES.includes(d.spec?.lifecycle as string)) {
+      out.push(`spec.lifecycle ${d.spec?.lifecycle}`);
+    }
+    // spec.system names a System entity; nothing defines one, so the descriptor names none.
+    if ("system" in (d.spec ?? {})) out.push(`spec.system ${d.spec.system}`);
+    return out;
+  };
+
+  it("is a valid Component with the required fields, for every example service", () => {
+    for (const { service, settings } of examples()) {
+      const d = descriptor(render(service, settings));
+      expect([service.name, problems(d)]).toEqual([service.name, []]);
+      expect(d.metadata.name).toBe(service.name);
+      expect(d.spec.owner).toBe(`group:${service.team}`);
+      expect(d.spec.type).toBe("service");
+      expect(d.metadata.links.map((l) => l.title)).toEqual([
+        "Source repository",
+        "MLflow registered model (Unity Catalog)",
+        "Databricks jobs",
+      ]);
+    }
+  });
+
+  it("the check catches what Backstage would refuse or not know", () => {
+    const good = descriptor(render(resolved({}, "dev"), settingsOf("dev")));
+    expect(problems(good)).toEqual([]);
+    const bad = structuredClone(good);
+    bad.apiVersion = "backstage.io/v1";
+    bad.spec.lifecycle = "dev";
+    bad.spec.type = "ml-service";
+    bad.spec.system = "ml-platform";
+    delete bad.spec.owner;
+    bad.metadata.name = "bad name";
+    expect(problems(bad)).toEqual([
+      "apiVersion backstage.io/v1",
+      "name bad name",
+      "spec.owner missing",
+      "spec.type ml-service",
+      "spec.lifecycle dev",
+      "spec.system ml-platform",
+    ]);
+  });
+
+  it("is production only for a service deployed to a production environment, deprecated once decommissioned", () => {
+    const production = productionEnvironmentsOf(stacks());
+    expect(production).toEqual(["prod"]);
+    const lifecycle = (overrides: Parameters<typeof resolved>[0]) =>
+      descriptor(render(resolved(overrides, "dev"), settingsOf("dev"))).spec.lifecycle;
+    expect(lifecycle({ environments: ["dev"] })).toBe("experimental");
+    expect(lifecycle({ environments: ["dev", "prod"] })).toBe("production");
+    expect(lifecycle({ environments: ["dev", "prod"], decommissioned: true })).toBe("deprecated");
+    expect(lifecycle({ environments: ["dev"], decommissioned: true })).toBe("deprecated");
+    // The examples: search-ranking is dev only.
+    const byName = Object.fromEntries(
+      examples()
+        .filter((e) => e.stack === "dev")
+        .map((e) => [e.service.name, descriptor(render(e.service, e.settings)).spec.lifecycle]),
+    );
+    expect(byName).toEqual({
+      "demand-forecast": "production",
+      "product-recommender": "production",
+      "search-ranking": "experimental",
+    });
+  });
+
+  it("without the production environments, knows only the rendering stack's", () => {
+    const service = resolved({ environments: ["dev", "prod"] }, "dev");
+    const options = { baseImage: BASE_IMAGE, accountId: ACCOUNT };
+    const lifecycleOf = (files: RenderedFile[]) => descriptor(files).spec.lifecycle;
+    expect(lifecycleOf(renderServiceRepository(service, settingsOf("dev"), options))).toBe(
+      "experimental",
+    );
+    expect(lifecycleOf(renderServiceRepository(service, settingsOf("prod"), options))).toBe(
+      "production",
+    );
+    expect(backstageLifecycle({ environments: ["qa"], decommissioned: false }, ["prod"])).toBe(
+      "experimental",
+    );
+    expect(
+      productionEnvironmentsOf([
+        { settings: { environment: "prod", production: true } },
+        { settings: { environment: "prod", production: true } },
+        { settings: { environment: "dev", production: false } },
+        { settings: { environment: "live", production: true } },
+      ]),
+    ).toEqual(["live", "prod"]);
+  });
+});
+
+describe("yamllint on the managed YAML files, at the longest values the settings allow", () => {
+  const PLATFORM_YAMLLINT = path.join(__dirname, "..", "..", ".yamllint.yaml");
+  // 32-character name, 64-character team and entry point, 100-character branch, 33-character keyword.
+  const service = resolved(
+    { name: "a-service-name-of-32-characterss", team: "t".repeat(64) },
+    "dev",
+  );
+  service.training.entryPoint = "e".repeat(64);
+  const settings = {
+    ...settingsOf("dev"),
+    githubDefaultBranch: "b".repeat(100),
+    trainingKeyword: `[${"k".repeat(31)}]`,
+  };
+  const files = renderServiceRepository(service, settings, {
+    baseImage: BASE_IMAGE,
+    accountId: ACCOUNT,
+    defaultBranch: settings.githubDefaultBranch,
+  });
+
+  it("reports nothing, warnings included, with the repository's and the platform's configuration", () => {
+    expect(service.name).toHaveLength(32);
+    const dir = tempDir("yamllint-longest-");
+    try {
+      writeRepository(dir, files);
+      const managed = [".drone.yml", "catalog-info.yaml", ".pre-commit-config.yaml", ".yamllint.yaml"];
+      const own = run("yamllint", ["-f", "parsable", "-c", ".yamllint.yaml", ...managed], dir);
+      expect(own.output).toBe("");
+      expect(own.status).toBe(0);
+      const platform = run("yamllint", ["-f", "parsable", "-c", PLATFORM_YAMLLINT, ...managed], dir);
+      expect(platform.output).toBe("");
+      expect(platform.status).toBe(0);
+      // The lines that used to overflow are still what Drone reads.
+      const [, train] = YAML.parseAllDocuments(byPath(files, ".drone.yml").content).map(
+        (d) => d.toJS() as { steps: { name: string; environment?: Record<string, unknown> }[] },
+      );
+      expect(train.steps[0].environment!.DEFAULT_BRANCH).toBe("b".repeat(100));
+      const start = train.steps.find((s) => s.name === "start-training")!;
+      expect(start.environment!.TRAINING_PACKAGE).toBe("a_service_name_of_32_characterss");
+      expect(start.environment!.TRAINING_MODULE).toBe("e".repeat(64));
+      // The check itself: a 121-character line is reported by both configurations.
+      fs.appendFileSync(path.join(dir, ".drone.yml"), `# ${"word ".repeat(23)}word\n`);
+      expect(run("yamllint", ["-f", "parsable", "-c", ".yamllint.yaml", ".drone.yml"], dir).output).toContain(
+        "[warning] line too long (121 > 120 characters) (line-length)",
+      );
+      expect(run("yamllint", ["-f", "parsable", "-c", PLATFORM_YAMLLINT, ".drone.yml"], dir).output).toContain(
+        "[error] line too long (121 > 120 characters) (line-length)",
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run render", () => {
+  const git = (dir: string, ...args: string[]) => run("git", args, dir).output.replace(/\n$/, "");
+  const written = (argv: string[]): RenderCliResult => {
+    const result = renderCommand(argv);
+    if (result === "help") throw new Error("unexpected help");
+    return result;
+  };
+  let out: string;
+  beforeEach(() => {
+    out = path.join(tempDir("render-cli-"), "repo");
+  });
+  afterEach(() => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
+
+  it("writes a Git repository on the default branch with one commit of exactly the rendered files", () => {
+    const result = written(["product-recommender", "--out", out]);
+    expect(result.stack).toBe("dev");
+    expect(fs.readFileSync(path.join(out, "Dockerfile"), "utf8")).toContain(
+      "FROM 000000000000.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-",
+    );
+    expect(fs.existsSync(path.join(out, "dags"))).toBe(false);
+    expect(git(out, "branch", "--show-current")).toBe("main");
+    expect(git(out, "log", "--format=%an <%ae>|%cn <%ce>|%s")).toBe(
+      "ML platform <ml-platform@users.noreply.github.com>|ML platform <ml-platform@users.noreply.github.com>|Scaffold the service from the ML platform template",
+    );
+    expect(git(out, "rev-parse", "HEAD")).toBe(result.commit!.sha);
+    expect(git(out, "status", "--porcelain", "--untracked-files=all")).toBe("");
+    const example = examples().find(
+      (e) => e.stack === "dev" && e.service.name === "product-recommender",
+    )!;
+    const expected = render(example.service, example.settings).map((f) => f.path);
+    const committed = git(out, "ls-tree", "-r", "--name-only", "HEAD").split("\n");
+    expect(committed).toEqual(expected);
+    expect(result.files).toBe(expected.length);
+    expect(committed).toContain(".drone.yml");
+    expect(committed).toContain("src/product_recommender/train.py");
+    // The message names the placeholder and what to run next.
+    const text = summary(result);
+    expect(text).toContain(
+      "(stack dev, account 000000000000: a placeholder, so the registry host and role ARNs are not real; pass --account or --stack for real values)",
+    );
+    expect(text).toContain(`initialised a Git repository on branch main with one commit ${result.commit!.sha.slice(0, 12)}`);
+    expect(text).toContain(".venv/bin/pre-commit run --all-files");
+  });
+
+  it("initialises the repository on the stack's githubDefaultBranch", () => {
+    const stacksDir = tempDir("render-stacks-");
+    try {
+      for (const name of fs.readdirSync(path.join(__dirname, "..", "..", "stacks"))) {
+        const text = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", name), "utf8");
+        fs.writeFileSync(
+          path.join(stacksDir, name),
+          text.replace("  mlplatform:githubPlan:", "  mlplatform:githubDefaultBranch: trunk\n  mlplatform:githubPlan:"),
+        );
+      }
+      const result = written(["search-ranking", "--out", out, "--stacks", stacksDir]);
+      expect(result.commit!.branch).toBe("trunk");
+      expect(git(out, "branch", "--show-current")).toBe("trunk");
+      expect(git(out, "branch", "--list")).toBe("* trunk");
+      const drone = fs.readFileSync(path.join(out, ".drone.yml"), "utf8");
+      expect(drone).toContain('DEFAULT_BRANCH:\n        "trunk"\n');
+      expect(drone).not.toContain('"main"');
+    } finally {
+      fs.rmSync(stacksDir, { recursive: true, force: true });
+    }
+  });
+
+  it("commits as the platform whatever the user's git identity and environment say", () => {
+    const saved = { ...process.env };
+    process.env.GIT_AUTHOR_NAME = "Someone Else";
+    process.env.GIT_AUTHOR_EMAIL = "someone@example.com";
+    process.env.GIT_COMMITTER_NAME = "Someone Else";
+    try {
+      written(["search-ranking", "--out", out]);
+    } finally {
+      process.env = saved;
+    }
+    expect(git(out, "log", "--format=%an <%ae>|%cn")).toBe(
+      `${SCAFFOLD_COMMIT.authorName} <${SCAFFOLD_COMMIT.authorEmail}>|${SCAFFOLD_COMMIT.authorName}`,
+    );
+    expect(git(out, "rev-list", "--count", "HEAD")).toBe("1");
+  });
+
+  it("refuses a non-empty folder without --force and never deletes a file", () => {
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, "notes.txt"), "mine\n");
+    expect(() => written(["search-ranking", "--out", out])).toThrow(OutputFolderError);
+    expect(() => written(["search-ranking", "--out", out])).toThrow(
+      `${out}: the folder is not empty (1 entry); choose a new or empty folder, or write into it with --force (files of the same path are overwritten, no file is deleted)`,
+    );
+    expect(fs.readdirSync(out)).toEqual(["notes.txt"]);
+    // --force: the files are written and committed; the user's file stays, untracked.
+    const forced = written(["search-ranking", "--out", out, "--force"]);
+    expect(forced.commit).toBeDefined();
+    expect(fs.readFileSync(path.join(out, "notes.txt"), "utf8")).toBe("mine\n");
+    expect(git(out, "status", "--porcelain")).toBe("?? notes.txt");
+    expect(git(out, "ls-tree", "-r", "--name-only", "HEAD").split("\n")).not.toContain("notes.txt");
+  });
+
+  it("with --force in an existing Git repository, writes the files and commits nothing", () => {
+    written(["search-ranking", "--out", out]);
+    const head = git(out, "rev-parse", "HEAD");
+    fs.writeFileSync(path.join(out, "README.md"), "edited by the team\n");
+    fs.writeFileSync(path.join(out, "extra.py"), "x = 1\n");
+    const again = written(["search-ranking", "--out", out, "--force", "--account", "123456789012"]);
+    expect(again.commit).toBeUndefined();
+    expect(again.existingRepository).toBe(true);
+    expect(git(out, "rev-parse", "HEAD")).toBe(head);
+    expect(fs.readFileSync(path.join(out, "extra.py"), "utf8")).toBe("x = 1\n");
+    // README.md is back to the template's; Dockerfile and pipeline now name the given account.
+    expect(git(out, "status", "--porcelain").split("\n").sort()).toEqual([
+      " M .drone.yml",
+      " M Dockerfile",
+      " M README.md",
+      "?? extra.py",
+    ]);
+    expect(summary(again)).toContain("is already a Git repository: the files are written and left uncommitted");
+  });
+
+  it("takes the account from --account, else from an explicit --stack, else the placeholder", () => {
+    const registry = (dir: string) =>
+      /registry: "(\d{12})\.dkr\.ecr\./.exec(fs.readFileSync(path.join(dir, ".drone.yml"), "utf8"))?.[1];
+    const a = written(["search-ranking", "--out", `${out}-a`, "--account", "123456789012"]);
+    expect([a.accountId, a.accountSource, registry(`${out}-a`)]).toEqual([
+      "123456789012",
+      "--account",
+      "123456789012",
+    ]);
+    expect(fs.readFileSync(path.join(`${out}-a`, "Dockerfile"), "utf8")).toContain(
+      "FROM 123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-",
+    );
+    expect(summary(a)).toContain("(stack dev, account 123456789012)\n");
+    const s = written(["demand-forecast", "--out", `${out}-s`, "--stack", "prod"]);
+    expect([s.accountId, s.accountSource, registry(`${out}-s`)]).toEqual([
+      "222222222222",
+      "stack",
+      "222222222222",
+    ]);
+    expect(summary(s)).toContain("account 222222222222, the awsAccountId of stacks/Pulumi.prod.yaml");
+    const both = written(["demand-forecast", "--out", `${out}-b`, "--stack", "prod", "--account", "333333333333"]);
+    expect([both.accountId, both.accountSource, registry(`${out}-b`)]).toEqual([
+      "333333333333",
+      "--account",
+      "333333333333",
+    ]);
+    const none = written(["demand-forecast", "--out", `${out}-n`]);
+    expect([none.accountId, none.accountSource, registry(`${out}-n`)]).toEqual([
+      "000000000000",
+      "placeholder",
+      "000000000000",
+    ]);
+    for (const suffix of ["-a", "-s", "-b", "-n"]) fs.rmSync(`${out}${suffix}`, { recursive: true, force: true });
+  });
+
+  it("refuses an account that is not exactly 12 digits, naming the flag", () => {
+    for (const bad of ["12", "1234567890123", "12345678901a", " 123456789012", ""]) {
+      expect(() => written(["search-ranking", "--out", out, "--account", bad])).toThrow(
+        `--account "${bad}": expected exactly 12 digits (an AWS account id, e.g. 123456789012)`,
+      );
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("describes every option, its default and an example in --help", () => {
+    expect(renderCommand(["--help"])).toBe("help");
+    expect(renderCommand(["search-ranking", "-h", "--bogus"])).toBe("help");
+    const help = helpText(SPEC);
+    for (const [name, option] of Object.entries(SPEC.options)) {
+      expect(help).toContain(`--${name}`);
+      expect(help).toContain(`default: ${option.default}; example: ${option.example}`);
+    }
+    expect(help).toContain("default: 000000000000 (a placeholder), or the awsAccountId of --stack");
   });
 
   it("reports usage errors, unknown services and invalid catalogs", () => {
     expect(() => renderCommand([])).toThrow(UsageError);
-    expect(() => renderCommand(["product-recommender"])).toThrow("missing --out DIR");
-    expect(() => renderCommand(["nope", "--out", "/tmp/x"])).toThrow(
+    expect(() => renderCommand([])).toThrow("missing <service>");
+    expect(() => renderCommand(["product-recommender"])).toThrow(
+      "--out is required (e.g. --out /tmp/product-recommender)",
+    );
+    expect(() => renderCommand(["product-recommender", "--out", out, "--bogus"])).toThrow(
+      "Unknown option '--bogus'",
+    );
+    expect(() => renderCommand(["product-recommender", "--out", out, "--accountId", "1"])).toThrow(
+      "Unknown option '--accountId'",
+    );
+    expect(() => renderCommand(["nope", "--out", out])).toThrow(
       'unknown service "nope" in services (known: demand-forecast, product-recommender, search-ranking)',
     );
-    expect(() => renderCommand(["search-ranking", "--out", "/tmp/x", "--stack", "prod"])).toThrow(
+    expect(() => renderCommand(["search-ranking", "--out", out, "--stack", "prod"])).toThrow(
       "search-ranking is not deployed in prod",
     );
+    expect(() => renderCommand(["search-ranking", "--out", out, "--stack", "qa"])).toThrow(
+      "--stack qa: no such stack (known: dev, prod)",
+    );
+    expect(fs.existsSync(out)).toBe(false);
     const services = tempDir("bad-catalog-");
     try {
       fs.writeFileSync(path.join(services, "broken.yaml"), "name: [\n");
-      expect(() => renderCommand(["broken", "--out", "/tmp/x", "--services", services])).toThrow(
+      expect(() => renderCommand(["broken", "--out", out, "--services", services])).toThrow(
         CatalogError,
       );
     } finally {
@@ -389,15 +739,26 @@ describe("npm run render", () => {
     }
   });
 
-  it("exits 1 without a stack trace on an unknown service, 2 on a usage error", () => {
+  it("exits 0 on --help, 1 without a stack trace on an unknown service, 2 on a usage error", () => {
     const cli = path.join(__dirname, "..", "..", "cli", "render.ts");
-    const unknown = run("npx", ["ts-node", "--transpile-only", cli, "nope", "--out", "/tmp/x"]);
+    const help = run("npx", ["ts-node", "--transpile-only", cli, "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.output).toContain("--account ACCOUNT");
+    expect(help.output).toContain("examples:\n  npm run render -- product-recommender --out /tmp/product-recommender");
+    const unknown = run("npx", ["ts-node", "--transpile-only", cli, "nope", "--out", out]);
     expect(unknown.status).toBe(1);
     expect(unknown.output).toContain('error: unknown service "nope"');
     expect(unknown.output).not.toMatch(/\n\s+at /);
     const usage = run("npx", ["ts-node", "--transpile-only", cli]);
     expect(usage.status).toBe(2);
     expect(usage.output).toContain("usage: npm run render --");
+    // A non-empty folder is a wrong input: exit 2 with the usage line, like a usage error.
+    const errors: string[] = [];
+    const code = exitCodeFor(new OutputFolderError(`${out}: the folder is not empty`), USAGE, {
+      err: (t) => errors.push(t),
+      env: {},
+    });
+    expect([code, errors]).toEqual([2, [`error: ${out}: the folder is not empty\n${USAGE}\n`]]);
   });
 });
 

@@ -16,7 +16,12 @@ const { registered } = recorder;
 
 // Imported after setMocks, as the SDK requires.
 import type * as ContentModule from "../../components/repository-content";
-import { managedDigest, managedFileDigests, RenderedFile } from "../../lib/render";
+import {
+  managedDigest,
+  managedFileDigests,
+  RenderedFile,
+  SCAFFOLD_COMMIT,
+} from "../../lib/render";
 import { render, resolved, settingsOf } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,6 +77,9 @@ describe("RepositoryContent", () => {
       authorEmail: "ml-platform@users.noreply.github.com",
     });
     expect(commit.inputs.fromBranch).toBeUndefined();
+    // `npm run render` makes the same first commit locally (lib/render/local-repository.ts).
+    const { message, authorName, authorEmail } = commit.inputs;
+    expect({ message, authorName, authorEmail }).toEqual(SCAFFOLD_COMMIT);
     // Exactly the rendered files, path and content, nothing else (no kind, no digest).
     expect(commit.inputs.files).toEqual(files.map((f) => ({ path: f.path, content: f.content })));
     expect(content.managedFiles).toEqual(deployed);

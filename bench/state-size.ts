@@ -1,0 +1,93 @@
+/**
+ * The size of the Pulumi state a plan would leave: for every resource, its inputs and its outputs
+ * as JSON, the way a checkpoint keeps them (`inputs` and `outputs` of each resource; the file and
+ * S3 backends rewrite the whole checkpoint at every step). A dynamic resource's `__provider` is
+ * the text `pulumi.runtime.serializeFunction(() => provider)` produces, as
+ * pulumi.dynamic.Resource puts it into the inputs (@pulumi/pulumi dynamic/index.js
+ * serializeProvider), and the provider host copies it into the outputs
+ * (@pulumi/pulumi cmd/dynamic-provider/index.js resultIncludingProvider).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_PROVIDERS, PROVIDER_TYPES, ProviderKind } from "../components/dynamic-providers";
+import { MockEngineOptions, mockOutputs, SERIALIZED_PROVIDER } from "../lib/plan/mock-engine";
+import type { PlanDocument, PlanResource } from "../lib/plan/types";
+
+const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
+
+/** Bytes of a value as JSON (UTF-8). */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+}
+
+/** The serialized provider text of each dynamic resource type, as the SDK produces it. */
+export async function serializedProviders(
+  providers: Record<ProviderKind, object> = DYNAMIC_PROVIDERS,
+): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (const [kind, provider] of Object.entries(providers) as [ProviderKind, object][]) {
+    // As dynamic/index.js serializeFunctionMaybeSecret calls it.
+    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    texts.set(PROVIDER_TYPES[kind], text);
+  }
+  return texts;
+}
+
+/**
+ * State bytes of one resource: its inputs and outputs as JSON, each dynamic resource's
+ * `__provider` being the real serialized text (the plan keeps a marker in its place) in both.
+ * Components: their inputs only (their outputs are registered separately and not recorded).
+ */
+export function resourceStateBytes(
+  resource: PlanResource,
+  providerTexts: ReadonlyMap<string, string>,
+  engine: MockEngineOptions,
+): number {
+  const inputs = resource.inputs;
+  if (!resource.custom) return jsonBytes(inputs);
+  const outputs = mockOutputs(resource.type, resource.name, inputs, engine).state;
+  if (!resource.type.startsWith(DYNAMIC_PREFIX)) return jsonBytes(inputs) + jsonBytes(outputs);
+  const text = providerTexts.get(resource.type);
+  if (text === undefined) {
+    throw new Error(
+      `bench/state-size.ts: dynamic resource type ${resource.type} has no provider in components/dynamic-providers.ts (known: ${[...providerTexts.keys()].join(", ")})`,
+    );
+  }
+  // Marker in place of the text (one copy in each of inputs and outputs), then the difference.
+  const extra = jsonBytes(text) - jsonBytes(SERIALIZED_PROVIDER);
+  return (
+    jsonBytes({ ...inputs, __provider: SERIALIZED_PROVIDER }) +
+    jsonBytes({ ...outputs, __provider: SERIALIZED_PROVIDER }) +
+    2 * extra
+  );
+}
+
+export interface StateSize {
+  /** Every resource of the stack, the platform's shared ones included. */
+  totalBytes: number;
+  /** The services' resources only. */
+  servicesBytes: number;
+  /** servicesBytes over the services planned (0 without services). */
+  perServiceBytes: number;
+  /** The serialized provider text of each dynamic type, in bytes. */
+  providerBytes: Record<string, number>;
+}
+
+/** The state size of a planned stack. */
+export function stateSize(
+  doc: PlanDocument,
+  providerTexts: ReadonlyMap<string, string>,
+  engine: MockEngineOptions,
+): StateSize {
+  const sum = (resources: PlanResource[]) =>
+    resources.reduce((n, r) => n + resourceStateBytes(r, providerTexts, engine), 0);
+  const servicesBytes = doc.services.reduce((n, s) => n + sum(s.resources), 0);
+  const totalBytes = servicesBytes + sum(doc.platform.resources);
+  return {
+    totalBytes,
+    servicesBytes,
+    perServiceBytes: doc.services.length === 0 ? 0 : servicesBytes / doc.services.length,
+    providerBytes: Object.fromEntries(
+      [...providerTexts].map(([type, text]) => [type, Buffer.byteLength(text, "utf8")]),
+    ),
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The plan of the bundled example catalog (services/) with the repository's stack files, made once
+ * per test file and stack: several tests read the same plan, and each plan runs the whole program
+ * under the mock engine. Import it only where a test plans the examples unchanged.
+ */
+import { runPlan } from "../../lib/plan/run";
+import { PlanDocument } from "../../lib/plan/types";
+
+const plans = new Map<string, Promise<PlanDocument>>();
+
+/** The examples' plan of `stack`; a copy on each call, so a test that edits it affects no other. */
+export async function examplePlan(stack: string): Promise<PlanDocument> {
+  let plan = plans.get(stack);
+  if (!plan) {
+    plan = runPlan({ stack });
+    plans.set(stack, plan);
+  }
+  return structuredClone(await plan);
+}

@@ -1,0 +1,365 @@
+/**
+ * The parallel offline plan (lib/plan/parallel.ts): on a generated catalog with removed,
+ * changed and decommissioned services across five teams, the plan merged from 2 and 3 worker
+ * processes is the single-process plan byte for byte, and so is everything the command line
+ * derives from it (text, diff, Markdown, preview scope, removal guard, policy findings). An
+ * invalid catalog is refused before any worker starts; a worker's failure is the error the
+ * single-process plan reports, and no worker outlives the plan.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import {
+  GENERATED_TEAMS,
+  generatedEntry,
+  generatedName,
+  tempDir,
+  writeCatalog,
+  writeStacks,
+} from "../../bench/catalog-generator";
+import { exitCodeFor } from "../../cli/command";
+import { previousOutputsOf } from "../../cli/plan";
+import { CatalogError } from "../../lib/catalog/errors";
+import { physicalNames } from "../../lib/names";
+import { diffPlans } from "../../lib/plan/diff";
+import { formatDiff, formatMarkdown, formatPlan } from "../../lib/plan/format";
+import {
+  contiguousSlices,
+  describeFailure,
+  failureError,
+  planParallel,
+  workerExecArgv,
+  workerModule,
+} from "../../lib/plan/parallel";
+import { checkRemovals, parseAllowRemoval } from "../../lib/plan/removal-guard";
+import { PlanDocument, PlanInputError, runPlan, stacksOrThrow } from "../../lib/plan/run";
+import { previewScope } from "../../lib/plan/scope";
+import { engineIds } from "../../lib/plan/types";
+import { SettingsError } from "../../lib/settings";
+
+/** Services of the current catalog; the base has two more, removed since. */
+const COUNT = 36;
+const REMOVED = [COUNT, COUNT + 1].map(generatedName);
+const CHANGED = 5;
+const DECOMMISSIONED = [3, 10, 22];
+
+/** The lines `npm run plan` prints for an error (cli/command.ts exitCodeFor). */
+function printed(error: unknown): { code: number; text: string } {
+  let text = "";
+  const code = exitCodeFor(error, "usage: npm run plan", { err: (t) => (text += t), env: {} });
+  return { code, text };
+}
+
+async function rejection(run: Promise<unknown>): Promise<unknown> {
+  try {
+    await run;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the plan to fail");
+}
+
+/** True while a process of that id exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything the command line derives from a plan and its base. */
+function derived(doc: PlanDocument, base: PlanDocument) {
+  const diff = diffPlans(base, doc);
+  return {
+    json: JSON.stringify(doc, null, 2),
+    text: formatPlan(doc),
+    diff: formatDiff(diff),
+    markdown: formatMarkdown(doc, diff),
+    scope: JSON.stringify(previewScope({ plan: doc, diff, base, sharedChanges: [] })),
+    removals: checkRemovals(base, doc, diff, {
+      protectData: false,
+      allowRemoval: parseAllowRemoval(REMOVED.join(",")),
+    }),
+  };
+}
+
+describe("parallel offline plan", () => {
+  let root: string;
+  let servicesDir: string;
+  let stacksDir: string;
+  const bases: Record<string, PlanDocument> = {};
+  const singles: Record<string, PlanDocument> = {};
+
+  let warn: jest.SpyInstance;
+
+  beforeAll(async () => {
+    // GitHub Free makes the program warn once per repository: expected, and not this test's subject.
+    warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    root = tempDir("parallel-plan");
+    servicesDir = path.join(root, "services");
+    stacksDir = path.join(root, "stacks");
+    const baseDir = path.join(root, "base-services");
+    writeStacks(stacksDir, ["dev", "prod"]);
+    // GitHub Free: no rulesets on private repositories, so dev's policy findings are not empty.
+    const devStack = path.join(stacksDir, "Pulumi.dev.yaml");
+    const stackDoc = YAML.parseDocument(fs.readFileSync(devStack, "utf8"));
+    stackDoc.setIn(["config", "mlplatform:githubPlan"], "free");
+    stackDoc.setIn(["config", "mlplatform:githubSecretProtection"], false);
+    fs.writeFileSync(devStack, stackDoc.toString());
+    writeCatalog(baseDir, COUNT + REMOVED.length);
+    writeCatalog(servicesDir, COUNT);
+    fs.writeFileSync(
+      path.join(servicesDir, `${generatedName(CHANGED)}.yaml`),
+      generatedEntry(CHANGED, 1),
+    );
+    for (const dir of [baseDir, servicesDir]) {
+      for (const file of fs.readdirSync(dir)) {
+        const index = Number(file.slice("svc-".length, -".yaml".length));
+        const entry = YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+        // Internal repositories need GitHub Enterprise.
+        if (entry.repository) entry.repository.visibility = "private";
+        if (dir === servicesDir && DECOMMISSIONED.includes(index)) entry.decommissioned = true;
+        fs.writeFileSync(path.join(dir, file), YAML.stringify(entry));
+      }
+    }
+    for (const stack of ["dev", "prod"]) {
+      bases[stack] = await runPlan({ stack, servicesDir: baseDir, stacksDir });
+      singles[stack] = await runPlan({
+        stack,
+        servicesDir,
+        stacksDir,
+        previousOutputs: previousOutputsOf(bases[stack]),
+      });
+    }
+  }, 300_000);
+  afterAll(() => {
+    warn.mockRestore();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("has a catalog with the cross-service facts the workers must agree on", () => {
+    const dev = singles.dev;
+    // Every third generated service is dev only: prod has the others.
+    expect(dev.summary.services).toBe(COUNT);
+    expect(singles.prod.summary.services).toBe(COUNT - 12);
+    expect(Object.keys(dev.retained)).toEqual(REMOVED);
+    expect(Object.keys(singles.prod.retained)).toEqual(REMOVED);
+    expect(dev.services.filter((s) => s.decommissioned).map((s) => s.name)).toEqual(
+      DECOMMISSIONED.map(generatedName),
+    );
+    const grants = dev.platform.resources.filter((r) => r.type === "databricks:index/grant:Grant");
+    expect(grants.map((r) => r.name)).toEqual(
+      [...GENERATED_TEAMS]
+        .sort()
+        .flatMap((team) => [`team-${team}-model-catalog`, `team-${team}-model-schema`]),
+    );
+    // One mandatory finding per repository of dev that is not archived (decommissioned).
+    const active = dev.services.filter((s) => !s.decommissioned).map((s) => s.name);
+    expect(active).toHaveLength(COUNT - DECOMMISSIONED.length);
+    expect(dev.findings.map((f) => [f.policy, f.severity, f.service])).toEqual(
+      active.map((name) => ["github-default-branch-protected", "mandatory", name]),
+    );
+    expect(singles.prod.findings).toEqual([]);
+    expect(
+      singles.prod.platform.resources.filter((r) => r.type === "mlplatform:aws:ImagePromotionRole"),
+    ).toHaveLength(1);
+  });
+
+  // Both stacks, 2 and 3 workers (each worker loads the program anew: one pair keeps the test short).
+  it.each([
+    ["dev", 3],
+    ["prod", 2],
+  ])(
+    "stack %s over %d workers: byte-identical plan, diff, Markdown, scope and findings",
+    async (stack, workers) => {
+      const progress: [number, number][] = [];
+      const pids: number[] = [];
+      const merged = await planParallel({
+        stack,
+        servicesDir,
+        stacksDir,
+        previousOutputs: previousOutputsOf(bases[stack]),
+        workers,
+        onProgress: (declared, total) => progress.push([declared, total]),
+        onWorkerStarted: (pid) => pids.push(pid),
+      });
+      const single = singles[stack];
+      expect(JSON.stringify(merged)).toBe(JSON.stringify(single));
+      expect(derived(merged, bases[stack])).toEqual(derived(single, bases[stack]));
+      expect(merged.findings).toEqual(single.findings);
+      // The engine's ids (not written, read by the policies) cross the process boundary too.
+      expect(engineIds(merged)).toEqual(engineIds(single));
+      expect(Object.keys(engineIds(merged)).length).toBeGreaterThanOrEqual(
+        single.summary.resources,
+      );
+      expect(pids).toHaveLength(workers);
+      expect(pids.filter(alive)).toEqual([]);
+      // The combined progress: one call per declared service, up to all of the stack's.
+      const total = single.summary.services;
+      expect(progress.every(([, t]) => t === total)).toBe(true);
+      expect(progress.map(([d]) => d)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    },
+    180_000,
+  );
+
+  it("plans in this process with one worker", async () => {
+    const pids: number[] = [];
+    const doc = await planParallel({
+      stack: "dev",
+      servicesDir,
+      stacksDir,
+      previousOutputs: previousOutputsOf(bases.dev),
+      workers: 1,
+      onWorkerStarted: (pid) => pids.push(pid),
+    });
+    expect(JSON.stringify(doc)).toBe(JSON.stringify(singles.dev));
+    expect(pids).toEqual([]);
+  }, 120_000);
+
+  it("refuses a name collision in the parent, as the single-process plan does", async () => {
+    const dir = path.join(root, "colliding");
+    writeCatalog(dir, 4);
+    const prefix = stacksOrThrow(stacksDir).find((s) => s.stack === "dev")!.settings.namePrefix;
+    // svc-0001 adopts, as its artifacts bucket, the bucket svc-0000 derives.
+    const taken = physicalNames(generatedName(0), "dev", prefix).artifactsBucket;
+    const file = path.join(dir, `${generatedName(1)}.yaml`);
+    const entry = YAML.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(
+      file,
+      YAML.stringify({ ...entry, adopt: { dev: { artifactsBucket: taken } } }),
+    );
+    const pids: number[] = [];
+    const single = await rejection(runPlan({ stack: "dev", servicesDir: dir, stacksDir }));
+    const parallel = await rejection(
+      planParallel({
+        stack: "dev",
+        servicesDir: dir,
+        stacksDir,
+        workers: 2,
+        onWorkerStarted: (pid) => pids.push(pid),
+      }),
+    );
+    expect(single).toBeInstanceOf(CatalogError);
+    expect(parallel).toBeInstanceOf(CatalogError);
+    expect((single as CatalogError).problems.join("\n")).toContain(`S3 bucket "${taken}"`);
+    expect(printed(parallel)).toEqual(printed(single));
+    expect(printed(parallel).code).toBe(1);
+    expect(pids).toEqual([]);
+  }, 120_000);
+
+  it("refuses an unknown stack and a worker count below one with exit code 2", async () => {
+    const single = await rejection(runPlan({ stack: "qa", servicesDir, stacksDir }));
+    const parallel = await rejection(
+      planParallel({ stack: "qa", servicesDir, stacksDir, workers: 2 }),
+    );
+    expect(printed(parallel)).toEqual(printed(single));
+    expect(printed(parallel)).toEqual({
+      code: 2,
+      text: 'error: unknown stack "qa" (stacks: dev, prod)\nusage: npm run plan\n',
+    });
+    const zero = await rejection(
+      planParallel({ stack: "dev", servicesDir, stacksDir, workers: 0 }),
+    );
+    expect(zero).toBeInstanceOf(PlanInputError);
+    expect((zero as Error).message).toBe("--workers 0: must be a whole number from 1 up");
+  });
+
+  it("reports the error a worker hit as the single-process plan reports it", async () => {
+    // A previous deployment whose output has the wrong type fails inside the program.
+    const previousOutputs = { services: { gone: { ecrRepositoryUrl: 5 } }, retained: {} };
+    const single = await rejection(
+      runPlan({ stack: "dev", servicesDir, stacksDir, previousOutputs }),
+    );
+    const pids: number[] = [];
+    const parallel = await rejection(
+      planParallel({
+        stack: "dev",
+        servicesDir,
+        stacksDir,
+        previousOutputs,
+        workers: 2,
+        onWorkerStarted: (pid) => pids.push(pid),
+      }),
+    );
+    expect((single as Error).message).toMatch(/ecrRepositoryUrl/);
+    expect(printed(parallel)).toEqual(printed(single));
+    expect(printed(parallel).code).toBe(1);
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it("reports a crashed worker and stops the others", async () => {
+    // Preloaded into every worker: the second one dies at once, the first would plan on.
+    const crash = path.join(root, "crash.js");
+    fs.writeFileSync(crash, `if (process.env.MLPLATFORM_PLAN_WORKER === "1") process.exit(7);\n`);
+    const pids: number[] = [];
+    const error = await rejection(
+      planParallel({
+        stack: "dev",
+        servicesDir,
+        stacksDir,
+        workers: 2,
+        execArgv: [...workerExecArgv(process.execArgv, workerModule()), "--require", crash],
+        onWorkerStarted: (pid) => pids.push(pid),
+      }),
+    );
+    expect(printed(error)).toEqual({
+      code: 1,
+      text: `error: parallel plan: worker 2 of 2 (services ${generatedName(18)} to ${generatedName(35)}) stopped before finishing (exit code 7)\n`,
+    });
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+});
+
+describe("parallel plan pieces", () => {
+  it("cuts the stack's services into contiguous slices balanced by count", () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    expect(contiguousSlices(items, 3)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8, 9],
+    ]);
+    expect(contiguousSlices(items, 1)).toEqual([items]);
+    expect(contiguousSlices([1, 2], 3)).toEqual([[1], [2]]);
+    expect(contiguousSlices([], 3)).toEqual([]);
+  });
+
+  it("runs the workers with the plan's Node flags, adding ts-node only where it is missing", () => {
+    const tsNode = require.resolve("ts-node/register/transpile-only");
+    const plan = ["--max-semi-space-size=128", "-r", "ts-node/register/transpile-only"];
+    expect(workerExecArgv(plan, "/x/plan-worker.ts")).toEqual(plan);
+    expect(workerExecArgv(["--max-semi-space-size=128"], "/x/plan-worker.js")).toEqual([
+      "--max-semi-space-size=128",
+    ]);
+    expect(workerExecArgv(["--inspect=9229", "--stack-size=2000"], "/x/plan-worker.ts")).toEqual([
+      "--stack-size=2000",
+      "--require",
+      tsNode,
+    ]);
+    expect(workerModule()).toBe(path.join(__dirname, "..", "..", "lib", "plan", "plan-worker.ts"));
+  });
+
+  it("carries a worker's error across the process boundary", () => {
+    const catalog = new CatalogError([
+      { file: "services/a.yaml", line: 3, field: "team", message: "must not be empty" },
+      "stacks/Pulumi.dev.yaml: mlplatform:awsAccountId: wrong",
+    ]);
+    const back = failureError(structuredClone(describeFailure(catalog)));
+    expect(back).toBeInstanceOf(CatalogError);
+    expect((back as CatalogError).problems).toEqual(catalog.problems);
+    expect((back as CatalogError).details).toEqual(catalog.details);
+    const settings = failureError(describeFailure(new SettingsError(["x: y"])));
+    expect(settings).toBeInstanceOf(SettingsError);
+    expect((settings as SettingsError).problems).toEqual(["x: y"]);
+    const input = failureError(describeFailure(new PlanInputError("unknown stack")));
+    expect(input).toBeInstanceOf(PlanInputError);
+    expect(input.message).toBe("unknown stack");
+    const other = failureError(describeFailure(new TypeError("boom")));
+    expect(other).not.toBeInstanceOf(PlanInputError);
+    expect(other.message).toBe("boom");
+    expect(failureError(describeFailure("text")).message).toBe("text");
+  });
+});
