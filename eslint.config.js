@@ -31,9 +31,8 @@ const DEPRECATION_CHECKED = [
  *   components/image-promotion/image-copy.ts:6, components/drone/service-pipeline.ts:2;
  * - lib/catalog -> components/: lib/catalog/load.ts:24 (components/github/features);
  * - lib/catalog -> lib/render: lib/catalog/load.ts:23 (render/airflow);
- * - lib/ -> cli/: lib/cli-args.ts:8, lib/cli-errors.ts:7 (cli/command);
  * - lib/plan -> components/: lib/plan/mock-engine.ts:10 (components/github/commit-provider);
- * - lib/ -> lib/plan, lib/deploy: lib/cli-catalog.ts:7, lib/stacks.ts:7.
+ * - lib/ -> lib/deploy: lib/stacks.ts:7.
  * no-restricted-imports sees import and export-from declarations, not require() or import().
  */
 const BESIDE = ["cli", "bench", "lib/catalog-page", "lib/deploy", "lib/rollback"];

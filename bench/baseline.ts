@@ -13,7 +13,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { UsageError } from "../lib/cli-args";
+import { UsageError } from "../cli/command";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 /** The benchmark child a baseline must have (bench/plan-child.ts). */

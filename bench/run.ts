@@ -14,8 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { parseArgs, stringFlag, UsageError } from "../lib/cli-args";
-import { reportAndExit } from "../lib/cli-errors";
+import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from "../cli/command";
 import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
 import { Baseline, prepareBaseline, removeBaseline } from "./baseline";
 import { tempDir, writeCatalog, writeStacks } from "./catalog-generator";
@@ -29,9 +28,6 @@ import {
   formatTable,
   TimedRun,
 } from "./report";
-
-const USAGE =
-  "usage: npm run bench -- [--sizes 10,100,500] [--stack dev] [--compare all|none|SIZES] [--json FILE] [--check] [--baseline REF [--runs N]]";
 
 const CHILD = path.join(__dirname, "plan-child.ts");
 
@@ -110,27 +106,85 @@ function runChild(
   });
 }
 
+export const BENCH_COMMAND = {
+  command: "npm run bench --",
+  summary: [
+    "Plans generated catalogs of each size in a fresh process and prints the cost per service,",
+    "the peak memory and the Pulumi state per service (docs/scale.md).",
+  ].join("\n"),
+  options: {
+    sizes: {
+      type: "string",
+      value: "N,N",
+      description: "catalog sizes to plan (services, 1 to 5000)",
+      default: "10,100,500",
+      example: "--sizes 10,100",
+    },
+    stack: {
+      type: "string",
+      value: "STACK",
+      description: "the stack to plan",
+      default: "dev",
+      example: "--stack prod",
+    },
+    compare: {
+      type: "string",
+      value: "all|none|N,N",
+      description: "sizes also planned with the Pulumi SDK's default settings",
+      default: "all",
+      example: "--compare 100",
+    },
+    json: {
+      type: "string",
+      value: "FILE",
+      description: "also write the rows as JSON",
+      default: "not written",
+      example: "--json out/bench.json",
+    },
+    check: {
+      type: "boolean",
+      description: "exit 1 when a target is missed",
+      default: "off",
+      example: "--check",
+    },
+    baseline: {
+      type: "string",
+      value: "REF",
+      description:
+        "also run this git ref (in a temporary worktree), interleaved, and print the ratios",
+      default: "none",
+      example: "--baseline origin/main",
+    },
+    runs: {
+      type: "string",
+      value: "N",
+      description: "runs per side with --baseline (medians)",
+      default: "1",
+      example: "--runs 3",
+    },
+  },
+  exitCodes: "0 measured (1 with --check and a missed target), 2 usage error",
+  examples: [
+    "npm run bench -- --sizes 10,100 --compare none",
+    "npm run bench -- --sizes 10,100,500 --baseline origin/main --check",
+  ],
+} as const satisfies CommandSpec;
+
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    sizes: { value: true },
-    stack: { value: true },
-    compare: { value: true },
-    json: { value: true },
-    check: { value: false },
-    baseline: { value: true },
-    runs: { value: true },
-  });
-  const sizes = sizesFlag(stringFlag(args, "sizes"), [10, 100, 500], "sizes");
-  const stack = stringFlag(args, "stack") ?? "dev";
-  const compareFlag = stringFlag(args, "compare") ?? "all";
+  const parsed = parseCommandLine(BENCH_COMMAND, argv);
+  if (parsed === "help") return printHelp(BENCH_COMMAND);
+  const flags = parsed.values;
+  const sizes = sizesFlag(flags.sizes, [10, 100, 500], "sizes");
+  const stack = flags.stack ?? "dev";
+  const compareFlag = flags.compare ?? "all";
   const compare =
     compareFlag === "all"
       ? sizes
       : compareFlag === "none"
         ? []
         : sizesFlag(compareFlag, [], "compare");
-  const ref = stringFlag(args, "baseline");
-  const runs = runsFlag(stringFlag(args, "runs"), ref);
+  const ref = flags.baseline;
+  const runs = runsFlag(flags.runs, ref);
 
   const root = tempDir("mlplatform-bench");
   const rows: BenchRow[] = [];
@@ -204,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
     ? `\nSide by side with ${ref} (${baseline.sha.slice(0, 12)}), runs interleaved; speed-up = ${ref} time / current time:\n\n${formatBaselineTable(sideBySide, ref!)}\n`
     : "";
   process.stdout.write(`${machine}\n\n${formatTable(rows)}\n${side}\n${formatChecks(checks)}\n`);
-  const jsonFile = stringFlag(args, "json");
+  const jsonFile = flags.json;
   if (jsonFile) {
     fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
     const report = {
@@ -215,12 +269,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   }
-  return args.flags.check && checks.some((c) => !c.ok) ? 1 : 0;
+  return flags.check && checks.some((c) => !c.ok) ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => reportAndExit(error, USAGE),
-  );
-}
+if (require.main === module) runMain(BENCH_COMMAND, main);

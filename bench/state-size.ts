@@ -5,14 +5,24 @@
  * the text `pulumi.runtime.serializeFunction(() => provider)` produces, as
  * pulumi.dynamic.Resource puts it into the inputs (@pulumi/pulumi dynamic/index.js
  * serializeProvider), and the provider host copies it into the outputs
- * (@pulumi/pulumi cmd/dynamic-provider/index.js resultIncludingProvider).
+ * (@pulumi/pulumi cmd/dynamic-provider/index.js resultIncludingProvider). A GitCommit's inputs
+ * are counted as its provider's check stores them once the commit exists (blob shas in place of the
+ * files' contents: components/github/commit-provider.ts storedCommitInputs), unless the first
+ * `pulumi up` is asked for, whose state still holds the contents.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_PROVIDERS, PROVIDER_TYPES, ProviderKind } from "../components/dynamic-providers";
+import { storedCommitInputs } from "../components/github/commit-provider";
 import { MockEngineOptions, mockOutputs, SERIALIZED_PROVIDER } from "../lib/plan/mock-engine";
 import type { PlanDocument, PlanResource } from "../lib/plan/types";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
+
+/**
+ * Which state: the one the first `pulumi up` leaves (every input as the program gave it), or the
+ * one every later `up` leaves (inputs as the providers' check stores them for existing resources).
+ */
+export type StatePhase = "first" | "later";
 
 /** Bytes of a value as JSON (UTF-8). */
 export function jsonBytes(value: unknown): number {
@@ -41,10 +51,15 @@ export function resourceStateBytes(
   resource: PlanResource,
   providerTexts: ReadonlyMap<string, string>,
   engine: MockEngineOptions,
+  phase: StatePhase = "later",
 ): number {
-  const inputs = resource.inputs;
+  const inputs =
+    phase === "later" && resource.type === PROVIDER_TYPES.gitCommit
+      ? storedCommitInputs(resource.inputs, resource.inputs)
+      : resource.inputs;
   if (!resource.custom) return jsonBytes(inputs);
-  const outputs = mockOutputs(resource.type, resource.name, inputs, engine).state;
+  // The outputs are what create returned, from the inputs as the program gave them.
+  const outputs = mockOutputs(resource.type, resource.name, resource.inputs, engine).state;
   if (!resource.type.startsWith(DYNAMIC_PREFIX)) return jsonBytes(inputs) + jsonBytes(outputs);
   const text = providerTexts.get(resource.type);
   if (text === undefined) {
@@ -66,8 +81,10 @@ export interface StateSize {
   totalBytes: number;
   /** The services' resources only. */
   servicesBytes: number;
-  /** servicesBytes over the services planned (0 without services). */
+  /** servicesBytes over the services planned (0 without services): the state of later `up`s. */
   perServiceBytes: number;
+  /** The same after the first `pulumi up` (a GitCommit's inputs still hold the contents). */
+  firstUpPerServiceBytes: number;
   /** The serialized provider text of each dynamic type, in bytes. */
   providerBytes: Record<string, number>;
 }
@@ -78,14 +95,16 @@ export function stateSize(
   providerTexts: ReadonlyMap<string, string>,
   engine: MockEngineOptions,
 ): StateSize {
-  const sum = (resources: PlanResource[]) =>
-    resources.reduce((n, r) => n + resourceStateBytes(r, providerTexts, engine), 0);
+  const sum = (resources: PlanResource[], phase: StatePhase = "later") =>
+    resources.reduce((n, r) => n + resourceStateBytes(r, providerTexts, engine, phase), 0);
   const servicesBytes = doc.services.reduce((n, s) => n + sum(s.resources), 0);
+  const firstUpBytes = doc.services.reduce((n, s) => n + sum(s.resources, "first"), 0);
   const totalBytes = servicesBytes + sum(doc.platform.resources);
   return {
     totalBytes,
     servicesBytes,
     perServiceBytes: doc.services.length === 0 ? 0 : servicesBytes / doc.services.length,
+    firstUpPerServiceBytes: doc.services.length === 0 ? 0 : firstUpBytes / doc.services.length,
     providerBytes: Object.fromEntries(
       [...providerTexts].map(([type, text]) => [type, Buffer.byteLength(text, "utf8")]),
     ),

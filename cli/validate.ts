@@ -4,38 +4,57 @@
  * Validates the stack files and the whole catalog, with the same messages and exit codes as the
  * plan: 0 valid, 1 invalid (every problem), 2 usage error.
  */
-// node:util parseArgs (Node 18.3+): nodejs.org/api/util.html#utilparseargsconfig; strict throws on
-// unknown options and on a missing value (codes ERR_PARSE_ARGS_*).
-import { parseArgs } from "util";
-import { UsageError } from "../lib/cli-args";
-import { reportAndExit } from "../lib/cli-errors";
-import { loadCatalogFromFlags } from "../lib/cli-catalog";
+import * as fs from "fs";
+import * as path from "path";
+import { CommandSpec, helpText, parseCommandLine, runMain, UsageError } from "./command";
 import { CatalogError, parseProblem, Problem } from "../lib/catalog/errors";
+import { loadCatalog } from "../lib/catalog/load";
 import { formatProblems, REPORT_FORMATS, ReportFormat } from "../lib/catalog/report";
 import { SettingsError } from "../lib/settings";
-import { displayPath } from "../lib/stacks";
+import {
+  DEFAULT_SERVICES_DIR,
+  DEFAULT_STACKS_DIR,
+  displayPath,
+  stacksOrThrow,
+} from "../lib/stacks";
 import { counted } from "../lib/plural";
 
-const USAGE =
-  "usage: npm run validate -- [--services DIR] [--stacks DIR] [--format text|json|github]";
+export const VALIDATE_COMMAND = {
+  command: "npm run validate --",
+  summary: "Validates the stack files and every catalog entry, reporting all problems at once.",
+  options: {
+    services: {
+      type: "string",
+      value: "DIR",
+      description: "folder of the catalog entries",
+      default: "services/",
+      example: "--services ./my-services",
+    },
+    stacks: {
+      type: "string",
+      value: "DIR",
+      description: "folder of the stack files",
+      default: "stacks/",
+      example: "--stacks ./stacks",
+    },
+    format: {
+      type: "string",
+      value: "FORMAT",
+      description: [
+        "how problems are printed: text (one line per problem on stderr:",
+        "<file>:<line>: <field>: <message>), json (an array of {file, line, column, field, message}",
+        "on stdout, [] when valid) or github (one ::error workflow command per problem on stdout:",
+        "GitHub Actions annotations)",
+      ].join(" "),
+      default: "text",
+      example: "--format github",
+    },
+  },
+  exitCodes: "0 valid, 1 invalid (every problem is printed), 2 usage error",
+  examples: ["npm run validate", "npm run validate -- --services services --format github"],
+} as const satisfies CommandSpec;
 
-export const HELP = `${USAGE}
-
-Validates the stack files and every catalog entry, reporting all problems at once.
-Exit codes: 0 valid, 1 invalid, 2 usage error.
-
-options:
-  --services DIR    folder of the catalog entries (default: services/)
-  --stacks DIR      folder of the stack files (default: stacks/)
-  --format FORMAT   how problems are printed (default: text):
-                      text    one line per problem on stderr: <file>:<line>: <field>: <message>
-                      json    an array of {file, line, column, field, message} on stdout ([] when valid)
-                      github  one ::error workflow command per problem on stdout (GitHub Actions annotations)
-  -h, --help        print this help
-
-example:
-  npm run validate -- --services services --format github
-`;
+export const HELP = helpText(VALIDATE_COMMAND);
 
 export interface ValidateOptions {
   services?: string;
@@ -46,32 +65,32 @@ export interface ValidateOptions {
 
 /** Reads the command line; a UsageError for anything it does not know. */
 export function parseValidateArgs(argv: string[]): ValidateOptions {
-  let values: { services?: string; stacks?: string; format?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        services: { type: "string" },
-        stacks: { type: "string" },
-        format: { type: "string", default: "text" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const format = values.format ?? "text";
+  const args = parseCommandLine(VALIDATE_COMMAND, argv);
+  if (args === "help") return { format: "text", help: true };
+  const format = args.values.format ?? "text";
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format ${format}: expected one of ${REPORT_FORMATS.join(", ")}`);
   }
   return {
-    services: values.services,
-    stacks: values.stacks,
+    services: args.values.services,
+    stacks: args.values.stacks,
     format: format as ReportFormat,
-    help: values.help ?? false,
+    help: false,
   };
+}
+
+/** Stacks and catalog from the folders given; a missing folder is a usage error naming its flag. */
+function loadFolders(options: ValidateOptions) {
+  const servicesDir = path.resolve(options.services ?? DEFAULT_SERVICES_DIR);
+  const stacksDir = path.resolve(options.stacks ?? DEFAULT_STACKS_DIR);
+  for (const [flag, dir] of [
+    ["services", servicesDir],
+    ["stacks", stacksDir],
+  ]) {
+    if (!fs.existsSync(dir)) throw new UsageError(`--${flag} ${dir}: no such folder`);
+  }
+  const stacks = stacksOrThrow(stacksDir);
+  return { servicesDir, stacks, catalog: loadCatalog(servicesDir, stacks) };
 }
 
 /** The problems of a refused catalog or stack folder, located; undefined for any other error. */
@@ -81,18 +100,15 @@ function problemsOf(error: unknown): Problem[] | undefined {
   return undefined;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const options = parseValidateArgs(argv);
   if (options.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const flags: Record<string, string> = {};
-  if (options.services !== undefined) flags.services = options.services;
-  if (options.stacks !== undefined) flags.stacks = options.stacks;
-  let loaded: ReturnType<typeof loadCatalogFromFlags>;
+  let loaded: ReturnType<typeof loadFolders>;
   try {
-    loaded = loadCatalogFromFlags({ flags, positionals: [] });
+    loaded = loadFolders(options);
   } catch (error) {
     const problems = problemsOf(error);
     // Text keeps the plan's report (stderr, with its header); the machine formats go to stdout.
@@ -118,10 +134,4 @@ export function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main(process.argv.slice(2)));
-  } catch (error) {
-    reportAndExit(error, USAGE);
-  }
-}
+if (require.main === module) runMain(VALIDATE_COMMAND, main);

@@ -27,6 +27,7 @@
  *
  * Run by the engine from the package @mlplatform/dynamic-providers (../dynamic-providers.ts).
  */
+import { createHash } from "crypto";
 import { providerInputs } from "../provider-inputs";
 import { isUnknownValue } from "../unknown-value";
 import type * as pulumi from "@pulumi/pulumi";
@@ -47,8 +48,13 @@ import {
 export interface GitCommitFile {
   /** Path in the repository, e.g. src/churn/model.py. */
   path: string;
-  /** UTF-8 text. */
-  content: string;
+  /** UTF-8 text; what the program passes. */
+  content?: string;
+  /**
+   * The git blob sha of the content, in place of it: what the state keeps once the commit exists
+   * (see storedCommitInputs). Exactly one of content and blob.
+   */
+  blob?: string;
 }
 
 /** What the provider receives. */
@@ -75,7 +81,10 @@ export interface GitCommitInputs {
   defaultBranch?: string;
 }
 
-/** What the state keeps: no token, no file contents (the inputs hold them, encrypted or not). */
+/**
+ * What the provider returns as outputs: no token, no file contents. The inputs hold the contents
+ * until the commit exists, then only each file's blob sha (storedCommitInputs).
+ */
 export interface GitCommitState {
   apiUrl: string;
   owner: string;
@@ -229,7 +238,16 @@ export function commitProblems(raw: Record<string, unknown>): CommitProblem[] {
     const path = f.path as string;
     if (seen.has(path)) problems.push({ field: "files", reason: `path ${path} is given twice` });
     seen.add(path);
-    if (typeof f.content !== "string") {
+    if (f.content === undefined && f.blob !== undefined) {
+      if (typeof f.blob !== "string" || !GIT_BLOB_SHA.test(f.blob)) {
+        problems.push({
+          field: "files",
+          reason: `${path}: blob must be a git blob sha (40 lowercase hex digits)`,
+        });
+      }
+    } else if (f.blob !== undefined) {
+      problems.push({ field: "files", reason: `${path}: content and blob are exclusive` });
+    } else if (typeof f.content !== "string") {
       problems.push({ field: "files", reason: `${path}: content must be text` });
     } else if (Buffer.byteLength(f.content, "utf8") > COMMIT_LIMITS.fileBytes) {
       problems.push({
@@ -239,6 +257,46 @@ export function commitProblems(raw: Record<string, unknown>): CommitProblem[] {
     }
   }
   return problems;
+}
+
+/** A git object id in its hex form (SHA-1). */
+const GIT_BLOB_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The id git (and GitHub) give a file's content: SHA-1 of "blob <bytes>\0<content>"
+ * (git-scm.com/book/en/v2/Git-Internals-Git-Objects, "Object Storage"; `git hash-object`).
+ */
+export function gitBlobSha(content: string): string {
+  const bytes = Buffer.from(content, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/**
+ * The inputs the engine stores (check's result): the files' blob shas in place of their contents
+ * once the commit exists with the same target, so the state does not keep every file twice (here
+ * and in the repository). The engine calls check with the resource's old inputs, and with none
+ * for a new resource, a targeted replacement (`pulumi up --replace`) or a re-creation, and stores
+ * what it returns as the new inputs (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * generateSteps: checkInputs(urn, nil, goal.Properties) or (urn, oldInputs, inputs); new.Inputs =
+ * inputs). A new commit, or one whose target changes (a replacement: diffCommit), keeps the files
+ * as given: the program's contents, or, as `files` is ignoreChanges, the old inputs' blob shas
+ * (create then writes a tree of blobs the repository must hold). Old inputs holding contents
+ * (state written before) work the same way: the blob shas are computed here.
+ */
+export function storedCommitInputs(
+  olds: Record<string, unknown> | undefined,
+  news: Record<string, unknown>,
+): Record<string, unknown> {
+  const exists = olds !== undefined && olds !== null && Array.isArray(olds.files);
+  if (!exists || !Array.isArray(news.files)) return news;
+  if (COMMIT_IDENTITY_FIELDS.some((k) => isUnknownValue(news[k]) || olds[k] !== news[k])) {
+    return news;
+  }
+  const files = (news.files as unknown[]).map((file) => {
+    const f = (typeof file === "object" && file !== null ? file : {}) as Record<string, unknown>;
+    return typeof f.content === "string" ? { path: f.path, blob: gitBlobSha(f.content) } : file;
+  });
+  return { ...news, files };
 }
 
 /** One line per problem, under a heading that names the resource. */
@@ -369,6 +427,7 @@ export async function makeCommit(
       );
     }
   };
+  const blobsOnly = inputs.files.filter((f) => f.content === undefined).map((f) => f.path);
   for (let round = 1; ; round++) {
     // A repository created a moment ago may answer 404 or 409 until its first commit is visible.
     const head = await headOf(source, [404, 409]);
@@ -383,18 +442,32 @@ export async function makeCommit(
     const tree = await call({
       method: "POST",
       under: "/git/trees",
+      expect: blobsOnly.length > 0 ? [422] : [],
       body: {
         base_tree: head.tree,
+        // Either the content or the sha of a blob the repository holds ("Create a tree",
+        // docs.github.com/en/rest/git/trees: "Use either tree.sha or content").
         tree: inputs.files.map((f) => ({
           path: f.path,
           mode: "100644",
           type: "blob",
-          content: f.content,
+          ...(f.content !== undefined ? { content: f.content } : { sha: f.blob }),
         })),
       },
       operation: `write a tree of ${inputs.files.length} files`,
       createsContent: true,
     });
+    if (tree.status === 422) {
+      // Blob shas the repository does not hold: the state kept them in place of the contents.
+      const said = gitHubMessage(tree.body) ?? "";
+      throw gitHubError(
+        redactText(
+          `GitHub: could not write the tree (${subject}): HTTP 422${said ? ` (GitHub says: "${said}")` : ""}. files: the state keeps only the blob shas of ${blobsOnly.length} file(s) (${blobsOnly.slice(0, 3).join(", ")}${blobsOnly.length > 3 ? ", ..." : ""}), and the repository does not hold them. Run \`pulumi up --replace <this GitCommit's URN>\`: a targeted replacement commits the files as the program renders them now.`,
+          [inputs.token],
+        ),
+        { status: 422, transient: false, attempts: round },
+      );
+    }
     const treeSha = field(tree.body, "sha");
     // Already there (a retried create after a lost answer): nothing to commit.
     if (inputs.fromBranch === undefined && treeSha === head.tree) return done(head.sha, treeSha);
@@ -498,7 +571,15 @@ export function gitCommitProvider(
       ),
   });
   return {
-    check: rules.check,
+    async check(olds, news) {
+      const checked = await rules.check(olds, news);
+      if (checked.failures !== undefined && checked.failures.length > 0) return checked;
+      const stored = storedCommitInputs(
+        olds as unknown as Record<string, unknown> | undefined,
+        news as unknown as Record<string, unknown>,
+      );
+      return { inputs: stored as unknown as GitCommitInputs, failures: [] };
+    },
     diff: rules.diff,
     async create(raw) {
       const inputs = rules.validated(raw);

@@ -322,14 +322,22 @@ function valueProblems(entry: PartialEntry, at: At): Problem[] {
   }
   return problems;
 }
+/** Answers of isTimeZone: building a DateTimeFormat costs about a millisecond, zones repeat. */
+const knownZones = new Map<string, boolean>();
+
 /** Whether the runtime's IANA time zone database knows `zone`. */
 function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownZones.size < 1000) knownZones.set(zone, known);
   }
+  return known;
 }
 
 /** What each adoptable kind is called in messages. */

@@ -13,14 +13,19 @@ const RULE = "@typescript-eslint/no-deprecated";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PROJECT_CONFIG: Linter.Config[] = require("../../eslint.config.js");
 
+/** One ESLint for every configuration look-up: it resolves the configuration once. */
+let configEslint: ESLint | undefined;
+
 /** The project's configuration as ESLint computes it for `file` (no file is read). */
 async function ruleFor(file: string): Promise<unknown> {
-  const eslint = new ESLint({
+  configEslint ??= new ESLint({
     cwd: REPO,
     overrideConfigFile: true,
     overrideConfig: PROJECT_CONFIG,
   });
-  const config = (await eslint.calculateConfigForFile(path.join(REPO, file))) as Linter.Config;
+  const config = (await configEslint.calculateConfigForFile(
+    path.join(REPO, file),
+  )) as Linter.Config;
   return config.rules?.[RULE];
 }
 

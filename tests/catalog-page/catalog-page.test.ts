@@ -73,20 +73,10 @@ async function hrefs(page: Page, selector: string): Promise<string[]> {
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install chromium`);
-  plannedHtml = await buildCatalogPage({
-    servicesDir: hostileCatalog(),
-    generatedAt: "2026-01-01T00:00:00Z",
-  });
-  const deployedHtml = await buildCatalogPage({
-    outputs: [
-      path.join(FIXTURES, "dev-outputs.json"),
-      `prod=${path.join(FIXTURES, "prod-outputs.json")}`,
-    ],
-    generatedAt: "2026-01-01T00:00:00Z",
-  });
   // A fresh profile per run; playwright takes it as the persistent context's folder.
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "chromium-profile-"));
-  browser = await chromium.launchPersistentContext(profile, {
+  // Chromium starts in its own process while this one plans both pages.
+  const launching = chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     viewport: { width: 1366, height: 768 },
     args: [
@@ -100,6 +90,23 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
+  let deployedHtml: string;
+  try {
+    plannedHtml = await buildCatalogPage({
+      servicesDir: hostileCatalog(),
+      generatedAt: "2026-01-01T00:00:00Z",
+    });
+    deployedHtml = await buildCatalogPage({
+      outputs: [
+        path.join(FIXTURES, "dev-outputs.json"),
+        `prod=${path.join(FIXTURES, "prod-outputs.json")}`,
+      ],
+      generatedAt: "2026-01-01T00:00:00Z",
+    });
+  } finally {
+    // Closed by afterAll even when a build failed.
+    browser = await launching;
+  }
   planned = await open(plannedHtml, "planned");
   deployed = await open(deployedHtml, "deployed");
 });

@@ -3,7 +3,7 @@
  * and one run of the real command.
  */
 import * as path from "path";
-import { UsageError } from "../../lib/cli-args";
+import { UsageError } from "../../cli/command";
 import { parseProblem, Problem, problemText, sortProblems } from "../../lib/catalog/errors";
 import {
   escapeData,
@@ -139,11 +139,11 @@ describe("arguments", () => {
   it("--help lists each option with its default and an example", () => {
     for (const text of [
       "--services DIR",
-      "(default: services/)",
+      "default: services/; example: --services ./my-services",
       "--stacks DIR",
-      "(default: stacks/)",
+      "default: stacks/; example: --stacks ./stacks",
       "--format FORMAT",
-      "(default: text)",
+      "default: text; example: --format github",
       "-h, --help",
       "npm run validate -- --services services --format github",
     ]) {

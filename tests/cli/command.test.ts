@@ -3,7 +3,6 @@
  * command, the generated --help of every command, one-line usage errors (exit 2), and the mapping
  * of library errors to exit codes. In-process, except one spawn of a compiled command.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -28,7 +27,8 @@ import { ChangedSinceError } from "../../lib/plan/changed-since";
 import { PlanInputError } from "../../lib/plan/run";
 import { regenerate } from "../../lib/reference-docs";
 import { SettingsError } from "../../lib/settings";
-import { compiledCommand, ROOT } from "./compiled";
+import { runCompiled } from "../helpers/compiled-run";
+import { ROOT } from "./compiled";
 
 const TEST_COMMAND = {
   command: "npm run example --",
@@ -227,14 +227,13 @@ describe("the generated help and usage", () => {
     expect(err).toBe("");
   });
 
-  it("the compiled plan answers --help (stdout, exit 0) and a bad flag (one line and the usage, exit 2)", () => {
-    const plan = compiledCommand("plan");
-    const help = spawnSync(process.execPath, [plan, "--help"], { cwd: ROOT, encoding: "utf8" });
+  it("the compiled plan answers --help (stdout, exit 0) and a bad flag (one line and the usage, exit 2)", async () => {
+    // The two runs overlap: each mostly loads the compiled modules.
+    const [help, bad] = await Promise.all([
+      runCompiled("plan", ["--help"]),
+      runCompiled("plan", ["--stak", "dev"]),
+    ]);
     expect([help.status, help.stdout, help.stderr]).toEqual([0, `${helpText(PLAN_COMMAND)}\n`, ""]);
-    const bad = spawnSync(process.execPath, [plan, "--stak", "dev"], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
     expect([bad.status, bad.stdout, bad.stderr]).toEqual([
       2,
       "",

@@ -3,7 +3,6 @@
  * (refused by `npm run validate`, naming the file and the key), no provider setting the program
  * would ignore, and `pulumi:disable-default-providers: ["*"]` in every stack.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +16,7 @@ import {
 } from "../../lib/deploy/stack-config";
 import { SettingsError } from "../../lib/settings";
 import { readStackFile, readStacks } from "../../lib/stacks";
+import { runCompiled } from "../helpers/compiled-run";
 import { REPO } from "./fixtures";
 
 function stacksCopy(extra: string, stack = "dev"): string {
@@ -108,13 +108,10 @@ describe("plain-text provider credentials in a stack file", () => {
     expect([...PROVIDER_PACKAGES]).toEqual(providers);
   });
 
-  it("npm run validate exits 1 and names the file and the key", () => {
+  it("npm run validate exits 1 and names the file and the key", async () => {
     const dir = stacksCopy("  aws:secretKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "prod");
-    const r = spawnSync(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", "cli/validate.ts", "--stacks", dir],
-      { cwd: REPO, encoding: "utf8" },
-    );
+    // The compiled command, as the npm script runs it.
+    const r = await runCompiled("validate", ["--stacks", dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
       `${path.join(dir, "Pulumi.prod.yaml")}: aws:secretKey is a credential in plain text`,

@@ -18,6 +18,7 @@ import {
   writeSerialized,
 } from "../helpers/serialized-provider";
 import { recordRegistrations, settled, unwrap } from "../helpers/registrations";
+import { tsNodeArgs } from "../helpers/ts-child";
 
 const recorder = recordRegistrations();
 
@@ -109,9 +110,10 @@ test("a stub has exactly its implementation's methods", () => {
 
 test("the package's lib/ is the build of the current sources, installed as a link", async () => {
   // In a child: prettier loads its plugins with import(), which jest's sandbox refuses.
+  // Through the cached transpile hook: ts-node's own start-up costs seconds of CPU.
   const check = spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", "packages/dynamic-providers/build.ts", "--check"],
+    tsNodeArgs("packages/dynamic-providers/build.ts", ["--check"]),
     { cwd: PROJECT_DIR, encoding: "utf8" },
   );
   expect(check.stderr).toBe("");
@@ -124,10 +126,18 @@ test("the package's lib/ is the build of the current sources, installed as a lin
 });
 
 describe("the stub run by plain node from the project directory, as the provider host runs it", () => {
+  // Each kind's stub is serialized once (seconds of CPU each time) and run as often as needed.
+  const stubs = new Map<ProviderKind, Promise<string>>();
+  const stubFile = (kind: ProviderKind): Promise<string> => {
+    let file = stubs.get(kind);
+    if (!file) {
+      file = writeSerialized(packagedProvider(kind, CHILD_LIMITS), dir, `${kind}-fast.js`);
+      stubs.set(kind, file);
+    }
+    return file;
+  };
   const run = (kind: ProviderKind, method: Parameters<typeof runSerialized>[1], args: unknown[]) =>
-    writeSerialized(packagedProvider(kind, CHILD_LIMITS), dir, `${kind}-fast.js`).then((file) =>
-      runSerialized(file, method, args, { host: true }),
-    );
+    stubFile(kind).then((file) => runSerialized(file, method, args, { host: true }));
   const ok = (out: { stdout: string; stderr: string }) => {
     expect(out.stderr).toBe("");
     return (JSON.parse(out.stdout) as { ok: unknown }).ok;

@@ -3,10 +3,13 @@
  * per create (tree, commit, ref), fresh and racing repositories, new branches, the retry and
  * failure behaviour of the client underneath, input checks, diffs and delete.
  */
+import { execFileSync } from "child_process";
 import {
   GitCommitInputs,
   GitCommitState,
+  gitBlobSha,
   gitCommitProvider,
+  storedCommitInputs,
 } from "../../components/github/commit-provider";
 import { rateLimitWait } from "../../components/github/git-client";
 import { FakeGitHubServer } from "./fake-github-server";
@@ -667,6 +670,18 @@ describe("check", () => {
     ["no file", { files: [] }, "files", "at least one file is needed"],
     ["1001 files", { files: many }, "files", "1001 files, at most 1000 in one commit"],
     ["authorEmail nope", { authorEmail: "nope" }, "authorEmail", '"nope" is not an e-mail address'],
+    [
+      "a blob that is not a git sha",
+      { files: [{ path: "README.md", blob: "ABC123" }] },
+      "files",
+      "README.md: blob must be a git blob sha (40 lowercase hex digits)",
+    ],
+    [
+      "both content and blob",
+      { files: [{ path: "README.md", content: "x", blob: "0".repeat(40) }] },
+      "files",
+      "README.md: content and blob are exclusive",
+    ],
   ])("%s is exactly one failure", async (_what, news, property, reason) => {
     expect((await check(news)).failures).toEqual([{ property, reason }]);
   });
@@ -766,5 +781,106 @@ describe("rateLimitWait", () => {
     expect(rateLimitWait(429, {}, now)).toBe(60_000);
     expect(rateLimitWait(403, { "x-ratelimit-remaining": "12" }, now)).toBeUndefined();
     expect(rateLimitWait(404, { "retry-after": "7" }, now)).toBeUndefined();
+  });
+});
+
+describe("the files in the state: blob shas once the commit exists", () => {
+  type Check = NonNullable<typeof provider.check>;
+  const check = (olds: unknown, news: unknown) =>
+    (provider.check as Check)(olds as GitCommitInputs, news as GitCommitInputs);
+  /** `git hash-object` of a content: the real tool's blob sha. */
+  const hashObject = (content: string) =>
+    execFileSync("git", ["hash-object", "--stdin"], { input: content }).toString().trim();
+  const HASHED = () => FILES.map((f) => ({ path: f.path, blob: hashObject(f.content) }));
+
+  test("gitBlobSha is git's blob id (git hash-object), multi-byte and empty content included", () => {
+    for (const content of ["", "kind: pipeline\n", "é ü 🚀\n", "no newline"]) {
+      expect(gitBlobSha(content)).toBe(hashObject(content));
+    }
+    expect(gitBlobSha("")).toBe("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  });
+
+  test("a new commit (no old inputs) keeps the contents create needs", async () => {
+    expect(await check({}, inputs())).toEqual({ inputs: inputs(), failures: [] });
+    expect(storedCommitInputs(undefined, { ...inputs() })).toEqual(inputs());
+  });
+
+  test("an existing commit whose state holds contents (written before) stores blob shas", async () => {
+    const checked = await check(inputs(), inputs());
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toEqual({ ...inputs(), files: HASHED() });
+    expect(JSON.stringify(checked.inputs)).not.toContain("def train()");
+    // The token stays an input (the engine keeps it secret); nothing but files changes.
+    expect((checked.inputs as GitCommitInputs).token).toBe(TOKEN);
+  });
+
+  test("an existing commit whose state holds blob shas keeps them as they are", async () => {
+    const hashed = { ...inputs(), files: HASHED() };
+    // ignoreChanges hands the old files back as the new ones.
+    expect(await check(hashed, hashed)).toEqual({ inputs: hashed, failures: [] });
+    // New contents for the same target are stored as their blob shas too.
+    expect((await check(hashed, inputs())).inputs).toEqual(hashed);
+  });
+
+  test.each<[string, Partial<GitCommitInputs> | Record<string, unknown>]>([
+    ["another repository", { repository: "churn-model-2" }],
+    ["another owner", { owner: "acme-ml-2" }],
+    ["another branch", { branch: "trunk" }],
+    ["another API URL", { apiUrl: "https://github.acme.example/api/v3" }],
+    ["a fromBranch added", { branch: SYNC_BRANCH, fromBranch: "main" }],
+    ["a repository not known yet (preview)", { repository: UNKNOWN }],
+  ])("a replacement (%s) keeps the contents: it makes a new commit", async (_what, change) => {
+    const news = { ...inputs(), ...change };
+    expect((await check(inputs(), news)).inputs).toEqual(news);
+  });
+
+  test("inputs with failures are passed on as they are, with the failures", async () => {
+    const news = { ...inputs(), branch: "" };
+    const checked = await check(inputs(), news);
+    expect(checked.inputs).toEqual(news);
+    expect(checked.failures).toEqual([{ property: "branch", reason: "missing" }]);
+  });
+
+  test("a stored commit diffs as no change against blob shas and against contents", async () => {
+    github.addRepository(SLUG, { files: INITIAL });
+    const { outs } = await create(inputs());
+    const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false };
+    expect(await provider.diff!("id", outs, { ...inputs(), files: HASHED() })).toEqual(NO_CHANGE);
+    expect(await provider.diff!("id", outs, inputs())).toEqual(NO_CHANGE);
+    expect(
+      await provider.diff!("id", outs, { ...inputs(), files: HASHED(), branch: "trunk" }),
+    ).toEqual({ changes: true, replaces: ["branch"], deleteBeforeReplace: false });
+  });
+
+  test("create from blob shas the repository holds (a recreated sync branch) writes those files", async () => {
+    github.addRepository(SLUG, { files: INITIAL });
+    await create(inputs()); // the scaffold: the repository now holds the blobs
+    const main = github.head(SLUG, "main")!;
+    github.requests.length = 0;
+    const result = await create({
+      ...inputs({ branch: SYNC_BRANCH, fromBranch: "main" }),
+      files: HASHED(),
+    });
+    const head = github.head(SLUG, SYNC_BRANCH)!;
+    expect(github.commit(SLUG, head).parents).toEqual([main]);
+    expect(github.filesOf(SLUG, SYNC_BRANCH)).toEqual(MERGED);
+    expect(result.outs.paths).toEqual(PATHS);
+    const tree = github.calls("POST", `${REPO}/git/trees`)[0].body as { tree: unknown[] };
+    expect(tree.tree).toEqual(
+      HASHED().map((f) => ({ path: f.path, mode: "100644", type: "blob", sha: f.blob })),
+    );
+  });
+
+  test("create from blob shas the repository does not hold fails, naming the files and the way out", async () => {
+    github.addRepository(SLUG, { files: INITIAL });
+    const error = await failure(
+      create({ ...inputs({ branch: SYNC_BRANCH, fromBranch: "main" }), files: HASHED() }),
+    );
+    expect(error.message).toBe(
+      `GitHub: could not write the tree (repository acme-ml/churn-model, branch ${SYNC_BRANCH}): HTTP 422 (GitHub says: "Invalid tree info"). files: the state keeps only the blob shas of 4 file(s) (src/churn_model/train.py, .drone.yml, README.md, ...), and the repository does not hold them. Run \`pulumi up --replace <this GitCommit's URN>\`: a targeted replacement commits the files as the program renders them now.`,
+    );
+    expect(error.message).not.toContain("    at ");
+    expect(github.head(SLUG, SYNC_BRANCH)).toBeUndefined();
+    expect(github.calls("POST", `${REPO}/git/commits`)).toEqual([]);
   });
 });

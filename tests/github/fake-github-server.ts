@@ -10,6 +10,9 @@
  * - objects are content-addressed: equal trees have equal shas (sha1 of a canonical JSON here);
  *   a commit carries an author date (a logical clock), so two commits of the same tree differ;
  * - a tree written with `base_tree` holds the base's entries plus the new ones (new ones win);
+ *   an entry gives either its `content` or the `sha` of a blob the repository holds, not both
+ *   (docs.github.com/en/rest/git/trees, "Create a tree": "Use either tree.sha or content"); blob
+ *   shas are git's (sha1 of "blob <bytes>\0<content>");
  * - PATCH of a ref with `force: false` to a commit that does not descend from the ref's head is a
  *   422 "Update is not a fast forward"; POST of a ref that exists is a 422 "Reference already
  *   exists"; unknown objects are 422s;
@@ -257,6 +260,18 @@ export class FakeGitHubServer extends FakeJsonApi {
     return repo;
   }
 
+  /** The content of a blob of the repository by its git blob sha (any tree holding it). */
+  private blobContent(repo: FakeRepository, sha: string): string | undefined {
+    for (const tree of repo.trees.values()) {
+      for (const content of tree.values()) {
+        const bytes = Buffer.from(content, "utf8");
+        const id = createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+        if (id === sha) return content;
+      }
+    }
+    return undefined;
+  }
+
   private storeTree(repo: FakeRepository, entries: Map<string, string>): string {
     const sorted = new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const sha = objectSha("tree", [...sorted]);
@@ -475,7 +490,11 @@ export class FakeGitHubServer extends FakeJsonApi {
       ) {
         return [422, { message: "tree.path contains a malformed path component" }];
       }
-      if (e.mode !== "100644" || e.type !== "blob" || typeof e.content !== "string") {
+      // Either content or the sha of a blob the repository holds ("Create a tree": "Use either
+      // tree.sha or content ... Using both tree.sha and content will return an error").
+      const byBlob = typeof e.sha === "string" ? this.blobContent(repo, e.sha) : undefined;
+      const content = typeof e.content === "string" && e.sha === undefined ? e.content : byBlob;
+      if (e.mode !== "100644" || e.type !== "blob" || content === undefined) {
         return [422, { message: "Invalid tree info" }];
       }
       // A file replaces a directory of the same name and the files under it, as in git.
@@ -484,7 +503,7 @@ export class FakeGitHubServer extends FakeJsonApi {
           entries.delete(existing);
         }
       }
-      entries.set(path, e.content);
+      entries.set(path, content);
     }
     const sha = this.storeTree(repo, entries);
     return [

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { requiredModules, runSerialized, writeSerialized } from "../helpers/serialized-provider";
 import { packagedProvider } from "../../components/dynamic-providers";
-import { gitCommitProvider } from "../../components/github/commit-provider";
+import { gitBlobSha, gitCommitProvider } from "../../components/github/commit-provider";
 import { FakeGitHubServer } from "./fake-github-server";
 import { FAST, TOKEN } from "./helpers";
 
@@ -62,12 +62,13 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("the serialized text is outside the project and requires no module (fetch is global)", () => {
+test("the serialized text is outside the project and requires only node's crypto (fetch is global)", () => {
   expect(path.relative(process.cwd(), file).startsWith("..")).toBe(true);
   const text = fs.readFileSync(file, "utf8");
-  expect(requiredModules(file)).toEqual([]);
+  // The blob shas of the stored files (gitBlobSha): a module built into node, found anywhere.
+  expect(requiredModules(file)).toEqual(["crypto"]);
   // No other form of require either (a computed module name would escape the check above).
-  expect(text.match(/require\(/g)).toBeNull();
+  expect(text.match(/require\(/g)).toHaveLength(1);
   expect(text).toContain("exports.handler");
   expect(text).not.toContain(TOKEN);
 });
@@ -165,6 +166,16 @@ describe("the packaged stub, run as the provider host runs it (from the project 
       failures: { property: string }[];
     };
     expect(bad.failures.map((f) => f.property)).toEqual(["branch"]);
+    // With the old inputs of an existing commit (contents, as state written before holds them),
+    // the stored files are blob shas.
+    const stored = (await call("check", [inputs(), inputs()])) as {
+      inputs: { files: unknown[] };
+      failures: unknown[];
+    };
+    expect(stored.failures).toEqual([]);
+    expect(stored.inputs.files).toEqual(
+      FILES.map((f) => ({ path: f.path, blob: gitBlobSha(f.content) })),
+    );
 
     const created = (await call("create", [inputs()])) as {
       id: string;

@@ -20,10 +20,10 @@ import { PlanDocument } from "../../lib/plan/types";
 import { declarePlatform } from "../../lib/program";
 import { installMockEngine } from "../../lib/plan/mock-engine";
 import { offlineConfig, PROJECT } from "../../lib/plan/run";
+import { CompiledResult, runCompiled } from "../helpers/compiled-run";
 import {
   problemLines,
   projectStacks,
-  runCli,
   tempDir,
   VALID_ENTRY,
   withLine,
@@ -702,9 +702,18 @@ describe("through the real commands", () => {
     "tagged.yaml",
   ];
 
+  // Both compiled commands (what the npm scripts run) start together; each test awaits its own.
+  let results: Record<"validate" | "plan", Promise<CompiledResult>>;
+  beforeAll(() => {
+    results = {
+      validate: runCompiled("validate", ["--services", dir]),
+      plan: runCompiled("plan", ["--services", dir]),
+    };
+  });
+
   for (const command of ["validate", "plan"] as const) {
-    it(`npm run ${command} exits 1, each line naming its file, no stack trace, no plan`, () => {
-      const result = runCli(command, ["--services", dir]);
+    it(`npm run ${command} exits 1, each line naming its file, no stack trace, no plan`, async () => {
+      const result = await results[command];
       expect(result.status).toBe(1);
       expect(result.stdout).toBe("");
       expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CatalogError } from "../../lib/catalog/errors";
-import { reportAndExit } from "../../lib/cli-errors";
+import { exitCodeFor } from "../../cli/command";
 import { diffPlans } from "../../lib/plan/diff";
 import { formatDiff, formatFindings, formatMarkdown, formatPlan } from "../../lib/plan/format";
 import { installMockEngine, RecordedResource } from "../../lib/plan/mock-engine";
 import { offlineConfig, PROJECT, runPlan } from "../../lib/plan/run";
+import { tuneSdkForOfflinePlan } from "../../lib/plan/sdk-tuning";
 import { declarePlatform } from "../../lib/program";
 import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS } from "../../lib/settings";
 import { main as planMain } from "../../cli/plan";
@@ -130,8 +131,14 @@ describe("the mock engine", () => {
     });
     const { config, secretKeys } = offlineConfig(info);
     pulumi.runtime.setAllConfig(config, secretKeys);
-    await declarePlatform({ servicesDir: EXAMPLES_DIR });
-    await waitForRPCs();
+    // As the offline plan runs the program: no stack captured per resource (inputs are the same).
+    const restoreSdk = tuneSdkForOfflinePlan();
+    try {
+      await declarePlatform({ servicesDir: EXAMPLES_DIR });
+      await waitForRPCs();
+    } finally {
+      restoreSdk();
+    }
     const { plain, wrapped } = scan(recorded);
     expect(plain).toEqual([]);
     // The positive control: the providers did get the real values, as secrets.
@@ -238,11 +245,11 @@ describe("the error paths", () => {
     try {
       await run();
     } catch (error) {
-      try {
-        reportAndExit(error, "usage");
-      } catch {
-        // the stopped process.exit
-      }
+      // The entry points' own reporter (runMain): exit code, one-line message on stderr.
+      code = exitCodeFor(error, "usage", {
+        err: (text) => void process.stderr.write(text),
+        env: process.env,
+      });
     }
     return code;
   }

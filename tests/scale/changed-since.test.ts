@@ -17,6 +17,7 @@ import { usageLine } from "../../cli/command";
 import { main, PLAN_COMMAND } from "../../cli/plan";
 import { compiledCommand } from "../cli/compiled";
 import { loadCatalog } from "../../lib/catalog/load";
+import { CatalogFile } from "../../lib/catalog/types";
 import {
   ChangedSinceError,
   describeSelection,
@@ -46,6 +47,8 @@ describe("--changed-since", () => {
   let repo: string;
   let servicesDir: string;
   let stacksDir: string;
+  /** The committed catalog, loaded once: read by the tests that select before changing anything. */
+  let committed: CatalogFile[];
   let stderr: jest.SpyInstance;
 
   beforeAll(() => {
@@ -63,6 +66,7 @@ describe("--changed-since", () => {
       generatedEntry(CHANGED, 1),
     );
     commitAll(repo, "change one entry");
+    committed = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
   });
   afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
   beforeEach(() => {
@@ -167,12 +171,12 @@ describe("--changed-since", () => {
   });
 
   it("plans nothing but the platform when no entry changed", () => {
-    const { selection } = selectForPlan("HEAD", options());
+    const selection = selectChangedServices("HEAD", committed, options());
     expect(selection).toMatchObject({ all: false, changedEntries: [], selected: [], skipped: 500 });
   });
 
   it("counts uncommitted and untracked entries, and removed ones without planning them", () => {
-    const catalogBefore = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    const catalogBefore = committed;
     fs.writeFileSync(path.join(servicesDir, `${generatedName(3)}.yaml`), generatedEntry(3, 2));
     fs.writeFileSync(path.join(servicesDir, `${generatedName(COUNT)}.yaml`), generatedEntry(COUNT));
     fs.rmSync(path.join(servicesDir, `${generatedName(9)}.yaml`));
@@ -201,7 +205,8 @@ describe("--changed-since", () => {
   ])("plans every service when %s changed", (_what, file) => {
     fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
     fs.appendFileSync(path.join(repo, file), "\n# changed\n");
-    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    // The entries are as committed: only the shared file changed.
+    const catalog = committed;
     const selection = selectChangedServices("HEAD", catalog, options());
     expect(selection).toMatchObject({ all: true, sharedChanges: [file], skipped: 0 });
     expect(selection.selected).toHaveLength(COUNT);
@@ -221,8 +226,8 @@ describe("--changed-since", () => {
     ["a non-entry file of the catalog folder", "services/defaults.json"],
     ["a nested file of the catalog folder", "services/old/churn.yaml"],
   ])("fails safe: plans every service when %s changed", (_what, file) => {
-    // Loaded first: the catalog loader itself refuses stray files in the catalog folder.
-    const catalog = loadCatalog(servicesDir, stacksOrThrow(stacksDir));
+    // Loaded before the change: the catalog loader itself refuses stray files in its folder.
+    const catalog = committed;
     fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
     fs.writeFileSync(path.join(repo, file), "changed\n");
     const selection = selectChangedServices("HEAD", catalog, options());
@@ -295,7 +300,7 @@ describe("--changed-since", () => {
         'unknown git ref "no-such-branch" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)',
       ),
     );
-    expect(() => selectForPlan("--output=x", options())).toThrow(
+    expect(() => selectChangedServices("--output=x", committed, options())).toThrow(
       new ChangedSinceError('"--output=x" is not a git ref'),
     );
   });
