@@ -45,6 +45,10 @@ function wrap(stack: Stack): DeployStack {
         throw e;
       }
     },
+    // `pulumi stack export` / `pulumi stack import --file` (@pulumi/pulumi automation/stack.ts
+    // exportStack, importStack); the import verifies the snapshot's integrity.
+    exportState: () => stack.exportStack(),
+    importState: (state) => stack.importStack(state),
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import { DeployInputError } from "./input-error";
 import { changedCount, driftMarkdown, formatSummary, ProgressTracker } from "./progress";
 import { initExistingHint, loadStackForDeploy, STACK_NAME } from "./stack-file";
+import { withoutSuperseded } from "./state-migration";
 import { serviceTargets } from "./targets";
 import { DeployStack, DeployWorkspace, Operation, OpenWorkspace, StackLocation } from "./workspace";
 
@@ -175,6 +176,28 @@ export async function deploy(
     `${operation} stack ${stack}${scope}${refresh ? " with refresh" : ""}, state in ${backend.shown}` +
       (runsPolicies ? `, policy pack ${displayPath(policyPack)}` : ""),
   );
+
+  // 5. Resources an earlier release declared and the program replaced (lib/deploy/state-migration.ts):
+  //    up removes them from the state first, since deleting them would delete what their
+  //    successors now manage; preview cannot change the state, so it says what up will do.
+  if (operation === "up" || operation === "preview") {
+    const migration = withoutSuperseded(await selected.exportState());
+    if (migration.removed.length > 0) {
+      const lines = migration.summary.map((line) => `  - ${line}`);
+      if (operation === "up") {
+        ctx.err(
+          `removing ${migration.removed.length} resource(s) the program replaced from the state of stack ${stack} (nothing is deleted in the cloud):`,
+        );
+        lines.forEach((line) => ctx.err(line));
+        await selected.importState(migration.deployment);
+      } else {
+        ctx.err(
+          `note: the state of stack ${stack} holds ${migration.removed.length} resource(s) the program replaced; this preview shows them as deletes, but \`npm run up\` removes them from the state first and deletes nothing in the cloud:`,
+        );
+        lines.forEach((line) => ctx.err(line));
+      }
+    }
+  }
 
   const progress = new ProgressTracker(ctx.out);
   const expectNoChanges = options.expectNoChanges === true;

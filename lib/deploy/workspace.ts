@@ -6,6 +6,7 @@
  * existing stack; only `npm run new-stack` creates one (createStack), with its secrets provider.
  */
 import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
+import type { StateDeployment } from "./state-migration";
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 
@@ -38,6 +39,10 @@ export interface OperationResult {
 /** One stack of this project, selected in a backend. */
 export interface DeployStack {
   run(operation: Operation, options: OperationOptions): Promise<OperationResult>;
+  /** The stack's state (`pulumi stack export`; Automation API Stack.exportStack). */
+  exportState(): Promise<StateDeployment>;
+  /** Replaces the stack's state (`pulumi stack import`; Automation API Stack.importStack). */
+  importState(state: StateDeployment): Promise<void>;
 }
 
 export interface StackLocation {

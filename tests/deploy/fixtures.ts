@@ -5,6 +5,7 @@ import * as path from "path";
 import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
 import { DeployContext } from "../../lib/deploy/command";
 import { PulumiCliMissingError, StackNotInBackendError } from "../../lib/deploy/errors";
+import type { StateDeployment } from "../../lib/deploy/state-migration";
 import {
   DeployWorkspace,
   Operation,
@@ -78,6 +79,34 @@ export interface FakeBehaviour {
   stackMissing?: boolean;
   /** The CLI is not installed (opening the workspace throws). */
   cliMissing?: boolean;
+  /** The stack's state (`pulumi stack export`); an empty one by default. */
+  state?: StateDeployment;
+}
+
+/**
+ * The checks `pulumi stack import` makes before it accepts a state (pulumi/pulumi
+ * pkg/resource/deploy/snapshot.go VerifyIntegrity): a parent, a dependency, a property dependency
+ * and a deleted-with target must each be a resource earlier in the list, and a URN appears once.
+ * Throws the CLI's wording.
+ */
+export function verifyIntegrity(state: StateDeployment): void {
+  const seen = new Set<string>();
+  for (const r of state.deployment.resources ?? []) {
+    if (r.parent && !seen.has(r.parent)) {
+      throw new Error(`child resource ${r.urn} refers to missing parent ${r.parent}`);
+    }
+    const deps = [
+      ...(r.dependencies ?? []),
+      ...Object.values(r.propertyDependencies ?? {}).flat(),
+      ...(r.deletedWith ? [r.deletedWith] : []),
+    ];
+    for (const dep of deps) {
+      if (!seen.has(dep))
+        throw new Error(`resource ${r.urn}'s dependency ${dep} refers to missing resource`);
+    }
+    if (seen.has(r.urn)) throw new Error(`duplicate resource ${r.urn} (not marked for deletion)`);
+    seen.add(r.urn);
+  }
 }
 
 let sequence = 0;
@@ -133,6 +162,8 @@ export function summaryEvent(changes: OpMap): EngineEvent {
 
 export class FakeWorkspace {
   readonly calls: FakeCall[] = [];
+  /** `pulumi stack export` and `import` calls, with what was imported. */
+  readonly stateCalls: { method: "export" | "import"; state?: StateDeployment }[] = [];
   opened = 0;
 
   constructor(private readonly behaviour: FakeBehaviour = {}) {}
@@ -148,6 +179,17 @@ export class FakeWorkspace {
         for (const event of this.behaviour.events ?? []) onEvent(event);
         if (this.behaviour.fail) throw this.behaviour.fail;
         return { changes: this.behaviour.changes ?? { same: 0 } };
+      },
+      exportState: async (): Promise<StateDeployment> => {
+        this.stateCalls.push({ method: "export" });
+        return structuredClone(
+          this.behaviour.state ?? { version: 3, deployment: { resources: [] } },
+        );
+      },
+      importState: async (state: StateDeployment) => {
+        verifyIntegrity(state);
+        this.stateCalls.push({ method: "import", state });
+        this.behaviour.state = state;
       },
     };
     return {
