@@ -1,6 +1,7 @@
 /**
- * npm run docs [-- --check]: regenerates the README's reference tables from the code (see
- * lib/reference-docs.ts); with --check writes nothing and exits 1 naming the stale sections.
+ * npm run docs [-- --check]: regenerates the README's reference tables (lib/reference-docs.ts)
+ * and Pulumi.yaml's project `config:` block (lib/project-config.ts) from the code; with --check
+ * writes nothing and exits 1 naming the stale sections.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,7 +12,9 @@ export const DOCS_COMMAND = {
   command: "npm run docs --",
   summary: [
     "Regenerates the README's reference tables (the <!-- generated:NAME --> blocks: stack",
-    "settings, catalog fields, catalog limits) from lib/settings.ts and services/schema.json.",
+    "settings, catalog fields, catalog limits) from lib/settings.ts and services/schema.json,",
+    "and the config: block of Pulumi.yaml (the settings' types, descriptions and defaults)",
+    "from lib/settings.ts; the rest of Pulumi.yaml is kept as it is.",
   ].join("\n"),
   options: {
     check: {
@@ -26,6 +29,13 @@ export const DOCS_COMMAND = {
       description: "the README to regenerate",
       default: "README.md of the project",
       example: "--readme ./README.md",
+    },
+    project: {
+      type: "string",
+      value: "FILE",
+      description: "the Pulumi project file whose generated config: block to regenerate",
+      default: "Pulumi.yaml of the project",
+      example: "--project ./Pulumi.yaml",
     },
   },
   exitCodes: "0 up to date (or updated), 1 stale with --check, 2 usage error",
@@ -53,26 +63,49 @@ export async function main(
   const args = parseCommandLine(DOCS_COMMAND, argv);
   if (args === "help") return printHelp(DOCS_COMMAND, out);
   const readme = path.resolve(args.values.readme ?? path.join(PROJECT_ROOT, "README.md"));
-  const relative = path.relative(process.cwd(), readme);
-  const shown = relative && !relative.startsWith("..") ? relative : readme;
-  const before = fs.readFileSync(readme, "utf8");
+  const project = path.resolve(args.values.project ?? path.join(PROJECT_ROOT, "Pulumi.yaml"));
   // Loaded after the arguments: the schema and settings are not needed for --help.
   const { regenerate } = await import("../lib/reference-docs");
-  const after = regenerate(before);
-  if (after === before) {
-    out(`${shown}: reference tables already up to date\n`);
-    return 0;
+  const { regenerateProjectFile } = await import("../lib/project-config");
+  const targets = [
+    {
+      file: readme,
+      what: "reference tables",
+      build: (text: string) => regenerate(text),
+      stale: staleSections,
+    },
+    {
+      file: project,
+      what: "config block",
+      build: (text: string) => regenerateProjectFile(text, shownPath(project)),
+      stale: () => ["project-config"],
+    },
+  ];
+  let code = 0;
+  for (const target of targets) {
+    const shown = shownPath(target.file);
+    const before = fs.readFileSync(target.file, "utf8");
+    const after = target.build(before);
+    if (after === before) {
+      out(`${shown}: ${target.what} already up to date\n`);
+    } else if (args.values.check) {
+      const stale = target.stale(before, after);
+      err(
+        `error: ${shown}: stale generated section${stale.length === 1 ? "" : "s"}: ${stale.join(", ")} (run npm run docs); nothing was written\n`,
+      );
+      code = 1;
+    } else {
+      fs.writeFileSync(target.file, after);
+      out(`${shown}: ${target.what} updated\n`);
+    }
   }
-  if (args.values.check) {
-    const stale = staleSections(before, after);
-    err(
-      `error: ${shown}: stale generated section${stale.length === 1 ? "" : "s"}: ${stale.join(", ")} (run npm run docs); nothing was written\n`,
-    );
-    return 1;
-  }
-  fs.writeFileSync(readme, after);
-  out(`${shown}: reference tables updated\n`);
-  return 0;
+  return code;
+}
+
+/** A path relative to the working directory when it lies below it. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") ? relative : file;
 }
 
 if (require.main === module) runMain(DOCS_COMMAND, main);
