@@ -1,10 +1,43 @@
+import { createHash } from "crypto";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { managedDigest, managedFileDigests, RenderedFile } from "../lib/render";
 import { GitCommit } from "./github";
 
 /** Prefix of the branches template-sync pull requests come from. */
 export const SYNC_BRANCH_PREFIX = "platform/template-sync-";
+
+/** One file of the rendered repository. */
+export interface RenderedFile {
+  /** Path inside the repository (forward slashes). */
+  path: string;
+  content: string;
+  /** managed: the platform keeps it current (by pull request); seed: the team's from the start. */
+  kind: "managed" | "seed";
+  /** sha256 (hex) of the content's UTF-8 bytes. */
+  digest: string;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Path -> digest of the managed files, by path (the record a deployment exports and compares). */
+export function managedFileDigests(files: readonly RenderedFile[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of [...files].sort((a, b) => compare(a.path, b.path))) {
+    if (file.kind === "managed") out[file.path] = file.digest;
+  }
+  return out;
+}
+
+/** One digest over all managed files (paths and contents): changes when any of them changes. */
+export function managedDigest(files: readonly RenderedFile[]): string {
+  const hash = createHash("sha256");
+  for (const [file, digest] of Object.entries(managedFileDigests(files))) {
+    hash.update(`${file}\0${digest}\n`);
+  }
+  return hash.digest("hex");
+}
 
 export interface RepositoryContentArgs {
   /** Base URL of GitHub's REST API (the stack setting `githubApiUrl`). */
@@ -23,7 +56,7 @@ export interface RepositoryContentArgs {
    * scaffold commit is refused, before anything is written, unless it equals `branch`.
    */
   repositoryDefaultBranch?: pulumi.Input<string>;
-  /** The rendered repository (lib/render), known when the program runs. */
+  /** The rendered repository, known when the program runs. */
   files: RenderedFile[];
   /** Path -> digest of the managed files as deployed last time (the `managedFiles` output); undefined on the first deployment. */
   previousManagedFiles?: Record<string, string>;
@@ -41,7 +74,7 @@ export function changedManagedFiles(
   if (previous === undefined) return [];
   return files
     .filter((f) => f.kind === "managed" && previous[f.path] !== f.digest)
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    .sort((a, b) => compare(a.path, b.path));
 }
 
 /**

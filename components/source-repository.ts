@@ -6,7 +6,6 @@ import {
   githubTopics,
   RepositoryFeatures,
   repositoryFeatures,
-  visibilityProblem,
 } from "./github/features";
 
 /** Status checks Drone reports and the default branch requires. */
@@ -18,7 +17,7 @@ export interface SourceRepositoryArgs {
   /** Id of an existing repository to adopt (Pulumi `import`: its name), instead of creating one. */
   importId?: string;
   description: string;
-  /** private or internal; never public. internal needs the enterprise plan (visibilityProblem). */
+  /** private or internal; never public. internal needs the enterprise plan (checked by the catalog). */
   visibility: "private" | "internal";
   /** Topics; one longer than GitHub's 50 characters (a long team slug) is cut (githubTopics). */
   topics: string[];
@@ -51,7 +50,7 @@ export interface SourceRepositoryArgs {
   archived?: boolean;
 }
 
-export { githubTopics, repositoryFeatures, visibilityProblem } from "./github/features";
+export { githubTopics, repositoryFeatures } from "./github/features";
 export type { GitHubOrganisation, GitHubPlan } from "./github/features";
 
 /**
@@ -100,15 +99,9 @@ export class SourceRepository extends pulumi.ComponentResource {
     this.defaultBranch = defaultBranch;
     this.archived = archived;
     const wanted = args.secretScanning ?? true;
-    const problems: string[] = [];
-    if (args.organisation) {
-      const refused = visibilityProblem(args.visibility, args.organisation.plan);
-      if (refused) problems.push(refused);
-    }
     const topics = githubTopics(args.topics);
-    problems.push(...topics.problems);
-    if (problems.length > 0) {
-      throw new Error(`SourceRepository ${name}: ${problems.join("; ")}`);
+    if (topics.problems.length > 0) {
+      throw new Error(`SourceRepository ${name}: ${topics.problems.join("; ")}`);
     }
     const allowed = args.organisation
       ? repositoryFeatures(args.organisation, args.visibility)

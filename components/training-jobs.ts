@@ -1,7 +1,5 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { JobEntry } from "../lib/catalog/types";
-import { toQuartz } from "../lib/catalog/cron";
 
 /** Key of the service principal's OAuth secret inside the service's secret scope. */
 export const CLIENT_SECRET_KEY = "databricks-client-secret";
@@ -36,12 +34,26 @@ export interface JobImage {
   placeholder: boolean;
 }
 
-export interface JobSpec extends JobEntry {
-  nodeType: string;
-  /** Physical job name (from lib/names.ts). */
+/** One job's settings, as the catalog entry and the stack decide them. */
+export interface JobSpec {
+  /** Physical job name. */
   jobName: string;
   /** Python module run by the task (src/<package>/<entryPoint>.py inside the image). */
   entryPoint: string;
+  /** Databricks node type of the job cluster (new_cluster.node_type_id). */
+  nodeType: string;
+  /** Worker count of the job cluster; 0 makes a single-node cluster. */
+  workers: number;
+  /** Run timeout in minutes (sent as timeout_seconds, job and task). */
+  timeoutMinutes: number;
+  /** Retries on failure (the task's max_retries) where Databricks schedules the runs. */
+  retries: number;
+  /**
+   * The Databricks schedule, already in Quartz syntax (databricks-sdk-py
+   * databricks/sdk/service/jobs.py CronSchedule: quartz_cron_expression, timezone_id). Defaults
+   * to none: runs on demand only. Ignored unless `scheduleInDatabricks`.
+   */
+  schedule?: { quartzCronExpression: string; timezoneId: string };
 }
 
 export interface TrainingJobsArgs {
@@ -65,7 +77,7 @@ export interface TrainingJobsArgs {
   image: JobImage;
   /** Databricks instance profile ARN of the job clusters. */
   instanceProfileArn: pulumi.Input<string>;
-  /** Secret scope name for the service (from lib/names.ts). */
+  /** Secret scope name for the service. */
   secretScopeName: string;
   /** Application id of the service principal the jobs run as. */
   servicePrincipalClientId: pulumi.Input<string>;
@@ -138,8 +150,8 @@ export class TrainingJobs extends pulumi.ComponentResource {
           schedule:
             args.scheduleInDatabricks && spec.schedule
               ? {
-                  quartzCronExpression: toQuartz(spec.schedule),
-                  timezoneId: spec.timezone,
+                  quartzCronExpression: spec.schedule.quartzCronExpression,
+                  timezoneId: spec.schedule.timezoneId,
                   pauseStatus: "UNPAUSED",
                 }
               : undefined,

@@ -161,6 +161,18 @@ export function effectiveNames(
   };
 }
 
+/**
+ * Object key of a service's Airflow DAG file in its environment's DAG bucket:
+ * `<airflowDagPrefix><package>_<environment>.py` (stack settings airflowDagPrefix, namePrefix).
+ */
+export function airflowDagKey(
+  serviceName: string,
+  settings: { environment: string; namePrefix: string; airflowDagPrefix: string },
+): string {
+  const { pythonPackage } = physicalNames(serviceName, settings.environment, settings.namePrefix);
+  return `${settings.airflowDagPrefix}${pythonPackage}_${settings.environment}.py`;
+}
+
 /** Problems with the names of one service in one environment; empty when all fit. */
 export function nameProblems(service: string, environment: string, prefix: string): string[] {
   const names = physicalNames(service, environment, prefix);

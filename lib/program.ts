@@ -11,7 +11,7 @@ import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImage } from "../components/base-image";
 import { ImagePromotionRole } from "../components/image-promotion-role";
-import { MlService, MlServiceOutputs } from "../components/ml-service";
+import { MlService, MlServiceOutputs } from "./service";
 import { dataResourceOptions, serviceTags } from "../components/tags";
 import { CatalogError } from "./catalog/errors";
 import { loadCatalog } from "./catalog/load";

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PIPELINE_SECRETS, PipelineSecretKey } from "../../lib/pipeline-secrets";
 import { DroneConnectionArgs, DroneRepository } from "./drone-repository";
 import { DroneRepositorySecrets } from "./drone-repository-secrets";
 import { DRONE_REPOSITORY_DEFAULTS, DroneRepositorySettings } from "./validation";
@@ -24,8 +23,8 @@ export interface DroneServicePipelineArgs extends DroneConnectionArgs {
   repositoryName: pulumi.Input<string>;
   /** Repository settings that differ from SERVICE_REPOSITORY_SETTINGS. */
   settings?: DroneServiceRepositorySettings;
-  /** The value of every pipeline secret (lib/pipeline-secrets.ts); all kept secret. */
-  secrets: Record<PipelineSecretKey, pulumi.Input<string>>;
+  /** Every pipeline secret, Drone secret name -> value; all kept secret, none for pull requests. */
+  secrets: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -64,7 +63,6 @@ export class DroneServicePipeline extends pulumi.ComponentResource {
       { parent: this },
     );
     const slug = pulumi.all([owner, repositoryName]).apply(([o, n]) => `${o}/${n}`);
-    const keys = Object.keys(PIPELINE_SECRETS) as PipelineSecretKey[];
     this.secrets = new DroneRepositorySecrets(
       `${name}-secrets`,
       {
@@ -72,9 +70,9 @@ export class DroneServicePipeline extends pulumi.ComponentResource {
         token,
         repository: slug,
         secrets: Object.fromEntries(
-          keys.map((key) => [
-            PIPELINE_SECRETS[key].name,
-            { value: secrets[key], pullRequest: false, pullRequestPush: false },
+          Object.entries(secrets).map(([secretName, value]) => [
+            secretName,
+            { value, pullRequest: false, pullRequestPush: false },
           ]),
         ),
       },

@@ -1,7 +1,8 @@
 /**
  * What a GitHub organisation's plan and licences allow a service repository to have, and GitHub's
- * rules on topics: pure functions, no Pulumi, so the catalog validation (lib/catalog) and the
- * components share them. Each rule cites where GitHub states it.
+ * rules on topics: pure functions, no Pulumi. Each rule cites where GitHub states it. The refusals
+ * of a stack's settings or an entry's visibility are the catalog validation's (lib/catalog/github.ts):
+ * a SourceRepository is given validated values.
  */
 
 /** The organisation's plan (the stack setting `githubPlan`). */
@@ -46,38 +47,6 @@ export function repositoryFeatures(
 ): RepositoryFeatures {
   const paid = organisation.plan !== "free";
   return { ruleset: paid, secretScanning: paid && organisation.secretProtection };
-}
-
-/**
- * Why a visibility is refused on this plan, or undefined. "Internal repositories are available on
- * GitHub Enterprise Cloud for organizations that are owned by an enterprise account and GitHub
- * Enterprise Server 2.20+" (github/docs data/reusables/gated-features/internal-repos.md).
- */
-export function visibilityProblem(
-  visibility: RepositoryVisibility,
-  plan: GitHubPlan,
-): string | undefined {
-  if (visibility === "internal" && plan !== "enterprise") {
-    return `visibility internal needs GitHub Enterprise (internal repositories exist only for organisations owned by an enterprise account); this stack's mlplatform:githubPlan is ${plan}: use visibility private`;
-  }
-  return undefined;
-}
-
-/**
- * Problems with the GitHub settings of a stack, one line each (without the file name): Secret
- * Protection is sold for GitHub Team and GitHub Enterprise Cloud only (push-protection-for-repos.md
- * above), so it cannot be on with the free plan.
- */
-export function githubSettingsProblems(settings: {
-  githubPlan: GitHubPlan;
-  githubSecretProtection?: boolean;
-}): string[] {
-  if (settings.githubSecretProtection === true && settings.githubPlan === "free") {
-    return [
-      "mlplatform:githubSecretProtection: GitHub Secret Protection is available only with githubPlan team or enterprise (this stack says free)",
-    ];
-  }
-  return [];
 }
 
 /**

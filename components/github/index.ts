@@ -5,11 +5,6 @@ export { gitCommitProvider } from "./commit-provider";
 export type { GitCommitInputs, GitCommitState } from "./commit-provider";
 export { DEFAULT_CONTENT_PACE, DEFAULT_GITHUB_RETRY_POLICY } from "./git-client";
 export type { GitHubRetryPolicy } from "./git-client";
-/** Plan, licence and topic rules (pure: lib/catalog may import ./features directly). */
-export {
-  githubSettingsProblems,
-  githubTopics,
-  repositoryFeatures,
-  visibilityProblem,
-} from "./features";
+/** Plan, licence and topic rules (pure). */
+export { githubTopics, repositoryFeatures } from "./features";
 export type { GitHubOrganisation, GitHubPlan, RepositoryFeatures } from "./features";

@@ -3,16 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../lib/project-root";
 
-/** The script that copies (or verifies) one image. */
-export const COPY_IMAGE_SCRIPT = path.join(
-  PROJECT_ROOT,
-  "components",
-  "image-promotion",
-  "copy-image.sh",
-);
-/** The same, relative to the project root: what the command runs. */
+/** The script that copies (or verifies) one image, relative to the project root. */
 export const COPY_IMAGE_SCRIPT_PATH = "components/image-promotion/copy-image.sh";
 
 /** A full git commit sha: the image's tag in every environment. */
@@ -68,6 +60,33 @@ export function validateImagePin(pin: unknown, where: string): ImagePin {
   return { gitSha, digest };
 }
 
+/**
+ * Where this process reads the copy script: `scriptPath` under `projectRoot`. Throws a message
+ * naming the field when `scriptPath` is absolute or leaves the project, or the file is missing.
+ */
+export function scriptFile(
+  name: string,
+  args: Pick<ImageCopyArgs, "scriptPath" | "projectRoot">,
+): string {
+  const { scriptPath, projectRoot } = args;
+  if (!path.isAbsolute(projectRoot)) {
+    throw new Error(
+      `ImageCopy ${name}.projectRoot: must be an absolute path, got ${shown(projectRoot)}`,
+    );
+  }
+  const normal = path.posix.normalize(scriptPath ?? "");
+  if (!scriptPath || path.isAbsolute(scriptPath) || normal.startsWith("../") || normal === "..") {
+    throw new Error(
+      `ImageCopy ${name}.scriptPath: must be a path relative to projectRoot, inside it, got ${shown(scriptPath)}`,
+    );
+  }
+  const file = path.join(projectRoot, scriptPath);
+  if (!fs.existsSync(file)) {
+    throw new Error(`ImageCopy ${name}.scriptPath: no file ${file}`);
+  }
+  return file;
+}
+
 export interface ImageCopyArgs {
   /** Repository URL the image is copied from (no tag), e.g. the dev environment's ECR repository. */
   sourceRepositoryUrl: pulumi.Input<string>;
@@ -89,6 +108,13 @@ export interface ImageCopyArgs {
   sessionPolicy?: pulumi.Input<string>;
   /** AWS region of STS and of any registry whose host does not name its region. */
   region: string;
+  /**
+   * The copy script (COPY_IMAGE_SCRIPT_PATH), relative to `projectRoot`: what the command runs,
+   * from the working directory of `pulumi up`.
+   */
+  scriptPath: string;
+  /** Absolute path of the project (where `pulumi up` runs): the script is read there for its hash. */
+  projectRoot: string;
 }
 
 /**
@@ -136,9 +162,9 @@ export class ImageCopy extends pulumi.ComponentResource {
     // the whole script twice, and does not depend on where the repository is checked out. Its
     // hash is a trigger, so an edited script shows in the preview and runs again (harmlessly:
     // the script is idempotent).
-    const run = `bash ${COPY_IMAGE_SCRIPT_PATH}`;
+    const run = `bash ${args.scriptPath}`;
     const scriptHash = createHash("sha256")
-      .update(fs.readFileSync(COPY_IMAGE_SCRIPT))
+      .update(fs.readFileSync(scriptFile(name, args)))
       .digest("hex")
       .slice(0, 16);
     this.command = new command.local.Command(

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import {
+  airflowDagKey,
   findNameCollisions,
   nameProblems,
   OwnedName,
@@ -20,8 +21,7 @@ import { displayPath, StackInfo } from "../stacks";
 import { CatalogError, parseProblem, Problem, sortProblems } from "./errors";
 import { SchemaProblem, validateEntry } from "./schema";
 import { AdoptSpec, CatalogFile, ServiceEntry } from "./types";
-import { airflowDagKey } from "../render/airflow";
-import { githubSettingsProblems, visibilityProblem } from "../../components/github/features";
+import { githubSettingsProblems, visibilityProblem } from "./github";
 
 /** Explicit limits on hostile input (documented in the README's catalog reference). */
 export const CATALOG_LIMITS = {

@@ -1,12 +1,12 @@
 /**
  * The Airflow DAG file of one service in one environment, deployed by its stack to the
- * environment's DAG bucket (components/airflow-dag.ts) when the stack's orchestrator is airflow.
+ * environment's DAG bucket (an AirflowDag, lib/service.ts) when the stack's orchestrator is airflow.
  * Pure and deterministic: the same entry, settings and job ids give byte-identical files. It is
  * rendered here, and not in the service repository, because it names the jobs by their ids, which
  * exist only once the stack has created the jobs.
  */
 import { ResolvedService } from "../catalog/types";
-import { physicalNames } from "../names";
+import { airflowDagKey, physicalNames } from "../names";
 import { CONFIG_NAMESPACE, StackSettings } from "../settings";
 import { RenderError } from "./context";
 import { renderTemplateFile } from "./render";
@@ -33,11 +33,8 @@ export interface AirflowDagFile {
   dagIds: string[];
 }
 
-/** Object key of a service's DAG file in its environment's DAG bucket. */
-export function airflowDagKey(serviceName: string, settings: StackSettings): string {
-  const { pythonPackage } = physicalNames(serviceName, settings.environment, settings.namePrefix);
-  return `${settings.airflowDagPrefix}${pythonPackage}_${settings.environment}.py`;
-}
+/** Object key of a service's DAG file in its environment's DAG bucket (lib/names.ts). */
+export { airflowDagKey };
 
 /**
  * The DAG key of each service (by name). Keys derive from the unique, immutable service name, so

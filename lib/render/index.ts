@@ -19,8 +19,6 @@ export {
 export type { AirflowDagFile, AirflowJobIds } from "./airflow";
 export {
   digestOf,
-  managedDigest,
-  managedFileDigests,
   MANAGED_TEMPLATE_PATHS,
   renderServiceRepository,
   renderTemplateFile,

@@ -229,21 +229,3 @@ export function renderServiceRepository(
   }
   return files.sort((a, b) => compare(a.path, b.path));
 }
-
-/** Path -> digest of the managed files (the record a deployment exports and compares). */
-export function managedFileDigests(files: readonly RenderedFile[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const file of [...files].sort((a, b) => compare(a.path, b.path))) {
-    if (file.kind === "managed") out[file.path] = file.digest;
-  }
-  return out;
-}
-
-/** One digest over all managed files (paths and contents): changes when any of them changes. */
-export function managedDigest(files: readonly RenderedFile[]): string {
-  const hash = createHash("sha256");
-  for (const [file, digest] of Object.entries(managedFileDigests(files))) {
-    hash.update(`${file}\0${digest}\n`);
-  }
-  return hash.digest("hex");
-}

@@ -34,7 +34,9 @@ async function violations(file: string, code: string): Promise<string[]> {
 }
 
 const DOMAIN =
-  "lib/catalog is the domain: it uses nothing of the program, the plan, the policies or the tools (import direction: eslint.config.js).";
+  "lib/catalog is the domain: it uses nothing of the program, the components, rendering, the plan, the policies or the tools (import direction: eslint.config.js).";
+const COMPONENTS =
+  "components take only their Args: they use nothing of lib/ (the catalog, the program, rendering, settings, names, the plan, the policies) or the tools (import direction: eslint.config.js).";
 
 describe("a wrong-way import fails the lint", () => {
   test("the catalog importing the plan engine", async () => {
@@ -61,6 +63,59 @@ describe("a wrong-way import fails the lint", () => {
     const code =
       'import { declarePlatform } from "../lib/program";\nimport { RULES } from "../lib/policy/rules";\n';
     expect(await violations("components/planted.ts", code)).toHaveLength(2);
+  });
+
+  test("a component importing the catalog's types: the components rule, with its message", async () => {
+    expect(
+      await violations(
+        "components/planted.ts",
+        'import { ResolvedService } from "../lib/catalog/types";\n',
+      ),
+    ).toEqual([
+      `'../lib/catalog/types' import is restricted from being used by a pattern. ${COMPONENTS}`,
+    ]);
+  });
+
+  test("a component importing any lib/ module: settings, names, rendering, the pipeline secrets, the project root", async () => {
+    const code = [
+      'import { StackSettings } from "../../lib/settings";',
+      'import { effectiveNames } from "../../lib/names";',
+      'import { renderAirflowDag } from "../../lib/render";',
+      'import type { PipelineSecretKey } from "../../lib/pipeline-secrets";',
+      'export { PROJECT_ROOT } from "../../lib/project-root";',
+      "",
+    ].join("\n");
+    const found = await violations("components/drone/planted.ts", code);
+    expect(found).toHaveLength(5);
+    for (const message of found) expect(message).toContain(COMPONENTS);
+    // A component's own folder, a sibling's and the SDKs stay allowed beside them.
+    expect(
+      await violations(
+        "components/drone/planted.ts",
+        'import { serviceTags } from "../tags";\nimport { GitCommit } from "../github";\nimport * as aws from "@pulumi/aws";\n',
+      ),
+    ).toEqual([]);
+  });
+
+  test("the catalog importing a component, rendering or the program's mapping", async () => {
+    const code = [
+      'import { visibilityProblem } from "../../components/github/features";',
+      'import { airflowDagKey } from "../render/airflow";',
+      'import { MlService } from "../service";',
+      'import { imageSource } from "../delivery";',
+      "",
+    ].join("\n");
+    const found = await violations("lib/catalog/planted.ts", code);
+    expect(found).toHaveLength(4);
+    for (const message of found) expect(message).toContain("lib/catalog is the domain");
+  });
+
+  test("rendering importing the program's mapping", async () => {
+    const [message] = await violations(
+      "lib/render/planted.ts",
+      'import { pipelineSecrets } from "../service";\n',
+    );
+    expect(message).toContain("rendering works from the catalog alone");
   });
 
   test("the policy pack importing anything outside policy/", async () => {
@@ -108,6 +163,11 @@ describe("a legitimate import passes", () => {
     [
       "lib/plan/planted.ts",
       'import { evaluatePolicies } from "../policy/evaluate";\nimport { SECRET_MASK } from "../policy/shared";\n',
+    ],
+    // The program maps the catalog to the components' Args: it imports both.
+    [
+      "lib/planted.ts",
+      'import { ImageCopy } from "../components/image-promotion/image-copy";\nimport { toQuartz } from "./catalog/cron";\n',
     ],
     // The tools beside the program use everything.
     [

@@ -204,8 +204,8 @@ describe("DroneRepository", () => {
 describe("DroneServicePipeline", () => {
   test("activates the repository and creates every pipeline secret, none for pull requests", async () => {
     const values = Object.fromEntries(
-      Object.keys(PIPELINE_SECRETS).map((k) => [k, `${VALUE}-${k}`]),
-    ) as Record<keyof typeof PIPELINE_SECRETS, string>;
+      Object.entries(PIPELINE_SECRETS).map(([k, spec]) => [spec.name, `${VALUE}-${k}`]),
+    );
     const pipeline = new DroneServicePipeline("churn-model-dev-ci", {
       server: SERVER,
       token: pulumi.secret(TOKEN),

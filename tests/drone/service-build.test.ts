@@ -49,8 +49,8 @@ async function declared(): Promise<{
 }> {
   recorder.reset();
   const values = Object.fromEntries(
-    Object.keys(PIPELINE_SECRETS).map((k) => [k, `${VALUE}-${k}`]),
-  ) as Record<keyof typeof PIPELINE_SECRETS, string>;
+    Object.entries(PIPELINE_SECRETS).map(([k, spec]) => [spec.name, `${VALUE}-${k}`]),
+  );
   const pipeline = new DroneServicePipeline("churn-model-dev-ci", {
     server: "https://drone.acme-ml.example",
     token: pulumi.secret(TOKEN),

@@ -2,8 +2,8 @@
  * SourceRepository and RepositoryContent under the SDK's mock engine, for what GitHub and the
  * GitHub provider decide: archival of a decommissioned service's repository, the features the
  * organisation's plan and licences allow, topics GitHub accepts, and the default branch GitHub
- * gives a new repository. The pure rules (components/github/features.ts) and the settings that
- * feed them are tested here too.
+ * gives a new repository. The pure rules (components/github/features.ts, lib/catalog/github.ts)
+ * and the settings that feed them are tested here too.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { recordRegistrations, Registration, settled } from "../helpers/registrations";
@@ -20,12 +20,8 @@ const { registered } = recorder;
 // Imported after setMocks, as the program would be.
 import { SourceRepository, SourceRepositoryArgs } from "../../components/source-repository";
 import { RepositoryContent } from "../../components/repository-content";
-import {
-  githubSettingsProblems,
-  githubTopics,
-  repositoryFeatures,
-  visibilityProblem,
-} from "../../components/github/features";
+import { githubTopics, repositoryFeatures } from "../../components/github/features";
+import { githubSettingsProblems, visibilityProblem } from "../../lib/catalog/github";
 import { parseSettings, SETTINGS } from "../../lib/settings";
 import { readStackFile } from "../../lib/stacks";
 import * as path from "path";
@@ -134,14 +130,9 @@ describe("features by plan and licence (point 2)", () => {
   });
 
   test.each(["free", "team"] as const)("internal visibility on plan %s is refused", (plan) => {
-    expect(
-      () =>
-        new SourceRepository(
-          `internal-${plan}`,
-          args({ visibility: "internal", organisation: { plan, secretProtection: false } }),
-        ),
-    ).toThrow(
-      `SourceRepository internal-${plan}: visibility internal needs GitHub Enterprise (internal repositories exist only for organisations owned by an enterprise account); this stack's mlplatform:githubPlan is ${plan}: use visibility private`,
+    // The catalog validation refuses it (lib/catalog/github.ts); the component gets valid values.
+    expect(visibilityProblem("internal", plan)).toBe(
+      `visibility internal needs GitHub Enterprise (internal repositories exist only for organisations owned by an enterprise account); this stack's mlplatform:githubPlan is ${plan}: use visibility private`,
     );
   });
 

@@ -16,7 +16,11 @@ import type * as ImageCopyModule from "../../components/image-promotion/image-co
 const imageCopyModule =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../../components/image-promotion/image-copy") as typeof ImageCopyModule;
-const { COPY_IMAGE_SCRIPT, COPY_IMAGE_SCRIPT_PATH, ImageCopy, validateImagePin } = imageCopyModule;
+const { COPY_IMAGE_SCRIPT_PATH, ImageCopy, validateImagePin } = imageCopyModule;
+/** The program passes the script by its path in the project, and the project's folder. */
+const PROJECT_ROOT = path.join(__dirname, "..", "..");
+const COPY_IMAGE_SCRIPT = path.join(PROJECT_ROOT, COPY_IMAGE_SCRIPT_PATH);
+const SCRIPT = { scriptPath: COPY_IMAGE_SCRIPT_PATH, projectRoot: PROJECT_ROOT };
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -37,6 +41,7 @@ beforeEach(() => recorder.reset());
 describe("ImageCopy", () => {
   it("declares the component and exactly one command", async () => {
     const copy = new ImageCopy("churn-prod-image", {
+      ...SCRIPT,
       sourceRepositoryUrl: DEV,
       targetRepositoryUrl: PROD,
       gitSha: SHA,
@@ -52,6 +57,7 @@ describe("ImageCopy", () => {
 
   it("runs copy-image.sh on create and on update, with the pin in its environment", async () => {
     const copy = new ImageCopy("churn-prod-image", {
+      ...SCRIPT,
       sourceRepositoryUrl: pulumi.output(DEV),
       targetRepositoryUrl: pulumi.output(PROD),
       gitSha: SHA,
@@ -87,6 +93,7 @@ describe("ImageCopy", () => {
 
   it("passes the role and its session policy, and no secret", async () => {
     const copy = new ImageCopy("churn-prod-image", {
+      ...SCRIPT,
       sourceRepositoryUrl: DEV,
       targetRepositoryUrl: PROD,
       gitSha: SHA,
@@ -116,6 +123,7 @@ describe("ImageCopy", () => {
       recorder.reset();
       await settle(
         new ImageCopy("churn-prod-image", {
+          ...SCRIPT,
           sourceRepositoryUrl: DEV,
           targetRepositoryUrl: PROD,
           gitSha,
@@ -135,6 +143,7 @@ describe("ImageCopy", () => {
 
   it("outputs <target>:<gitSha> and the digest once the command has run", async () => {
     const copy = new ImageCopy("churn-prod-image", {
+      ...SCRIPT,
       sourceRepositoryUrl: DEV,
       targetRepositoryUrl: pulumi.output(PROD),
       gitSha: SHA,
@@ -152,6 +161,7 @@ describe("ImageCopy", () => {
 
   it("refuses a bad pin or region at declaration, naming the field", () => {
     const args = {
+      ...SCRIPT,
       sourceRepositoryUrl: DEV,
       targetRepositoryUrl: PROD,
       gitSha: SHA,

@@ -6,11 +6,10 @@ import { renderCommand, RenderCliResult, SPEC, summary, USAGE } from "../../cli/
 import { exitCodeFor, helpText, UsageError } from "../../cli/command";
 import { CatalogError } from "../../lib/catalog/errors";
 import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { managedDigest, managedFileDigests } from "../../components/repository-content";
 import {
   backstageLifecycle,
   FILTERS,
-  managedDigest,
-  managedFileDigests,
   OutputFolderError,
   productionEnvironmentsOf,
   RenderedFile,

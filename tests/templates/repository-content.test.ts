@@ -16,16 +16,11 @@ const { registered } = recorder;
 
 // Imported after setMocks, as the SDK requires.
 import type * as ContentModule from "../../components/repository-content";
-import {
-  managedDigest,
-  managedFileDigests,
-  RenderedFile,
-  SCAFFOLD_COMMIT,
-} from "../../lib/render";
+import { RenderedFile, SCAFFOLD_COMMIT } from "../../lib/render";
 import { render, resolved, settingsOf } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { RepositoryContent, SYNC_BRANCH_PREFIX } = require("../../components/repository-content") as typeof ContentModule;
+const { RepositoryContent, SYNC_BRANCH_PREFIX, managedDigest, managedFileDigests } = require("../../components/repository-content") as typeof ContentModule;
 
 const PR = "github:index/repositoryPullRequest:RepositoryPullRequest";
 const TOKEN = "ghp_contenttest0123456789";

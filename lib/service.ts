@@ -1,26 +1,29 @@
+/**
+ * The composition of one service: the program's mapping from a resolved catalog entry and the
+ * stack's settings to each component's Args (physical names, tags, Quartz schedules, rendered
+ * files and DAG, pipeline secrets, the image's delivery). The components under components/ take
+ * only those Args; everything they are given is computed here.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { ResolvedService } from "../lib/catalog/types";
-import { effectiveNames } from "../lib/names";
-import { StackSettings } from "../lib/settings";
-import { AirflowDag } from "./airflow-dag";
-import { ArtifactStore } from "./artifact-store";
-import { ContainerRegistry } from "./container-registry";
-import { MlflowTracking } from "./mlflow-tracking";
-import { ServiceIdentities } from "./service-identities";
-import { SourceRepository } from "./source-repository";
-import { serviceTags } from "./tags";
-import { TrainingJobs } from "./training-jobs";
-import { DroneServicePipeline } from "./drone";
-import { RepositoryContent } from "./repository-content";
-import { renderServiceRepository } from "../lib/render";
-import {
-  copySessionPolicy,
-  ecrRepositoryArn,
-  ImageSource,
-  promotionRoleArn,
-} from "../lib/delivery";
-import { ImageCopy } from "./image-promotion/image-copy";
-import { JobImage } from "./training-jobs";
+import { AirflowDag, AirflowDagArgs } from "../components/airflow-dag";
+import { ArtifactStore } from "../components/artifact-store";
+import { ContainerRegistry } from "../components/container-registry";
+import { DroneServicePipeline } from "../components/drone";
+import { COPY_IMAGE_SCRIPT_PATH, ImageCopy } from "../components/image-promotion/image-copy";
+import { MlflowTracking } from "../components/mlflow-tracking";
+import { RepositoryContent } from "../components/repository-content";
+import { ServiceIdentities } from "../components/service-identities";
+import { SourceRepository } from "../components/source-repository";
+import { serviceTags } from "../components/tags";
+import { JobImage, JobSpec, TrainingJobs } from "../components/training-jobs";
+import { toQuartz } from "./catalog/cron";
+import { ResolvedService } from "./catalog/types";
+import { copySessionPolicy, ecrRepositoryArn, ImageSource, promotionRoleArn } from "./delivery";
+import { airflowDagKey, effectiveNames } from "./names";
+import { PIPELINE_SECRETS, PipelineSecretKey } from "./pipeline-secrets";
+import { PROJECT_ROOT } from "./project-root";
+import { AIRFLOW_DAG_CONTENT_TYPE, renderAirflowDag, renderServiceRepository } from "./render";
+import { StackSettings } from "./settings";
 
 export interface MlServiceArgs {
   /** The validated catalog entry, with this stack's defaults resolved. */
@@ -186,6 +189,7 @@ export class MlService extends pulumi.ComponentResource {
       child,
     );
     let image: JobImage | undefined;
+    const scheduleInDatabricks = settings.orchestrator === "databricks";
     if (identities) {
       image = this.jobImage(name, args, registry);
       jobs = new TrainingJobs(
@@ -193,12 +197,11 @@ export class MlService extends pulumi.ComponentResource {
         {
           pythonPackage: names.pythonPackage,
           importIds: { training: adopt.trainingJob, batchPrediction: adopt.batchPredictionJob },
-          training: { ...service.training, jobName: names.trainingJob },
-          batchPrediction: service.batchPrediction && {
-            ...service.batchPrediction,
-            jobName: names.batchPredictionJob,
-          },
-          scheduleInDatabricks: settings.orchestrator === "databricks",
+          training: jobSpec(service.training, names.trainingJob, scheduleInDatabricks),
+          batchPrediction:
+            service.batchPrediction &&
+            jobSpec(service.batchPrediction, names.batchPredictionJob, scheduleInDatabricks),
+          scheduleInDatabricks,
           runners:
             settings.orchestrator === "airflow" &&
             settings.airflowPrincipal !== "" &&
@@ -233,16 +236,7 @@ export class MlService extends pulumi.ComponentResource {
     if (active && jobs && settings.orchestrator === "airflow") {
       // Airflow triggers the jobs here (they have no Databricks schedule): the service's DAG file,
       // naming the jobs by id, goes to the environment's DAG bucket.
-      new AirflowDag(
-        `${name}-dag`,
-        {
-          service,
-          settings,
-          trainingJobId: jobs.trainingJobId,
-          batchPredictionJobId: jobs.batchPredictionJobId,
-        },
-        child,
-      );
+      new AirflowDag(`${name}-dag`, airflowDagArgs(service, settings, jobs), child);
     }
     let content: RepositoryContent | undefined;
     const ciRole = identities?.ciRole;
@@ -275,7 +269,7 @@ export class MlService extends pulumi.ComponentResource {
           token: args.droneToken,
           owner: settings.githubOrganization,
           repositoryName: repository.repositoryName,
-          secrets: {
+          secrets: pipelineSecrets({
             ciRoleArn: ciRole.arn,
             ecrRepositoryUrl: registry.repositoryUrl,
             databricksHost: settings.databricksHost,
@@ -284,7 +278,7 @@ export class MlService extends pulumi.ComponentResource {
             trainingJobId: jobs.trainingJobId,
             mlflowTrackingUri: "databricks",
             mlflowExperimentId: tracking.experimentId,
-          },
+          }),
         },
         { parent: this, dependsOn: [content] },
       );
@@ -344,6 +338,8 @@ export class MlService extends pulumi.ComponentResource {
         sessionPolicy: promoted
           ? copySessionPolicy(source.sourceRepositoryArn, targetArn)
           : undefined,
+        scriptPath: COPY_IMAGE_SCRIPT_PATH,
+        projectRoot: PROJECT_ROOT,
       },
       // The target repository's policy must let the promotion role push before the copy runs.
       { parent: this, dependsOn: [registry] },
@@ -365,4 +361,62 @@ function adoptedModel(
   if (!fullName) return undefined;
   const [catalog, schema, name] = fullName.split(".");
   return { catalog, schema, name };
+}
+
+/**
+ * One job's settings as TrainingJobs takes them: the physical name, and the entry's cron converted
+ * to the Quartz expression of a Databricks schedule (only where Databricks schedules the runs).
+ */
+export function jobSpec(
+  entry: ResolvedService["training"],
+  jobName: string,
+  scheduleInDatabricks: boolean,
+): JobSpec {
+  return {
+    jobName,
+    entryPoint: entry.entryPoint,
+    nodeType: entry.nodeType,
+    workers: entry.workers,
+    timeoutMinutes: entry.timeoutMinutes,
+    retries: entry.retries,
+    schedule:
+      scheduleInDatabricks && entry.schedule
+        ? { quartzCronExpression: toQuartz(entry.schedule), timezoneId: entry.timezone }
+        : undefined,
+  };
+}
+
+/**
+ * The service's DAG file as AirflowDag takes it: rendered once with stand-in ids now, so a bad
+ * entry or stack file fails at declaration, not in the middle of an update; the content itself
+ * once the jobs have their ids.
+ */
+export function airflowDagArgs(
+  service: ResolvedService,
+  settings: StackSettings,
+  jobs: { trainingJobId: pulumi.Input<string>; batchPredictionJobId?: pulumi.Input<string> },
+): AirflowDagArgs {
+  renderAirflowDag(service, settings, {
+    training: "0",
+    batchPrediction: service.batchPrediction ? "0" : undefined,
+  });
+  return {
+    bucket: settings.airflowDagBucket,
+    key: airflowDagKey(service.name, settings),
+    content: pulumi
+      .all([jobs.trainingJobId, jobs.batchPredictionJobId])
+      .apply(
+        ([training, batchPrediction]) =>
+          renderAirflowDag(service, settings, { training, batchPrediction }).content,
+      ),
+    contentType: AIRFLOW_DAG_CONTENT_TYPE,
+  };
+}
+
+/** The pipeline's secrets by their Drone names (lib/pipeline-secrets.ts), in its order. */
+export function pipelineSecrets(
+  values: Record<PipelineSecretKey, pulumi.Input<string>>,
+): Record<string, pulumi.Input<string>> {
+  const keys = Object.keys(PIPELINE_SECRETS) as PipelineSecretKey[];
+  return Object.fromEntries(keys.map((key) => [PIPELINE_SECRETS[key].name, values[key]]));
 }
