@@ -2,16 +2,14 @@
  * The size of the Pulumi state a plan would leave: for every resource, its inputs and its outputs
  * as JSON, the way a checkpoint keeps them (`inputs` and `outputs` of each resource; the file and
  * S3 backends rewrite the whole checkpoint at every step). A dynamic resource's `__provider` is
- * the text `pulumi.runtime.serializeFunction(() => provider)` produces, as
- * pulumi.dynamic.Resource puts it into the inputs (@pulumi/pulumi dynamic/index.js
- * serializeProvider), and the provider host copies it into the outputs
- * (@pulumi/pulumi cmd/dynamic-provider/index.js resultIncludingProvider). A GitCommit's inputs
- * are counted as its provider's check stores them once the commit exists (blob shas in place of the
- * files' contents: components/github/commit-provider.ts storedCommitInputs), unless the first
- * `pulumi up` is asked for, whose state still holds the contents.
+ * the text its resource registers (components/dynamic-providers.ts providerText), and the provider
+ * host copies it into the outputs (@pulumi/pulumi cmd/dynamic-provider/index.js
+ * resultIncludingProvider). A GitCommit's inputs are counted as its provider's check stores them
+ * once the commit exists (blob shas in place of the files' contents:
+ * components/github/commit-provider.ts storedCommitInputs), unless the first `pulumi up` is asked
+ * for, whose state still holds the contents.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_PROVIDERS, PROVIDER_TYPES, ProviderKind } from "../components/dynamic-providers";
+import { PROVIDER_TYPES, ProviderKind, providerText } from "../components/dynamic-providers";
 import { storedCommitInputs } from "../components/github/commit-provider";
 import { MockEngineOptions, mockOutputs, SERIALIZED_PROVIDER } from "../lib/plan/mock-engine";
 import type { PlanDocument, PlanResource } from "../lib/plan/types";
@@ -29,22 +27,18 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 }
 
-/** The serialized provider text of each dynamic resource type, as the SDK produces it. */
-export async function serializedProviders(
-  providers: Record<ProviderKind, object> = DYNAMIC_PROVIDERS,
-): Promise<Map<string, string>> {
+/** The `__provider` text of each dynamic resource type, as its resources register it. */
+export async function serializedProviders(): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
-  for (const [kind, provider] of Object.entries(providers) as [ProviderKind, object][]) {
-    // As dynamic/index.js serializeFunctionMaybeSecret calls it.
-    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    texts.set(PROVIDER_TYPES[kind], text);
+  for (const kind of Object.keys(PROVIDER_TYPES) as ProviderKind[]) {
+    texts.set(PROVIDER_TYPES[kind], providerText(kind));
   }
   return texts;
 }
 
 /**
  * State bytes of one resource: its inputs and outputs as JSON, each dynamic resource's
- * `__provider` being the real serialized text (the plan keeps a marker in its place) in both.
+ * `__provider` being the text the resource registers (the plan keeps a marker in its place) in both.
  * Components: their inputs only (their outputs are registered separately and not recorded).
  */
 export function resourceStateBytes(
@@ -85,7 +79,7 @@ export interface StateSize {
   perServiceBytes: number;
   /** The same after the first `pulumi up` (a GitCommit's inputs still hold the contents). */
   firstUpPerServiceBytes: number;
-  /** The serialized provider text of each dynamic type, in bytes. */
+  /** The `__provider` text of each dynamic type, in bytes. */
   providerBytes: Record<string, number>;
 }
 

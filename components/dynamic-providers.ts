@@ -1,68 +1,68 @@
 /**
- * The provider objects the dynamic resources pass to `pulumi.dynamic.Resource`, and what the
- * Pulumi state keeps of them.
+ * The platform's dynamic resources, and what the Pulumi state keeps of their provider.
  *
- * The SDK serializes the provider object with its closure into the resource's `__provider` input
- * (@pulumi/pulumi dynamic/index.js serializeProvider: `serializeFunction(() => provider)`), and the
- * engine keeps it twice, in the inputs and in the outputs (cmd/dynamic-provider/index.js
- * resultIncludingProvider). The implementations are tens of KB of code, so the state holds only a
- * stub: each method `require`s the installed package @mlplatform/dynamic-providers (the same
- * implementations, compiled to JavaScript in packages/dynamic-providers/lib) and calls it. The
- * closure serializer leaves `require` calls as they are (runtime/closure/parseFunction.js
- * nodeModuleGlobals), and the provider host evaluates the text with `require-from-string` whose
- * module paths start at its working directory, the project (cmd/dynamic-provider/index.js
- * getProvider; pulumi-resource-pulumi-nodejs resolves @pulumi/pulumi from there too).
+ * A dynamic resource's `__provider` input is the text of a CommonJS module whose `handler()`
+ * returns the provider: the provider host evaluates it with `require-from-string` and calls the
+ * methods of what `handler()` returns (@pulumi/pulumi cmd/dynamic-provider/index.js getProvider:
+ * `requireFromString(providerString).handler()`), and keeps it twice, in the inputs and in the
+ * outputs (resultIncludingProvider). `pulumi.dynamic.Resource` only sets that input to the closure
+ * serializer's text of the provider object and registers a CustomResource of type
+ * `pulumi-nodejs:dynamic/<module>:<type>` (@pulumi/pulumi dynamic/index.js Resource,
+ * serializeProvider). The serializer wraps every method in about 350 bytes, so even a stub that
+ * only `require`s the package is 2 KB per copy; here the resources register that same type with a
+ * one-line module instead (`providerText`), about 100 bytes, which `require`s the installed
+ * package @mlplatform/dynamic-providers (the implementations, compiled to JavaScript in
+ * packages/dynamic-providers/lib) and returns its implementation. `require-from-string` gives the
+ * module no file name, so `require` resolves from the host's working directory, the project
+ * (require-from-string index.js: `Module._nodeModulePaths(path.dirname(filename))` with
+ * `filename` defaulting to ""; pulumi-resource-pulumi-nodejs resolves @pulumi/pulumi from there too).
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
-/** The package the stubs load; packages/dynamic-providers, a `file:` dependency of the project. */
+/** The package the provider texts load; packages/dynamic-providers, a `file:` dependency of the project. */
 export const PROVIDER_PACKAGE = "@mlplatform/dynamic-providers";
 
-/** The methods of each implementation: a stub defines exactly these (the host skips the others). */
-export const PROVIDER_METHODS = {
-  droneRepository: ["check", "diff", "create", "update", "read", "delete"],
-  droneSecret: ["check", "diff", "create", "update", "read", "delete"],
-  droneSecretSet: ["check", "diff", "create", "update", "read", "delete"],
-  gitCommit: ["check", "diff", "create", "update", "delete"],
-} as const;
-
-export type ProviderKind = keyof typeof PROVIDER_METHODS;
-
-/** The dynamic resource type each provider serves (`pulumi-nodejs:dynamic/<module>:<type>`). */
-export const PROVIDER_TYPES: Record<ProviderKind, string> = {
+/**
+ * The dynamic resource type each provider serves (`pulumi-nodejs:dynamic/<module>:<type>`, the
+ * token pulumi.dynamic.Resource gives: @pulumi/pulumi dynamic/index.js Resource).
+ */
+export const PROVIDER_TYPES = {
   droneRepository: "pulumi-nodejs:dynamic/drone:Repository",
   droneSecret: "pulumi-nodejs:dynamic/drone:Secret",
   droneSecretSet: "pulumi-nodejs:dynamic/drone:RepositorySecrets",
   gitCommit: "pulumi-nodejs:dynamic/github:Commit",
-};
+} as const;
+
+export type ProviderKind = keyof typeof PROVIDER_TYPES;
+
+/** The input the provider host reads the provider from (cmd/dynamic-provider/index.js providerKey). */
+export const PROVIDER_KEY = "__provider";
 
 /**
- * A provider whose serialized form is about 2 KB: every method loads the package's
- * implementation of `kind` (built once per provider host process, with `policy` or the
- * implementation's default limits) and hands it the engine's arguments.
+ * The `__provider` text of `kind`: a module whose `handler()` returns the package's
+ * implementation of `kind`, built with `policy` (the implementation's default limits when
+ * undefined) once per provider host process.
  */
-export function packagedProvider(
-  kind: ProviderKind,
-  policy?: Record<string, unknown>,
-): pulumi.dynamic.ResourceProvider {
-  const stub: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const m of PROVIDER_METHODS[kind]) {
-    // Short: this text is what the state keeps, once per method. The package resolves from the
-    // project's node_modules in the provider host (see the file comment).
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    stub[m] = (...a) =>
-      require("@mlplatform/dynamic-providers")
-        .provider(kind, policy)
-        [m](...a);
-    /* eslint-enable @typescript-eslint/no-require-imports */
-  }
-  return stub as unknown as pulumi.dynamic.ResourceProvider;
+export function providerText(kind: ProviderKind, policy?: Record<string, unknown>): string {
+  const args = [kind, ...(policy === undefined ? [] : [policy])].map((a) => JSON.stringify(a));
+  return `exports.handler = () => require(${JSON.stringify(PROVIDER_PACKAGE)}).provider(${args.join(", ")});\n`;
 }
 
-/** Created once per process: the SDK serializes a provider object once (dynamic/index.js providerCache). */
-export const DYNAMIC_PROVIDERS: Record<ProviderKind, pulumi.dynamic.ResourceProvider> = {
-  droneRepository: packagedProvider("droneRepository"),
-  droneSecret: packagedProvider("droneSecret"),
-  droneSecretSet: packagedProvider("droneSecretSet"),
-  gitCommit: packagedProvider("gitCommit"),
-};
+/**
+ * A resource of one of the platform's dynamic providers: what `pulumi.dynamic.Resource` would
+ * register (same type token, same inputs), with `providerText(kind)` as its `__provider`.
+ */
+export class PackagedDynamicResource extends pulumi.CustomResource {
+  constructor(
+    kind: ProviderKind,
+    name: string,
+    props: pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    if (PROVIDER_KEY in props) {
+      // As pulumi.dynamic.Resource refuses it: the key is the host's.
+      throw new Error(`A dynamic resource must not define the ${PROVIDER_KEY} key`);
+    }
+    super(PROVIDER_TYPES[kind], name, { ...props, [PROVIDER_KEY]: providerText(kind) }, opts);
+  }
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
+import { PackagedDynamicResource } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
 import { resolveSecretSetInputs, SECRET_SET_OUTPUTS } from "./secret-set-provider";
@@ -29,7 +29,7 @@ export interface DroneRepositorySecretsArgs extends DroneConnectionArgs {
  * changed ones rewritten, names no longer declared deleted. Values and token are Pulumi secrets;
  * the state keeps a salted HMAC per value (secret too) to notice a changed value.
  */
-export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
+export class DroneRepositorySecrets extends PackagedDynamicResource {
   declare public readonly server: pulumi.Output<string>;
   declare public readonly repository: pulumi.Output<string>;
   /** The secret names, sorted. */
@@ -50,8 +50,8 @@ export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
     });
     refuseWhenDeclared(`DroneRepositorySecrets ${name}`, problems);
     super(
-      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
-      DYNAMIC_PROVIDERS.droneSecretSet,
+      // The implementation is the installed package's; the state keeps one line (../dynamic-providers.ts).
+      "droneSecretSet",
       name,
       {
         server: args.server,
@@ -81,8 +81,6 @@ export class DroneRepositorySecrets extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
         additionalSecretOutputs: SECRET_SET_OUTPUTS,
       }),
-      "drone",
-      "RepositorySecrets",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
+import { PackagedDynamicResource } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
 import { resolveRepositoryInputs } from "./repository-provider";
 import { DroneVisibility } from "./validation";
@@ -49,7 +49,7 @@ export interface DroneRepositoryArgs extends DroneConnectionArgs {
  * A repository activated in Drone, with its settings. Deleting it deactivates the repository
  * (build history stays in Drone). Identity (server, owner, name) changes replace it.
  */
-export class DroneRepository extends pulumi.dynamic.Resource {
+export class DroneRepository extends PackagedDynamicResource {
   declare public readonly server: pulumi.Output<string>;
   declare public readonly owner: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
@@ -75,8 +75,8 @@ export class DroneRepository extends pulumi.dynamic.Resource {
     const known = problems.filter((p) => p.field in plain);
     refuseWhenDeclared(`DroneRepository ${name}`, known);
     super(
-      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
-      DYNAMIC_PROVIDERS.droneRepository,
+      // The implementation is the installed package's; the state keeps one line (../dynamic-providers.ts).
+      "droneRepository",
       name,
       {
         server: args.server,
@@ -100,8 +100,6 @@ export class DroneRepository extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
         additionalSecretOutputs: ["token"],
       }),
-      "drone",
-      "Repository",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
+import { PackagedDynamicResource } from "../dynamic-providers";
 import { refuseWhenDeclared } from "./declared";
 import { DroneConnectionArgs } from "./drone-repository";
 import { resolveSecretInputs, SECRET_OUTPUTS } from "./secret-provider";
@@ -27,7 +27,7 @@ export interface DroneSecretArgs extends DroneConnectionArgs {
  * `namespace` otherwise. Create is create-or-update. The value and token are Pulumi secrets; the
  * state keeps a salted HMAC of the value (also secret) to notice a changed value.
  */
-export class DroneSecret extends pulumi.dynamic.Resource {
+export class DroneSecret extends PackagedDynamicResource {
   declare public readonly server: pulumi.Output<string>;
   declare public readonly repository: pulumi.Output<string | undefined>;
   declare public readonly namespace: pulumi.Output<string | undefined>;
@@ -56,8 +56,8 @@ export class DroneSecret extends pulumi.dynamic.Resource {
     });
     refuseWhenDeclared(`DroneSecret ${name}`, problems);
     super(
-      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
-      DYNAMIC_PROVIDERS.droneSecret,
+      // The implementation is the installed package's; the state keeps one line (../dynamic-providers.ts).
+      "droneSecret",
       name,
       {
         server: args.server,
@@ -76,8 +76,6 @@ export class DroneSecret extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(pulumi.mergeOptions({ deleteBeforeReplace: true }, opts), {
         additionalSecretOutputs: SECRET_OUTPUTS,
       }),
-      "drone",
-      "Secret",
     );
   }
 }

@@ -6,7 +6,7 @@
  * changed and deletes the names no longer declared, and delete removes them all.
  *
  * One resource instead of one per secret: seven registrations fewer per service, and a dynamic
- * resource carries its provider (a 2 KB stub, docs/scale.md) in its state inputs and outputs.
+ * resource carries its provider text (docs/scale.md, "The state") in its state inputs and outputs.
  */
 import { providerInputs } from "../provider-inputs";
 import { isUnknownValue } from "../unknown-value";

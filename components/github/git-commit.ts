@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_PROVIDERS } from "../dynamic-providers";
+import { PackagedDynamicResource } from "../dynamic-providers";
 import { commitProblems, describeCommitProblems } from "./commit-provider";
 import { gitHubError } from "./git-client";
 import { failuresOfKnownInputs, UNKNOWN_VALUE } from "../unknown-value";
@@ -33,7 +33,7 @@ export interface GitCommitArgs {
  * files are not applied (`files` and `message` are ignoreChanges), deleting it deletes nothing,
  * and a change of repository or branch makes a new commit there.
  */
-export class GitCommit extends pulumi.dynamic.Resource {
+export class GitCommit extends PackagedDynamicResource {
   declare public readonly owner: pulumi.Output<string>;
   declare public readonly repository: pulumi.Output<string>;
   declare public readonly branch: pulumi.Output<string>;
@@ -62,8 +62,8 @@ export class GitCommit extends pulumi.dynamic.Resource {
       });
     }
     super(
-      // A small stub; the implementation is the installed package's (../dynamic-providers.ts).
-      DYNAMIC_PROVIDERS.gitCommit,
+      // The implementation is the installed package's; the state keeps one line (../dynamic-providers.ts).
+      "gitCommit",
       name,
       {
         apiUrl: args.apiUrl,
@@ -84,8 +84,6 @@ export class GitCommit extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(opts, {
         ignoreChanges: ["files", "message", "authorName", "authorEmail"],
       }),
-      "github",
-      "Commit",
     );
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Measures what declaring DroneSecrets costs under the SDK's mock engine, where the dynamic
- * provider is still serialized (once per provider object, then cached by the SDK).
+ * Measures what declaring DroneSecrets costs under the SDK's mock engine (the provider text is
+ * one line, components/dynamic-providers.ts providerText; nothing is serialized).
  * Run: npx ts-node --transpile-only tests/drone/measure-construction.ts [count] [--offline-tuning]
  * (--offline-tuning applies the offline plan's SDK settings, lib/plan/sdk-tuning.ts.)
  * Not a test: timings depend on the machine.

@@ -1,8 +1,19 @@
-/** The benchmark's state measurement: a GitCommit counted as the first and the later `up`s store it. */
-import { jsonBytes, resourceStateBytes, stateSize } from "../../bench/state-size";
+/**
+ * The benchmark's state measurement: a GitCommit counted as the first and the later `up`s store
+ * it, each dynamic resource's provider text, and the example catalog's state against the target.
+ */
+import {
+  jsonBytes,
+  resourceStateBytes,
+  serializedProviders,
+  stateSize,
+} from "../../bench/state-size";
+import { PROVIDER_TYPES, ProviderKind, providerText } from "../../components/dynamic-providers";
 import { gitBlobSha } from "../../components/github/commit-provider";
 import { SERIALIZED_PROVIDER } from "../../lib/plan/mock-engine";
 import type { PlanDocument, PlanResource } from "../../lib/plan/types";
+import { stacksOrThrow } from "../../lib/stacks";
+import { examplePlan } from "../helpers/example-plans";
 
 const TYPE = "pulumi-nodejs:dynamic/github:Commit";
 const ENGINE = { region: "eu-west-1", githubOrganization: "acme-ml" };
@@ -65,4 +76,55 @@ test("stateSize reports both, per service", () => {
   expect(size.perServiceBytes).toBe(resourceStateBytes(commit(), TEXTS, ENGINE));
   expect(size.firstUpPerServiceBytes).toBe(resourceStateBytes(commit(), TEXTS, ENGINE, "first"));
   expect(size.servicesBytes).toBe(2 * size.perServiceBytes);
+});
+
+describe("the example catalog's state, stack dev", () => {
+  const texts = serializedProviders();
+  const engine = (doc: PlanDocument) => {
+    const settings = stacksOrThrow().find((s) => s.stack === doc.stack)!.settings;
+    return {
+      region: settings.awsRegion,
+      accountId: settings.awsAccountId,
+      githubOrganization: settings.githubOrganization,
+    };
+  };
+
+  test("each dynamic resource counts its one-line provider text twice", async () => {
+    const providerTexts = await texts;
+    expect(providerTexts).toEqual(
+      new Map(
+        (Object.keys(PROVIDER_TYPES) as ProviderKind[]).map((k) => [
+          PROVIDER_TYPES[k],
+          providerText(k),
+        ]),
+      ),
+    );
+    const doc = await examplePlan("dev");
+    const dynamic = doc.services.flatMap((s) =>
+      s.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")),
+    );
+    // Repository activation, the pipeline's secrets and the content commit of each service.
+    expect(dynamic).toHaveLength(3 * doc.services.length);
+    for (const r of dynamic) {
+      const text = providerTexts.get(r.type)!;
+      const withMarker = resourceStateBytes(
+        r,
+        new Map([[r.type, SERIALIZED_PROVIDER]]),
+        engine(doc),
+      );
+      expect(resourceStateBytes(r, providerTexts, engine(doc)) - withMarker).toBe(
+        2 * (jsonBytes(text) - jsonBytes(SERIALIZED_PROVIDER)),
+      );
+      expect(Buffer.byteLength(text)).toBeLessThan(120);
+    }
+  });
+
+  test("at most 40 KB per service from the second up on", async () => {
+    const doc = await examplePlan("dev");
+    const size = stateSize(doc, await texts, engine(doc));
+    expect(doc.services.length).toBeGreaterThan(0);
+    expect(size.perServiceBytes).toBeLessThanOrEqual(40 * 1024);
+    // The first up still stores the template's contents.
+    expect(size.firstUpPerServiceBytes).toBeGreaterThan(size.perServiceBytes + 40 * 1024);
+  });
 });

@@ -6,8 +6,9 @@ exports.provider = provider;
 /**
  * The entry point of the package @mlplatform/dynamic-providers (packages/dynamic-providers): the
  * dynamic providers' implementations, compiled to plain JavaScript into the package's lib/ by
- * packages/dynamic-providers/build.ts. The stubs kept in the Pulumi state
- * (./dynamic-providers.ts) call `provider(kind, policy)` from the engine's provider host.
+ * packages/dynamic-providers/build.ts. The one-line provider texts kept in the Pulumi state
+ * (./dynamic-providers.ts providerText) return `provider(kind, policy)` to the engine's provider
+ * host, which calls its methods.
  */
 const repository_provider_1 = require("./drone/repository-provider");
 const secret_provider_1 = require("./drone/secret-provider");

@@ -15,7 +15,7 @@ exports.droneSecretSetProvider = droneSecretSetProvider;
  * changed and deletes the names no longer declared, and delete removes them all.
  *
  * One resource instead of one per secret: seven registrations fewer per service, and a dynamic
- * resource carries its provider (a 2 KB stub, docs/scale.md) in its state inputs and outputs.
+ * resource carries its provider text (docs/scale.md, "The state") in its state inputs and outputs.
  */
 const provider_inputs_1 = require("../provider-inputs");
 const unknown_value_1 = require("../unknown-value");
