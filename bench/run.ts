@@ -9,7 +9,7 @@
  * `--baseline REF` also plans each catalog with REF's code (bench/baseline.ts), N times each side,
  * interleaved with the working tree's runs, and prints the ratios.
  */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,7 +18,7 @@ import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from ".
 import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
 import { Baseline, prepareBaseline, removeBaseline } from "./baseline";
 import { tempDir, writeCatalog, writeStacks } from "./catalog-generator";
-import type { ChildResult } from "./plan-child";
+import type { ChildResult, ChildState } from "./plan-child";
 import {
   BaselineRow,
   BenchRow,
@@ -59,9 +59,14 @@ export function interleaved(runs: number): ("baseline" | "current")[] {
   return Array.from({ length: runs }, () => ["baseline", "current"] as const).flat();
 }
 
+/** One run as measured: the child's two lines, and the wall time up to the first. */
+export type MeasuredRun = ChildResult & ChildState & { wallMs: number };
+
 /**
- * Runs one plan in a fresh Node process, as `npm run plan` runs (node flags, ts-node, transpile
- * only): this tree's child, or a baseline worktree's own (`child`, run from its folder).
+ * Runs one plan in a fresh Node process, as `npm run plan` runs (node flags; the child loads the
+ * compiled program): this tree's child, or a baseline worktree's own (`child`, run from its
+ * folder; a ref's child prints one line with everything). The wall time ends when the child has
+ * printed its timed line: what it measures afterwards (the state) is not part of a plan.
  */
 function runChild(
   servicesDir: string,
@@ -69,7 +74,7 @@ function runChild(
   stack: string,
   sdkDefaults: boolean,
   child: { script: string; cwd?: string } = { script: CHILD },
-): Promise<ChildResult & { wallMs: number }> {
+): Promise<MeasuredRun> {
   const env = { ...process.env };
   if (sdkDefaults) env[SDK_DEFAULTS_ENV] = "1";
   else delete env[SDK_DEFAULTS_ENV];
@@ -91,19 +96,61 @@ function runChild(
     );
     let stdout = "";
     let stderr = "";
-    proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    let wallMs: number | undefined;
+    const measured: Partial<MeasuredRun>[] = [];
+    let pending = "";
+    proc.stdout.on("data", (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        stdout += `${line}\n`;
+        const value = jsonObject(line);
+        if (!value) continue;
+        measured.push(value);
+        if (wallMs === undefined && "planMs" in value) wallMs = performance.now() - started;
+      }
+    });
     proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     proc.on("error", reject);
     proc.on("close", (code) => {
-      const wallMs = performance.now() - started;
-      if (code !== 0) {
-        reject(new Error(`benchmark run failed (exit ${code}):\n${stderr.trim()}`));
+      const last = jsonObject(pending);
+      if (last) measured.push(last);
+      if (code !== 0 || !measured.some((m) => "planMs" in m)) {
+        reject(new Error(`benchmark run failed (exit ${code}):\n${`${stderr}${stdout}`.trim()}`));
         return;
       }
-      const last = stdout.trim().split("\n").pop() ?? "";
-      resolve({ ...(JSON.parse(last) as ChildResult), wallMs });
+      resolve({
+        ...(Object.assign({}, ...measured) as MeasuredRun),
+        wallMs: wallMs ?? performance.now() - started,
+      });
     });
   });
+}
+
+/** A line of the child's output that is a JSON object (a measurement), or undefined. */
+function jsonObject(line: string): Partial<MeasuredRun> | undefined {
+  if (!line.trim().startsWith("{")) return undefined;
+  try {
+    return JSON.parse(line) as Partial<MeasuredRun>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles the project when a source is newer than dist/ (cli/build-if-stale.js, as `npm run
+ * plan` does before it runs), so the child never plans with stale JavaScript.
+ */
+function buildIfStale(): void {
+  const result = spawnSync(
+    process.execPath,
+    [path.join(__dirname, "..", "cli", "build-if-stale.js")],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  if (result.status !== 0) throw new Error("the build of dist/ failed (npm run build)");
 }
 
 export const BENCH_COMMAND = {
@@ -186,6 +233,7 @@ export async function main(argv: string[]): Promise<number> {
   const ref = flags.baseline;
   const runs = runsFlag(flags.runs, ref);
 
+  buildIfStale();
   const root = tempDir("mlplatform-bench");
   const rows: BenchRow[] = [];
   const sideBySide: BaselineRow[] = [];
@@ -201,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const size of sizes) {
       const servicesDir = path.join(root, `services-${size}`);
       writeCatalog(servicesDir, size);
-      let tuned: (ChildResult & { wallMs: number }) | undefined;
+      let tuned: MeasuredRun | undefined;
       if (baseline) {
         const pair: BaselineRow = { size, baseline: [], current: [] };
         for (const side of interleaved(runs)) {

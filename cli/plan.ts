@@ -17,7 +17,8 @@ import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/pla
 import { counted } from "../lib/plural";
 import { progressReporter } from "../lib/plan/progress";
 import { previewScope } from "../lib/plan/scope";
-import { AUTO_SERVICES_PER_WORKER } from "../lib/plan/workers";
+import { AUTO_SERVICES_PER_WORKER, expectedWorkers, startWorkers } from "../lib/plan/workers";
+import { PROJECT_ROOT } from "../lib/project-root";
 
 /** --workers: a whole number from 1 up, or "auto" (undefined). */
 export function parseWorkers(value: string | undefined): { workers: number; min: number } {
@@ -186,6 +187,14 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--services ${servicesDir}: no such folder`);
   // Loaded after the arguments: the Pulumi SDK is not needed for --help or a usage error.
   const { workers, min } = parseWorkers(flags.workers);
+  const changedSince = flags["changed-since"];
+  // The workers load the program while this process loads the catalog's modules and validates
+  // (lib/plan/workers.ts); a --changed-since selection is only known after that.
+  const ahead =
+    changedSince === undefined
+      ? expectedWorkers(servicesDir ?? path.join(PROJECT_ROOT, "services"), workers, min)
+      : 1;
+  const workersStarted = ahead > 1 ? startWorkers(ahead) : undefined;
   const { planParallel } = await import("../lib/plan/parallel");
   const { describeSelection, restrictBase, selectForPlan, ChangedSinceError } = await import(
     "../lib/plan/changed-since"
@@ -195,7 +204,6 @@ export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   process.stderr.write(`planning stack ${stack} offline...\n`);
   // --changed-since: validate the whole catalog, plan only the entries changed since the ref.
-  const changedSince = flags["changed-since"];
   let changes: ReturnType<typeof selectForPlan> | undefined;
   try {
     changes =
@@ -210,6 +218,7 @@ export async function main(argv: string[]): Promise<number> {
   const doc = await planParallel({
     workers,
     minServicesPerWorker: min,
+    started: workersStarted,
     stack,
     servicesDir: servicesDir && path.resolve(servicesDir),
     previousOutputs: previousOutputsOf(base),

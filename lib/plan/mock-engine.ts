@@ -8,7 +8,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { commitState, GitCommitInputs } from "../../components/github/commit-provider";
-import { PlanResource } from "./types";
+import { PlanResource, SECRET_MASK } from "./types";
 
 /** The account id offline plans and renders use in place of the real one. */
 export const OFFLINE_ACCOUNT_ID = "000000000000";
@@ -28,6 +28,12 @@ export interface MockEngineOptions {
   previousOutputs?: Record<string, unknown>;
   /** Record dynamic providers' serialized code as is (for tests that inspect it); a marker otherwise. */
   keepProviderCode?: boolean;
+  /**
+   * Record the inputs masked (maskInputs: what the plan reports) instead of as received. The
+   * offline plan sets it: it holds one masked copy per resource rather than the raw inputs until
+   * the end and a masked copy made from them then. Off by default (tests inspect raw inputs).
+   */
+  maskRecordedInputs?: boolean;
 }
 
 /** Deterministic number from a name (ids of Databricks objects are numeric). */
@@ -208,7 +214,27 @@ export function mockCall(token: string, options: MockEngineOptions, args: State 
 /** What a dynamic resource's `__provider` input is replaced with in the offline plan. */
 export const SERIALIZED_PROVIDER = "[dynamic provider code]";
 
+/**
+ * Inputs as the plan reports them: secret values replaced by the mask, a dynamic provider's
+ * serialized code by a marker, keys sorted.
+ */
+export function maskInputs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskInputs);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
+      return SECRET_MASK;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(record).sort()) {
+      out[key] = key === "__provider" ? SERIALIZED_PROVIDER : maskInputs(record[key]);
+    }
+    return out;
+  }
+  return value;
+}
+
 interface RegisterRequest {
+  getObject(): { toJavaScript(): State };
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -218,7 +244,6 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getProvider(): string;
   getImportid(): string;
-  getObject(): unknown;
   getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
   getAliasesList(): { toObject(): AliasObject }[];
   getAliasurnsList(): string[];
@@ -306,48 +331,56 @@ export function installMockEngine(
     callback: (err: unknown, response: unknown) => void,
   ) => {
     try {
-      const inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as State;
+      // The inputs as the SDK serialized them (what deserializeProperties reads), kept to answer
+      // with: an output that is an input echoed back is sent back as it came, not serialized again.
+      const serializedInputs = req.getObject().toJavaScript();
+      const inputs: State = {};
+      for (const key of Object.keys(serializedInputs)) {
+        // As @pulumi/pulumi runtime/rpc.js deserializeProperties: an undefined value is no property.
+        if (serializedInputs[key] !== undefined) {
+          inputs[key] = pulumi.runtime.deserializeProperty(serializedInputs[key]);
+        }
+      }
       // A dynamic resource carries its provider's serialized code (tens of KB, the same for every
       // resource of that provider): keep a marker, not one copy per resource, in records and state.
       if (typeof inputs.__provider === "string" && !options.keepProviderCode) {
         inputs.__provider = SERIALIZED_PROVIDER;
       }
       const internals = monitor as unknown as MonitorInternals;
+      const type = req.getType();
+      const name = req.getName();
+      const custom = req.getCustom();
+      const importId = req.getImportid();
+      const ignoreChanges = req.getIgnorechangesList();
       const result = await internals.mocks.newResource({
-        type: req.getType(),
-        name: req.getName(),
+        type,
+        name,
         inputs,
         provider: req.getProvider(),
-        custom: req.getCustom(),
-        id: req.getImportid(),
+        custom,
+        id: importId,
       });
-      const urn = engineUrn(project, stack, req.getParent(), req.getType(), req.getName());
+      const urn = engineUrn(project, stack, req.getParent(), type, name);
       recorded.push({
         urn,
-        type: req.getType(),
-        name: req.getName(),
+        type,
+        name,
         parent: req.getParent() || undefined,
-        custom: req.getCustom(),
-        inputs,
+        custom,
+        inputs: options.maskRecordedInputs ? (maskInputs(inputs) as State) : inputs,
         protect: req.getProtect(),
         retainOnDelete: req.getRetainondelete(),
-        ...(req.getIgnorechangesList().length > 0
-          ? { ignoreChanges: req.getIgnorechangesList() }
-          : {}),
-        ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+        ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
+        ...(importId ? { importId } : {}),
         ...replacementTriggerOf(req),
         // The id the engine answers (custom resources only: a component has none in a real stack).
-        ...(req.getCustom() && result.id ? { id: result.id } : {}),
+        ...(custom && result.id ? { id: result.id } : {}),
         ...aliasesOf(req),
       });
-      const serializedState = await pulumi.runtime.serializeProperties("", result.state);
+      const serializedState = await serializeState(result.state, inputs, serializedInputs);
       // The SDK's monitor only needs to know the URN exists (for registerResourceOutputs).
       internals.resources.set(urn, { urn, id: result.id ?? null, state: {} });
-      const response = new resproto.RegisterResourceResponse();
-      response.setUrn(urn);
-      response.setId(result.id || "");
-      response.setObject(structproto.Struct.fromJavaScript(serializedState));
-      callback(null, response);
+      callback(null, registerResponse(urn, result.id || "", serializedState));
     } catch (err) {
       callback(err, undefined);
     }
@@ -355,15 +388,49 @@ export function installMockEngine(
   return recorded;
 }
 
-// The SDK's generated protobuf modules, as MockMonitor itself uses them.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const resproto = require("@pulumi/pulumi/proto/resource_pb");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const structproto = require(
-  require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [require.resolve("@pulumi/pulumi")],
-  }),
-);
+/**
+ * The registered resource's state as the engine sends it back (a serialized property map): a
+ * value the mock passed through from the inputs unchanged is the SDK's own serialization of it,
+ * and only the values the mock computed are serialized here (@pulumi/pulumi runtime/rpc.js
+ * serializeProperties, as pulumi/pulumi sdk/nodejs/runtime/mocks.ts MockMonitor.registerResource
+ * serializes the whole state).
+ */
+export async function serializeState(
+  state: State,
+  inputs: State,
+  serializedInputs: State,
+): Promise<State> {
+  const computed: State = {};
+  const serialized: State = {};
+  for (const key of Object.keys(state)) {
+    const value = state[key];
+    if (value === undefined) continue;
+    if (value === inputs[key] && key in serializedInputs) serialized[key] = serializedInputs[key];
+    else computed[key] = value;
+  }
+  Object.assign(serialized, await pulumi.runtime.serializeProperties("", computed));
+  // The keys in the state's order, as serializing the whole state gives them.
+  const ordered: State = {};
+  for (const key of Object.keys(state)) if (key in serialized) ordered[key] = serialized[key];
+  return ordered;
+}
+
+/**
+ * The answer to a registration, shaped as the SDK reads it (pulumi/pulumi
+ * sdk/nodejs/runtime/resource.ts registerResource, installed as @pulumi/pulumi runtime/resource.js: getUrn, getId, getObject().toJavaScript() through rpc.js
+ * deserializeProperties, getPropertydependenciesMap, getResult compared with Result.SUCCESS = 0,
+ * proto/resource_pb.js): the state goes to the SDK as it is, without the protobuf Struct the
+ * SDK's MockMonitor encodes and the SDK decodes again for every resource.
+ */
+export function registerResponse(urn: string, id: string, state: State) {
+  return {
+    getUrn: () => urn,
+    getId: () => id,
+    getObject: () => ({ toJavaScript: () => state }),
+    getPropertydependenciesMap: () => undefined,
+    getResult: () => 0,
+  };
+}
 
 function currentMonitor(): MockMonitor & { registerResource: unknown } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

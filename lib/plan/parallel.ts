@@ -4,7 +4,7 @@
  * stack's services, and the parent merges their parts into the very document a single-process
  * plan (runPlan) returns, policies evaluated on the whole.
  */
-import { ChildProcess, fork } from "child_process";
+import type { ChildProcess } from "child_process";
 import { CatalogError, Problem } from "../catalog/errors";
 import { loadCatalog } from "../catalog/load";
 import { servicesForStack } from "../catalog/resolve";
@@ -12,12 +12,30 @@ import { CatalogFile } from "../catalog/types";
 import { InputError } from "../input-error";
 import { evaluatePolicies } from "../policy/evaluate";
 import { SettingsError } from "../settings";
-import { DEFAULT_SERVICES_DIR } from "../stacks";
-import { PlanInputError, runPlan, RunPlanOptions, stacksOrThrow } from "./run";
-import { PlanDocument, PlanResource, PlanService, restoreEngineIds } from "./types";
+import { DEFAULT_SERVICES_DIR, stacksOrThrow } from "../stacks";
+import { PlanInputError } from "./plan-input-error";
+import type { RunPlanOptions } from "./run";
+import { PlanDocument, PlanResource, PlanService, restoreEngineIds, withEngineId } from "./types";
+import {
+  forkWorker,
+  StartedWorkers,
+  stopWorkers,
+  WORKER_INDEX_ENV,
+  workerExecArgv,
+  workerModule,
+} from "./workers";
 
-/** The environment variable that tells a worker its index (0 declares the shared pieces). */
-export const WORKER_INDEX_ENV = "MLPLATFORM_PLAN_WORKER";
+export { WORKER_INDEX_ENV, workerExecArgv, workerModule };
+
+/**
+ * runPlan, loaded when this process plans itself: a parent whose workers plan never loads the
+ * program, the providers or the mock engine (it validates, merges and evaluates the policies).
+ */
+function runPlanHere(options: RunPlanOptions): Promise<PlanDocument> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runPlan } = require("./run") as typeof import("./run");
+  return runPlan(options);
+}
 
 export interface ParallelPlanOptions extends RunPlanOptions {
   /** Worker processes; 1 plans in this process, exactly as runPlan does. */
@@ -32,6 +50,17 @@ export interface ParallelPlanOptions extends RunPlanOptions {
    * transpile-only hook added when the worker is TypeScript and the flags do not load ts-node.
    */
   execArgv?: string[];
+  /**
+   * The worker module. Defaults to plan-worker next to this module (workerModule); the tests
+   * give the compiled one (dist/lib/plan/plan-worker.js), the same program without ts-node.
+   */
+  worker?: string;
+  /**
+   * Workers already started (lib/plan/workers.ts startWorkers) while this process loaded and
+   * validated: the plan uses as many as it has slices, starts the ones missing, and stops the
+   * rest (all of them when the plan is refused or runs in this process).
+   */
+  started?: StartedWorkers;
   /** Called with each worker's process id once it is started (index in slice order). */
   onWorkerStarted?: (pid: number, index: number) => void;
   /** Called when a worker has sent its part, with its peak resident set size (for measurements). */
@@ -55,16 +84,33 @@ export type WorkerFailure =
   | { kind: "input"; message: string }
   | { kind: "error"; message: string };
 
+/**
+ * A worker's part of the plan as it crosses the process boundary, as JSON strings: each service
+ * in its own message, then the rest of the document (its `services` empty). A flat string is
+ * copied across the channel as it is, where a structured clone of the document walks and rebuilds
+ * every object on both sides; the parent parses each as it comes and lets it go. JSON is lossless
+ * here: a plan is JSON data (it is written with JSON.stringify) and holds no undefined values.
+ */
+export interface WorkerPart {
+  doc: PlanDocument;
+  /** The engine's ids by URN: JSON drops the plan's non-enumerable ids. */
+  ids: Record<string, string>;
+}
+
+/** One service of a worker's part, with the engine's ids of its resources. */
+export interface WorkerServicePart {
+  service: PlanService;
+  ids: Record<string, string>;
+}
+
 export type WorkerMessage =
   | { kind: "progress"; declared: number; total: number }
-  | {
-      kind: "done";
-      doc: PlanDocument;
-      /** The engine's ids by URN: a structured clone drops the plan's non-enumerable ids. */
-      ids: Record<string, string>;
-      /** The worker's peak resident set size. */
-      maxRssBytes: number;
-    }
+  /** JSON.stringify of a WorkerServicePart. */
+  | { kind: "service"; part: string }
+  /** JSON.stringify of a WorkerPart: the document without its services, sent last. */
+  | { kind: "done"; part: string }
+  /** After "done" is written: the worker's peak resident set size, sending included. */
+  | { kind: "peak"; maxRssBytes: number }
   | { kind: "failed"; failure: WorkerFailure };
 
 /** An error as data that crosses the process boundary. */
@@ -102,26 +148,6 @@ export function contiguousSlices<T>(items: readonly T[], parts: number): T[][] {
     );
   }
   return slices.filter((s) => s.length > 0);
-}
-
-/** The worker module next to this one: plan-worker.ts under ts-node or jest, .js when compiled. */
-export function workerModule(): string {
-  return require.resolve("./plan-worker");
-}
-
-/**
- * The Node flags of a worker: the parent's (fork's own default for execArgv:
- * https://nodejs.org/api/child_process.html#child_processforkmodulepath-args-options), minus
- * debugger flags (each worker would claim the parent's port), plus ts-node's transpile-only
- * require hook (TypeStrong/ts-node README.md `node -r ts-node/register`; register/transpile-only.js) when the
- * worker is TypeScript and nothing in the flags loads ts-node (the ts-node binary, or jest).
- */
-export function workerExecArgv(parent: readonly string[], worker: string): string[] {
-  const argv = parent.filter((flag) => !/^--(inspect|debug)/.test(flag));
-  if (worker.endsWith(".ts") && !argv.some((flag) => flag.includes("ts-node"))) {
-    argv.push("--require", require.resolve("ts-node/register/transpile-only"));
-  }
-  return argv;
 }
 
 /** A worker's platform resources must be the first worker's (providers, the stack reference). */
@@ -191,48 +217,71 @@ function catalogToPlan(options: RunPlanOptions, stacks: ReturnType<typeof stacks
 
 /**
  * The plan of `options.stack` over `options.workers` processes; deep-equal to runPlan(options).
- * Validation (stack, settings, the whole catalog) runs here, once, before any worker starts.
+ * Validation (stack, settings, the whole catalog) runs here, once, before any worker is asked to
+ * plan (workers started ahead of it only load the program, and are stopped if it fails).
  */
 export async function planParallel(options: ParallelPlanOptions): Promise<PlanDocument> {
   const {
     workers,
     minServicesPerWorker = 1,
     execArgv,
+    worker = workerModule(),
+    started,
     onWorkerStarted,
     onWorkerFinished,
     ...planOptions
   } = options;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new PlanInputError(`--workers ${workers}: must be a whole number from 1 up`);
+  const ready = started?.children ?? [];
+  let used = 0;
+  try {
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new PlanInputError(`--workers ${workers}: must be a whole number from 1 up`);
+    }
+    if (workers === 1) {
+      await stopWorkers(ready);
+      return await runPlanHere(planOptions);
+    }
+    const stacks = stacksOrThrow(planOptions.stacksDir);
+    const info = stacks.find((s) => s.stack === planOptions.stack);
+    if (!info) {
+      throw new PlanInputError(
+        `unknown stack "${planOptions.stack}" (stacks: ${stacks.map((s) => s.stack).join(", ")})`,
+      );
+    }
+    const catalog = catalogToPlan(planOptions, stacks);
+    const names = servicesForStack(catalog, info.settings).map((s) => s.name);
+    const useful = Math.max(1, Math.floor(names.length / Math.max(1, minServicesPerWorker)));
+    const slices = contiguousSlices(names, Math.min(workers, useful));
+    if (slices.length < 2) {
+      await stopWorkers(ready);
+      return await runPlanHere({ ...planOptions, catalog });
+    }
+    used = slices.length;
+    await stopWorkers(ready.slice(used));
+    const { onProgress, ...data } = planOptions;
+    const requests: WorkerRequest[] = slices.map((slice, index) => ({
+      ...data,
+      catalog,
+      declareOnly: slice,
+      declareSharedResources: index === 0,
+      // Evaluated once, on the merged plan.
+      policies: false,
+    }));
+    const parts = await runWorkers(requests, {
+      execArgv: execArgv ?? workerExecArgv(process.execArgv, worker),
+      worker,
+      started: ready.slice(0, used),
+      onWorkerStarted,
+      onWorkerFinished,
+      onProgress,
+      total: names.length,
+    });
+    return mergePlanParts(parts, names);
+  } catch (error) {
+    // Refused before the workers were asked (or by them): none of them outlives the plan.
+    await stopWorkers(ready.slice(0, used === 0 ? ready.length : 0));
+    throw error;
   }
-  if (workers === 1) return runPlan(planOptions);
-  const stacks = stacksOrThrow(planOptions.stacksDir);
-  const info = stacks.find((s) => s.stack === planOptions.stack);
-  if (!info) {
-    throw new PlanInputError(
-      `unknown stack "${planOptions.stack}" (stacks: ${stacks.map((s) => s.stack).join(", ")})`,
-    );
-  }
-  const catalog = catalogToPlan(planOptions, stacks);
-  const names = servicesForStack(catalog, info.settings).map((s) => s.name);
-  const useful = Math.max(1, Math.floor(names.length / Math.max(1, minServicesPerWorker)));
-  const slices = contiguousSlices(names, Math.min(workers, useful));
-  if (slices.length < 2) return runPlan({ ...planOptions, catalog });
-  const { onProgress, ...data } = planOptions;
-  const requests: WorkerRequest[] = slices.map((slice, index) => ({
-    ...data,
-    catalog,
-    declareOnly: slice,
-    declareSharedResources: index === 0,
-  }));
-  const parts = await runWorkers(requests, {
-    execArgv: execArgv ?? workerExecArgv(process.execArgv, workerModule()),
-    onWorkerStarted,
-    onWorkerFinished,
-    onProgress,
-    total: names.length,
-  });
-  return mergePlanParts(parts, names);
 }
 
 /** What a worker was asked, for messages: "worker 2 of 3 (services a to b)". */
@@ -241,14 +290,32 @@ function describeWorker(requests: WorkerRequest[], index: number): string {
   return `worker ${index + 1} of ${requests.length} (services ${slice[0]} to ${slice[slice.length - 1]})`;
 }
 
+/** A service of a worker's part, parsed from its string, with the engine's ids put back. */
+export function parseServicePart(part: string): PlanService {
+  const { service, ids } = JSON.parse(part) as WorkerServicePart;
+  for (const r of service.resources) withEngineId(r, ids[r.urn]);
+  return service;
+}
+
+/** The rest of a worker's part (services parsed before), with the engine's ids put back. */
+export function parseWorkerPart(part: string, services: PlanService[]): PlanDocument {
+  const { doc, ids } = JSON.parse(part) as WorkerPart;
+  // The same key, in the same place: the document's key order is the single-process plan's.
+  doc.services = services;
+  return restoreEngineIds(doc, ids);
+}
+
 /**
- * Runs one worker per request and resolves with their documents in request order. The first
- * failure kills the other workers and rejects once every worker has exited (no orphans).
+ * Runs one worker per request (the ones already started first) and resolves with their documents
+ * in request order. The first failure kills the other workers and rejects once every worker has
+ * exited (no orphans).
  */
 function runWorkers(
   requests: WorkerRequest[],
   options: {
     execArgv: string[];
+    worker: string;
+    started: ChildProcess[];
     onWorkerStarted?: (pid: number, index: number) => void;
     onWorkerFinished?: (index: number, maxRssBytes: number) => void;
     onProgress?: (declared: number, total: number) => void;
@@ -257,6 +324,7 @@ function runWorkers(
 ): Promise<PlanDocument[]> {
   return new Promise((resolve, reject) => {
     const docs: (PlanDocument | undefined)[] = requests.map(() => undefined);
+    const services: PlanService[][] = requests.map(() => []);
     const declared = requests.map(() => 0);
     const children: ChildProcess[] = [];
     let open = requests.length;
@@ -275,13 +343,7 @@ function runWorkers(
       else resolve(docs as PlanDocument[]);
     };
     requests.forEach((request, index) => {
-      // The structured clone keeps what JSON would drop (undefined fields), and is what the
-      // types.ts helpers expect (https://nodejs.org/api/child_process.html#advanced-serialization).
-      const child = fork(workerModule(), [], {
-        execArgv: options.execArgv,
-        serialization: "advanced",
-        env: { ...process.env, [WORKER_INDEX_ENV]: String(index) },
-      });
+      const child = options.started[index] ?? forkWorker(index, options.execArgv, options.worker);
       children.push(child);
       if (child.pid !== undefined) options.onWorkerStarted?.(child.pid, index);
       child.on("message", (message: WorkerMessage) => {
@@ -291,8 +353,11 @@ function runWorkers(
             declared.reduce((n, d) => n + d, 0),
             options.total,
           );
+        } else if (message.kind === "service") {
+          services[index].push(parseServicePart(message.part));
         } else if (message.kind === "done") {
-          docs[index] = restoreEngineIds(message.doc, message.ids);
+          docs[index] = parseWorkerPart(message.part, services[index]);
+        } else if (message.kind === "peak") {
           options.onWorkerFinished?.(index, message.maxRssBytes);
         } else fail(failureError(message.failure));
       });
@@ -301,7 +366,7 @@ function runWorkers(
       );
       // "close" follows "exit" (or a failed spawn's "error") once the stdio streams and the IPC
       // channel are closed: the last message is in (https://nodejs.org/api/child_process.html#event-close).
-      child.on("close", (code, signal) => {
+      const stopped = (code: number | null, signal: NodeJS.Signals | null) => {
         if (!docs[index]) {
           fail(
             new Error(
@@ -310,9 +375,13 @@ function runWorkers(
           );
         }
         closed();
-      });
+      };
+      // A worker started ahead may have exited already (its "close" has been emitted).
+      if (child.exitCode !== null || child.signalCode !== null) {
+        setImmediate(() => stopped(child.exitCode, child.signalCode));
+      } else child.on("close", stopped);
       if (failure) child.kill("SIGKILL");
-      else child.send(request);
+      else if (child.connected) child.send(request);
     });
   });
 }

@@ -3,7 +3,13 @@
  * the slice of services the parent sends over IPC, with the whole catalog for the cross-service
  * facts, and sends back its part of the plan document, its progress, or its error as data.
  */
-import { describeFailure, WorkerMessage, WorkerRequest } from "./parallel";
+import {
+  describeFailure,
+  WorkerMessage,
+  WorkerPart,
+  WorkerRequest,
+  WorkerServicePart,
+} from "./parallel";
 import { runPlan } from "./run";
 import { engineIds } from "./types";
 
@@ -15,23 +21,51 @@ function send(message: WorkerMessage): Promise<void> {
   });
 }
 
-/** Plans one request; the message that ends the worker's part (its document or its failure). */
-export async function planSlice(request: WorkerRequest): Promise<WorkerMessage> {
+/**
+ * Plans one request and sends its part: each service as its own message, written one after the
+ * other (a worker never holds its whole part as one string, nor the channel's copy of it), then
+ * the rest of the document. Resolves with the message that ends the worker's part ("done", or
+ * its failure).
+ */
+export async function planSlice(
+  request: WorkerRequest,
+  emit: (message: WorkerMessage) => Promise<void> = send,
+): Promise<WorkerMessage> {
   try {
     const doc = await runPlan({
       ...request,
-      onProgress: (declared, total) => void send({ kind: "progress", declared, total }),
+      onProgress: (declared, total) => void emit({ kind: "progress", declared, total }),
     });
-    // maxRSS is in kilobytes (https://nodejs.org/api/process.html#processresourceusage).
-    const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-    return { kind: "done", doc, ids: engineIds(doc), maxRssBytes };
+    for (const service of doc.services) {
+      const part: WorkerServicePart = {
+        service,
+        ids: engineIds({ ...doc, platform: { resources: [] }, services: [service] }),
+      };
+      await emit({ kind: "service", part: JSON.stringify(part) });
+    }
+    const rest: WorkerPart = {
+      doc: { ...doc, services: [] },
+      ids: engineIds({ ...doc, services: [] }),
+    };
+    return { kind: "done", part: JSON.stringify(rest) };
   } catch (error) {
     return { kind: "failed", failure: describeFailure(error) };
   }
 }
 
+/**
+ * This process's peak resident set size so far (maxRSS is in kilobytes:
+ * https://nodejs.org/api/process.html#processresourceusage).
+ */
+function peak(): WorkerMessage {
+  return { kind: "peak", maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** Sends the worker's last message, then (once its part is written) its peak memory, and exits. */
 function finish(message: WorkerMessage): void {
-  void send(message).then(() => process.exit(message.kind === "done" ? 0 : 1));
+  void send(message)
+    .then(() => (message.kind === "done" ? send(peak()) : undefined))
+    .then(() => process.exit(message.kind === "done" ? 0 : 1));
 }
 
 if (require.main === module) {

@@ -4,13 +4,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CatalogError } from "../catalog/errors";
-import { InputError } from "../input-error";
+import { PlanInputError } from "./plan-input-error";
 import { CatalogFile } from "../catalog/types";
 import { declarePlatform, ProgramOptions } from "../program";
 import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS, SettingsError } from "../settings";
 import { stacksOrThrow, StackInfo, DEFAULT_SERVICES_DIR } from "../stacks";
 import { loadCatalog } from "../catalog/load";
-import { installMockEngine, RecordedResource, SERIALIZED_PROVIDER } from "./mock-engine";
+import { installMockEngine, maskInputs, RecordedResource } from "./mock-engine";
 import { tuneSdkForOfflinePlan } from "./sdk-tuning";
 import { evaluatePolicies } from "../policy/evaluate";
 import { PlanDocument, PlanResource, PlanService, SECRET_MASK, withEngineId } from "./types";
@@ -24,8 +24,7 @@ export const PROJECT = "mlplatform";
 const waitForRPCs: () => Promise<void> = require("@pulumi/pulumi/runtime/settings").waitForRPCs;
 const SERVICE_TYPE = "mlplatform:service:MlService";
 
-/** A wrong plan input (an unknown stack...): the command line exits 2 on it. */
-export class PlanInputError extends InputError {}
+export { PlanInputError };
 
 /** The former name of PlanInputError, for modules that still use it. */
 export const PlanUsageError = PlanInputError;
@@ -37,6 +36,11 @@ export interface RunPlanOptions extends ProgramOptions {
   stack: string;
   /** Outputs of the previous deployment (the StackReference to this stack returns them). */
   previousOutputs?: Record<string, unknown>;
+  /**
+   * Evaluate the policies on the plan (its `findings`). Defaults to true; a parallel plan's
+   * worker leaves them out, since the parent evaluates them on the merged plan.
+   */
+  policies?: boolean;
 }
 
 /** The config Pulumi would hand the program for a stack; secrets become masked placeholders. */
@@ -72,6 +76,8 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
     accountId: info.settings.awsAccountId,
     githubOrganization: info.settings.githubOrganization,
     previousOutputs: options.previousOutputs,
+    // The plan keeps only masked inputs: the raw ones die young instead of living to the end.
+    maskRecordedInputs: true,
   });
   const { config, secretKeys } = offlineConfig(info);
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -98,7 +104,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanDocument> {
   }
   const doc = buildDocument(options.stack, result.environment, recorded, catalog, resolved);
   doc.retained = retained;
-  doc.findings = evaluatePolicies(doc);
+  if (options.policies !== false) doc.findings = evaluatePolicies(doc);
   return doc;
 }
 
@@ -121,21 +127,8 @@ async function resolveMasked(value: unknown): Promise<unknown> {
   return value;
 }
 
-/** Replaces secret values (and the serialized code of dynamic providers) in recorded inputs. */
-export function maskInputs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskInputs);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
-      return SECRET_MASK;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(record).sort()) {
-      out[key] = key === "__provider" ? SERIALIZED_PROVIDER : maskInputs(record[key]);
-    }
-    return out;
-  }
-  return value;
-}
+// Masking happens as the engine records (lib/plan/mock-engine.ts); re-exported from here.
+export { maskInputs };
 
 function buildDocument(
   stack: string,
@@ -163,7 +156,7 @@ function buildDocument(
       name: r.name,
       ...(r.parent ? { parent: r.parent } : {}),
       custom: r.custom,
-      inputs: maskInputs(r.inputs) as Record<string, unknown>,
+      inputs: r.inputs,
       protect: r.protect,
       retainOnDelete: r.retainOnDelete,
       ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),

@@ -9,7 +9,7 @@ import {
   writeCatalog,
   writeStacks,
 } from "../../bench/catalog-generator";
-import type { ChildResult } from "../../bench/plan-child";
+import type { ChildResult, ChildState } from "../../bench/plan-child";
 import { PROJECT_ROOT, prepareBaseline } from "../../bench/baseline";
 import {
   BaselineRow,
@@ -73,7 +73,11 @@ describe("the synthetic catalog", () => {
   });
 });
 
-function run(services: number, planMs: number, maxRssMb: number): ChildResult & { wallMs: number } {
+function run(
+  services: number,
+  planMs: number,
+  maxRssMb: number,
+): ChildResult & ChildState & { wallMs: number } {
   return {
     catalog: services,
     services,
@@ -92,7 +96,11 @@ function run(services: number, planMs: number, maxRssMb: number): ChildResult & 
 }
 
 /** A row as the benchmark records it: the tuned run's state size on the row. */
-function benchRow(size: number, tuned: ChildResult & { wallMs: number }, defaults?: typeof tuned) {
+function benchRow(
+  size: number,
+  tuned: ChildResult & ChildState & { wallMs: number },
+  defaults?: typeof tuned,
+) {
   return { size, tuned, defaults, stateBytesPerService: tuned.stateBytesPerService };
 }
 

@@ -1,10 +1,15 @@
 /**
  * The parallel offline plan (lib/plan/parallel.ts): on a generated catalog with removed,
- * changed and decommissioned services across five teams (the smallest that has each case), the plan merged from 2 and 3 worker
- * processes is the single-process plan byte for byte, and so is everything the command line
- * derives from it (text, diff, Markdown, preview scope, removal guard, policy findings). An
- * invalid catalog is refused before any worker starts; a worker's failure is the error the
- * single-process plan reports, and no worker outlives the plan.
+ * changed and decommissioned services across five teams (the smallest that has each case), the
+ * plan merged from 2 and 3 worker processes is the single-process plan byte for byte, and so is
+ * everything the command line derives from it (text, diff, Markdown, preview scope, removal
+ * guard, policy findings). An invalid catalog is refused before any worker is asked to plan (and
+ * the workers started ahead are stopped); a worker's failure is the error the single-process plan
+ * reports, and no worker outlives the plan.
+ *
+ * The workers are the compiled plan-worker (dist/, built first when stale), the program `npm run
+ * plan` runs, started while this process plans the references (as the command starts them while
+ * it validates): the plan they merge is compared with runPlan of the sources.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -36,22 +41,24 @@ import { PlanDocument, PlanInputError, runPlan, stacksOrThrow } from "../../lib/
 import { previewScope } from "../../lib/plan/scope";
 import { engineIds } from "../../lib/plan/types";
 import { SettingsError } from "../../lib/settings";
-import { TS_REGISTER } from "../helpers/ts-child";
+import { StartedWorkers, startWorkers, stopWorkers } from "../../lib/plan/workers";
+import { compiledCommand, ROOT } from "../cli/compiled";
 
-/** Services of the current catalog (two or more per team); the base has two more, removed since. */
+/** Services of the current catalog (two or more per team). */
 const COUNT = 12;
 const REMOVED = [COUNT, COUNT + 1].map(generatedName);
 const CHANGED = 5;
+/**
+ * The base plan's services: two unchanged, the changed one and the two removed since (the other
+ * services of the current catalog are new in the diff).
+ */
+const BASE = [0, 1, CHANGED, COUNT, COUNT + 1];
 const DECOMMISSIONED = [3, 7, 10];
 /** Services 2, 5, 8 and 11 are dev only (every third generated service). */
 const DEV_ONLY = 4;
-/**
- * The workers' Node flags: the suite's cached transpile-only hook instead of the default
- * ts-node one (that default is checked below, on workerExecArgv), so each worker starts in a
- * fraction of the time.
- */
-// Node preloads a --require module before the worker (https://nodejs.org/api/cli.html#-r---require-module).
-const WORKER_FLAGS = ["--require", TS_REGISTER];
+/** The compiled worker: no ts-node (the flags that add it are checked below, on workerExecArgv). */
+const WORKER = path.join(ROOT, "dist", "lib", "plan", "plan-worker.js");
+const WORKER_FLAGS: string[] = [];
 
 /** The lines `npm run plan` prints for an error (cli/command.ts exitCodeFor). */
 function printed(error: unknown): { code: number; text: string } {
@@ -103,10 +110,14 @@ describe("parallel offline plan", () => {
   const singles: Record<string, PlanDocument> = {};
 
   let warn: jest.SpyInstance;
+  /** Workers started ahead, per test that plans with them. */
+  let ahead: Record<"dev" | "prod" | "error", StartedWorkers>;
+  let crash: string;
 
   beforeAll(async () => {
     // GitHub Free makes the program warn once per repository: expected, and not this test's subject.
     warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    compiledCommand("plan");
     root = tempDir("parallel-plan");
     servicesDir = path.join(root, "services");
     stacksDir = path.join(root, "stacks");
@@ -118,7 +129,10 @@ describe("parallel offline plan", () => {
     stackDoc.setIn(["config", "mlplatform:githubPlan"], "free");
     stackDoc.setIn(["config", "mlplatform:githubSecretProtection"], false);
     fs.writeFileSync(devStack, stackDoc.toString());
-    writeCatalog(baseDir, COUNT + REMOVED.length);
+    fs.mkdirSync(baseDir);
+    for (const i of BASE) {
+      fs.writeFileSync(path.join(baseDir, `${generatedName(i)}.yaml`), generatedEntry(i));
+    }
     writeCatalog(servicesDir, COUNT);
     fs.writeFileSync(
       path.join(servicesDir, `${generatedName(CHANGED)}.yaml`),
@@ -134,6 +148,15 @@ describe("parallel offline plan", () => {
         fs.writeFileSync(path.join(dir, file), YAML.stringify(entry));
       }
     }
+    // Preloaded into the workers of the crash test: the second one dies at once.
+    crash = path.join(root, "crash.js");
+    fs.writeFileSync(crash, `if (process.env.MLPLATFORM_PLAN_WORKER === "1") process.exit(7);\n`);
+    // The workers load the program while this process plans the references.
+    ahead = {
+      dev: startWorkers(3, WORKER, WORKER_FLAGS),
+      prod: startWorkers(2, WORKER, WORKER_FLAGS),
+      error: startWorkers(2, WORKER, WORKER_FLAGS),
+    };
     for (const stack of ["dev", "prod"]) {
       bases[stack] = await runPlan({ stack, servicesDir: baseDir, stacksDir });
       singles[stack] = await runPlan({
@@ -144,7 +167,9 @@ describe("parallel offline plan", () => {
       });
     }
   }, 300_000);
-  afterAll(() => {
+  afterAll(async () => {
+    // Workers of a test that failed before planning with them.
+    await stopWorkers(Object.values(ahead ?? {}).flatMap((w) => w.children));
     warn.mockRestore();
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -182,7 +207,7 @@ describe("parallel offline plan", () => {
   it.each([
     ["dev", 3],
     ["prod", 2],
-  ])(
+  ] as const)(
     "stack %s over %d workers: byte-identical plan, diff, Markdown, scope and findings",
     async (stack, workers) => {
       const progress: [number, number][] = [];
@@ -193,7 +218,9 @@ describe("parallel offline plan", () => {
         stacksDir,
         previousOutputs: previousOutputsOf(bases[stack]),
         workers,
+        worker: WORKER,
         execArgv: WORKER_FLAGS,
+        started: ahead[stack],
         onProgress: (declared, total) => progress.push([declared, total]),
         onWorkerStarted: (pid) => pids.push(pid),
       });
@@ -206,6 +233,8 @@ describe("parallel offline plan", () => {
       expect(Object.keys(engineIds(merged)).length).toBeGreaterThanOrEqual(
         single.summary.resources,
       );
+      // The plan used the workers started ahead, and each one has exited.
+      expect(pids).toEqual(ahead[stack].children.map((c) => c.pid));
       expect(pids).toHaveLength(workers);
       expect(pids.filter(alive)).toEqual([]);
       // The combined progress: one call per declared service, up to all of the stack's.
@@ -213,22 +242,22 @@ describe("parallel offline plan", () => {
       expect(progress.every(([, t]) => t === total)).toBe(true);
       expect(progress.map(([d]) => d)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     },
-    180_000,
+    60_000,
   );
 
   it("plans in this process with one worker", async () => {
     const pids: number[] = [];
     const doc = await planParallel({
-      stack: "dev",
+      stack: "prod",
       servicesDir,
       stacksDir,
-      previousOutputs: previousOutputsOf(bases.dev),
+      previousOutputs: previousOutputsOf(bases.prod),
       workers: 1,
       onWorkerStarted: (pid) => pids.push(pid),
     });
-    expect(JSON.stringify(doc)).toBe(JSON.stringify(singles.dev));
+    expect(JSON.stringify(doc)).toBe(JSON.stringify(singles.prod));
     expect(pids).toEqual([]);
-  }, 120_000);
+  }, 60_000);
 
   it("refuses a name collision in the parent, as the single-process plan does", async () => {
     const dir = path.join(root, "colliding");
@@ -259,7 +288,24 @@ describe("parallel offline plan", () => {
     expect(printed(parallel)).toEqual(printed(single));
     expect(printed(parallel).code).toBe(1);
     expect(pids).toEqual([]);
-  }, 120_000);
+    // Workers started ahead (as `npm run plan` starts them) are stopped, none asked to plan.
+    const started = startWorkers(2, WORKER, WORKER_FLAGS);
+    const again = await rejection(
+      planParallel({
+        stack: "dev",
+        servicesDir: dir,
+        stacksDir,
+        workers: 2,
+        worker: WORKER,
+        started,
+        onWorkerStarted: (pid) => pids.push(pid),
+      }),
+    );
+    expect(printed(again)).toEqual(printed(single));
+    expect(pids).toEqual([]);
+    expect(started.children.map((c) => c.signalCode)).toEqual(["SIGKILL", "SIGKILL"]);
+    expect(started.children.map((c) => c.pid!).filter(alive)).toEqual([]);
+  }, 60_000);
 
   it("refuses an unknown stack and a worker count below one with exit code 2", async () => {
     const single = await rejection(runPlan({ stack: "qa", servicesDir, stacksDir }));
@@ -292,7 +338,9 @@ describe("parallel offline plan", () => {
         stacksDir,
         previousOutputs,
         workers: 2,
+        worker: WORKER,
         execArgv: WORKER_FLAGS,
+        started: ahead.error,
         onWorkerStarted: (pid) => pids.push(pid),
       }),
     );
@@ -301,12 +349,10 @@ describe("parallel offline plan", () => {
     expect(printed(parallel).code).toBe(1);
     expect(pids).toHaveLength(2);
     expect(pids.filter(alive)).toEqual([]);
-  }, 120_000);
+  }, 60_000);
 
   it("reports a crashed worker and stops the others", async () => {
-    // Preloaded into every worker: the second one dies at once, the first would plan on.
-    const crash = path.join(root, "crash.js");
-    fs.writeFileSync(crash, `if (process.env.MLPLATFORM_PLAN_WORKER === "1") process.exit(7);\n`);
+    // Started by the plan itself, crash.js preloaded: the second dies at once, the first would plan on.
     const pids: number[] = [];
     const error = await rejection(
       planParallel({
@@ -314,6 +360,7 @@ describe("parallel offline plan", () => {
         servicesDir,
         stacksDir,
         workers: 2,
+        worker: WORKER,
         execArgv: [...WORKER_FLAGS, "--require", crash],
         onWorkerStarted: (pid) => pids.push(pid),
       }),
@@ -324,7 +371,7 @@ describe("parallel offline plan", () => {
     });
     expect(pids).toHaveLength(2);
     expect(pids.filter(alive)).toEqual([]);
-  }, 120_000);
+  }, 60_000);
 });
 
 describe("parallel plan pieces", () => {
@@ -340,13 +387,25 @@ describe("parallel plan pieces", () => {
     expect(contiguousSlices([], 3)).toEqual([]);
   });
 
-  it("runs the workers with the plan's Node flags, adding ts-node only where it is missing", () => {
+  it("runs the workers with the plan's Node flags, with ts-node only for a TypeScript worker", () => {
     const tsNode = require.resolve("ts-node/register/transpile-only");
     const plan = ["--max-semi-space-size=128", "-r", "ts-node/register/transpile-only"];
     expect(workerExecArgv(plan, "/x/plan-worker.ts")).toEqual(plan);
     expect(workerExecArgv(["--max-semi-space-size=128"], "/x/plan-worker.js")).toEqual([
       "--max-semi-space-size=128",
     ]);
+    // A compiled worker drops the parent's ts-node hook, and keeps every other preload.
+    expect(workerExecArgv([...plan, "-r", "/x/crash.js"], "/x/plan-worker.js")).toEqual([
+      "--max-semi-space-size=128",
+      "-r",
+      "/x/crash.js",
+    ]);
+    expect(
+      workerExecArgv(
+        ["--require", tsNode, "--require=/x/node_modules/ts-node/register/transpile-only.js"],
+        "/x/plan-worker.js",
+      ),
+    ).toEqual([]);
     expect(workerExecArgv(["--inspect=9229", "--stack-size=2000"], "/x/plan-worker.ts")).toEqual([
       "--stack-size=2000",
       "--require",
