@@ -7,7 +7,6 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { commitState, GitCommitInputs } from "../../components/github/commit-provider";
 import { PlanResource, SECRET_MASK } from "./types";
 
 /** The account id offline plans and renders use in place of the real one. */
@@ -134,16 +133,14 @@ export function mockOutputs(
     case "docker-build:index:Image":
       return dockerBuildImage(name, inputs);
     case "pulumi-nodejs:dynamic/github:Commit": {
-      // What the provider keeps: the target and the commit, no token, no contents.
-      const commit = inputs as unknown as GitCommitInputs;
       // The files are serialized once: the commit hashes the tree's hash with the branch.
-      const treeSha = createHash("sha1").update(JSON.stringify(commit.files)).digest("hex");
+      const treeSha = createHash("sha1").update(JSON.stringify(inputs.files)).digest("hex");
       const commitSha = createHash("sha1")
-        .update(`${String(commit.branch)}\0${treeSha}`)
+        .update(`${String(inputs.branch)}\0${treeSha}`)
         .digest("hex");
       return {
         id: `${str("owner")}/${str("repository")}@${commitSha}`,
-        state: { ...commitState(commit, commitSha, treeSha) },
+        state: commitOutputs(inputs, commitSha, treeSha),
       };
     }
     case "pulumi:pulumi:StackReference":
@@ -154,6 +151,25 @@ export function mockOutputs(
     default:
       return { id: `${name}-id`, state: { ...inputs } };
   }
+}
+
+/**
+ * What the GitCommit provider keeps as outputs: the target and the commit, no token, no contents
+ * (its commitState in components/github/commit-provider.ts; the engine does not import a
+ * component's internals, and tests/plan/mock-engine-commit.test.ts proves both agree).
+ */
+export function commitOutputs(inputs: State, commitSha: string, treeSha: string): State {
+  const files = Array.isArray(inputs.files) ? (inputs.files as { path: unknown }[]) : [];
+  return {
+    apiUrl: inputs.apiUrl,
+    owner: inputs.owner,
+    repository: inputs.repository,
+    branch: inputs.branch,
+    ...(inputs.fromBranch !== undefined ? { fromBranch: inputs.fromBranch } : {}),
+    commitSha,
+    treeSha,
+    paths: files.map((f) => String(f.path)).sort(),
+  };
 }
 
 /**
