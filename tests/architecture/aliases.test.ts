@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installMockEngine, RecordedResource } from "../../lib/plan/mock-engine";
 import { offlineConfig, PROJECT, stacksOrThrow } from "../../lib/plan/run";
+import { tuneSdkForOfflinePlan } from "../../lib/plan/sdk-tuning";
 import { declarePlatform } from "../../lib/program";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,8 +40,21 @@ const SDK_TYPE_ALIASES: Record<string, string> = {
   "aws:s3/bucketVersioning:BucketVersioning": "type=aws:s3/bucketVersioningV2:BucketVersioningV2",
 };
 
-/** Runs the program of `stack` under the offline engine; every registration, aliases included. */
+/**
+ * Runs the program of `stack` under the offline engine; every registration, aliases included.
+ * With the offline plan's SDK tuning (no stack capture per resource and promise: most of a run's
+ * cost), which leaves the registration requests as they are (lib/plan/sdk-tuning.ts).
+ */
 async function registrations(stack: string): Promise<RecordedResource[]> {
+  const restoreSdk = tuneSdkForOfflinePlan();
+  try {
+    return await declareAll(stack);
+  } finally {
+    restoreSdk();
+  }
+}
+
+async function declareAll(stack: string): Promise<RecordedResource[]> {
   const info = stacksOrThrow().find((s) => s.stack === stack)!;
   const recorded = installMockEngine(PROJECT, stack, {
     region: info.settings.awsRegion,

@@ -766,6 +766,10 @@ describe("GitHub Actions workflows", () => {
         cwd: dir,
         encoding: "utf8",
         env: { ...process.env, GITHUB_OUTPUT: output },
+        // stdin not a socket (node's "pipe" is a socket pair): bash on a socket believes sshd
+        // started it and, below SHLVL 2, reads bashrc (bash(1), INVOCATION), whose PS1 test
+        // fails under -u. https://www.gnu.org/software/bash/manual/bash.html#Invoked-by-remote-shell-daemon
+        stdio: ["ignore", "pipe", "pipe"],
       });
       expect([r.status, r.stderr]).toEqual([0, ""]);
       return Object.fromEntries(

@@ -4,16 +4,21 @@
  * under the mock engine. Import it only where a test plans the examples unchanged.
  */
 import { runPlan } from "../../lib/plan/run";
-import { PlanDocument } from "../../lib/plan/types";
+import { engineIds, PlanDocument, restoreEngineIds } from "../../lib/plan/types";
 
 const plans = new Map<string, Promise<PlanDocument>>();
 
-/** The examples' plan of `stack`; a copy on each call, so a test that edits it affects no other. */
+/**
+ * The examples' plan of `stack`; a copy on each call, so a test that edits it affects no other,
+ * with the engine's ids of its resources as the plan itself has them (a structured clone drops
+ * them: they are not enumerable).
+ */
 export async function examplePlan(stack: string): Promise<PlanDocument> {
   let plan = plans.get(stack);
   if (!plan) {
     plan = runPlan({ stack });
     plans.set(stack, plan);
   }
-  return structuredClone(await plan);
+  const doc = await plan;
+  return restoreEngineIds(structuredClone(doc), engineIds(doc));
 }

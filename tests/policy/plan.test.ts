@@ -1,5 +1,5 @@
 /** The rules over real plans: the example catalog is compliant, findings are placed and ordered. */
-import { runPlan } from "../../lib/plan/run";
+import { examplePlan } from "../helpers/example-plans";
 import { engineIds, restoreEngineIds } from "../../lib/plan/types";
 import { evaluatePolicies, hasMandatoryFindings } from "../../lib/policy/evaluate";
 import { TYPES } from "../../lib/policy/rules";
@@ -8,7 +8,7 @@ import { compliantService, finding, planOf, resource, SERVICE, urnOf } from "./f
 
 describe("the example catalog", () => {
   test.each([["dev"], ["prod"]])("the %s plan has no finding at all", async (stack) => {
-    const doc = await runPlan({ stack });
+    const doc = await examplePlan(stack);
     // The plan checks real resources of every kind the rules look at, not an empty stack.
     const checked = [
       TYPES.bucket,
@@ -33,7 +33,7 @@ describe("the example catalog", () => {
   });
 
   test("breaking one real resource of the dev plan is found, on that service", async () => {
-    const doc = await runPlan({ stack: "dev" });
+    const doc = await examplePlan("dev");
     const s = service(doc, "search-ranking");
     const job = resources(s, TYPES.databricksJob)[0];
     const permissions = resources(s, TYPES.databricksPermissions).find((p) => p.name === job.name);
@@ -53,7 +53,7 @@ describe("the example catalog", () => {
 
 describe("the engine's ids, recorded by the plan", () => {
   test("every cloud resource carries the id the engine answered, outside its written form", async () => {
-    const doc = await runPlan({ stack: "dev" });
+    const doc = await examplePlan("dev");
     const s = service(doc, "search-ranking");
     const job = resources(s, TYPES.databricksJob)[0];
     const permissions = resources(s, TYPES.databricksPermissions).find((p) => p.name === job.name)!;
@@ -72,7 +72,7 @@ describe("the engine's ids, recorded by the plan", () => {
   });
 
   test("a plan that crossed a process boundary gets its ids back, and its findings with them", async () => {
-    const doc = await runPlan({ stack: "dev" });
+    const doc = await examplePlan("dev");
     const ids = engineIds(doc);
     const copy = structuredClone(doc);
     // Without the ids, jobs match their permissions by id no more: every job is reported.

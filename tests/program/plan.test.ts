@@ -1,13 +1,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { diffPlans } from "../../lib/plan/diff";
 import { formatMarkdown, formatPlan } from "../../lib/plan/format";
 import { runPlan, SECRET_MASK } from "../../lib/plan/run";
 import { examplePlan } from "../helpers/example-plans";
-import { copyOfExamples, one, REPO, service } from "../helpers/plan";
-import { tsNodeArgs } from "../helpers/ts-child";
+import { copyOfExamples, one, service } from "../helpers/plan";
+import { CompiledResult, runCompiled } from "../helpers/compiled-run";
 
 describe("the offline plan", () => {
   it("lists every example service deployed to each stack, and only those", async () => {
@@ -111,28 +110,45 @@ describe("the offline plan", () => {
 });
 
 describe("npm run plan (the command)", () => {
-  const run = (args: string[]) =>
-    execFileSync(process.execPath, tsNodeArgs("cli/plan.ts", args), {
-      cwd: REPO,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  // The compiled command, as `npm run plan` runs it; the runs that do not depend on each other
+  // start together (each child mostly loads the program).
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+  const base = path.join(out, "p.json");
+  let printed: CompiledResult;
+  let usageError: CompiledResult;
+  const removal = copyOfExamples();
+  fs.unlinkSync(path.join(removal, "demand-forecast.yaml"));
+  const removalArgs = ["--stack", "prod", "--quiet", "--services", removal, "--diff", base];
+  let refused: CompiledResult;
+  let allowed: CompiledResult;
+
+  beforeAll(async () => {
+    [printed, usageError] = await Promise.all([
+      runCompiled("plan", [
+        "--stack",
+        "prod",
+        "--json",
+        base,
+        "--markdown",
+        path.join(out, "p.md"),
+      ]),
+      runCompiled("plan", ["--stack", "nope"]),
+    ]);
+    // The removal runs diff against the plan the first run wrote.
+    [refused, allowed] = await Promise.all([
+      runCompiled("plan", removalArgs),
+      runCompiled("plan", [...removalArgs, "--allow-removal", "demand-forecast"]),
+    ]);
+  }, 600_000);
 
   it("prints each service's tree and a total, writes JSON and markdown", () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
-    const stdout = run([
-      "--stack",
-      "prod",
-      "--json",
-      path.join(out, "p.json"),
-      "--markdown",
-      path.join(out, "p.md"),
-    ]);
-    expect(stdout).toContain(
+    expect(printed.status).toBe(0);
+    expect(printed.stderr).not.toContain("Error");
+    expect(printed.stdout).toContain(
       "service demand-forecast (team supply-chain, services/demand-forecast.yaml)",
     );
-    expect(stdout).toMatch(/Total: 2 services, \d+ resources/);
-    const doc = JSON.parse(fs.readFileSync(path.join(out, "p.json"), "utf8"));
+    expect(printed.stdout).toMatch(/Total: 2 services, \d+ resources/);
+    const doc = JSON.parse(fs.readFileSync(base, "utf8"));
     expect(doc.services.map((s: { name: string }) => s.name)).toEqual([
       "demand-forecast",
       "product-recommender",
@@ -143,46 +159,18 @@ describe("npm run plan (the command)", () => {
   });
 
   it("exits 2 on a usage error and names the problem", () => {
-    let status = 0;
-    let stderr = "";
-    try {
-      run(["--stack", "nope"]);
-    } catch (e) {
-      status = (e as { status: number }).status;
-      stderr = String((e as { stderr: string }).stderr);
-    }
-    expect(status).toBe(2);
-    expect(stderr).toContain('unknown stack "nope" (stacks: dev, prod)');
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(usageError.status).toBe(2);
+    expect(usageError.stderr).toContain('unknown stack "nope" (stacks: dev, prod)');
+    expect(usageError.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("refuses an unacknowledged removal from prod, and accepts it with --allow-removal", () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
-    run(["--stack", "prod", "--quiet", "--json", path.join(out, "base.json")]);
-    const dir = copyOfExamples();
-    fs.unlinkSync(path.join(dir, "demand-forecast.yaml"));
-    const args = [
-      "--stack",
-      "prod",
-      "--quiet",
-      "--services",
-      dir,
-      "--diff",
-      path.join(out, "base.json"),
-    ];
-    let status = 0;
-    let stderr = "";
-    try {
-      run(args);
-    } catch (e) {
-      status = (e as { status: number }).status;
-      stderr = String((e as { stderr: string }).stderr);
-    }
-    expect(status).toBe(1);
-    expect(stderr).toContain('service "demand-forecast" is removed from protected stack prod');
-    expect(stderr).toContain("--allow-removal demand-forecast");
-    expect(run([...args, "--allow-removal", "demand-forecast"])).toContain(
-      "demand-forecast: removed",
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      'service "demand-forecast" is removed from protected stack prod',
     );
+    expect(refused.stderr).toContain("--allow-removal demand-forecast");
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toContain("demand-forecast: removed");
   });
 });
