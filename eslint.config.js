@@ -9,84 +9,100 @@ const pulumi = require("@pulumi/eslint-plugin");
 // JSDoc carries @deprecated, object-literal keys of a typed argument included; it needs type
 // information (parserOptions.projectService) (https://typescript-eslint.io/rules/no-deprecated).
 const DEPRECATION_CHECKED = [
-  "components/**/*.ts",
   "lib/**/*.ts",
+  "catalog/**/*.ts",
+  "program/**/*.ts",
+  "components/**/*.ts",
+  "offline/**/*.ts",
+  "deploy/**/*.ts",
   "policy/**/*.ts",
   "cli/**/*.ts",
   "index.ts",
 ];
 
 /**
- * Import directions (DESIGN.md: domain -> program -> components, tools beside them). Each entry:
- * the folder whose files are checked, and what they must not import (a folder or a module,
- * repository-relative; `except` lists the entry points of a folder that stay allowed).
- *
- * Not enforced yet, because the code still imports that way:
- * - lib/plan -> components/: lib/plan/mock-engine.ts:10 (components/github/commit-provider);
- * - lib/ -> lib/deploy: lib/stacks.ts:7.
+ * Import directions (README "Layout"): lib/ (leaf utilities) <- catalog/ (the domain) <- program/
+ * (the mapping onto components) -> components/ (their Args only); the tools beside them (offline/,
+ * deploy/, cli/, bench/) use what they need; policy/ stands alone. Each entry: the folder whose
+ * files are checked, and what they must not import (a folder or a module, repository-relative;
+ * `except` lists the entry points of a folder that stay allowed). A file gets the entry of its
+ * deepest listed folder: a subfolder's entry comes after its parent's and repeats what it needs.
  * no-restricted-imports sees import and export-from declarations, not require() or import().
  */
-const BESIDE = ["cli", "bench", "lib/catalog-page", "lib/deploy", "lib/rollback"];
+const TOOLS = ["offline", "deploy", "cli", "bench"];
 const IMPORT_DIRECTIONS = [
   {
-    from: "lib/catalog",
-    why: "lib/catalog is the domain: it uses nothing of the program, the components, rendering, the plan, the policies or the tools",
-    forbidden: [
-      ...BESIDE,
-      "components",
-      "lib/delivery",
-      "lib/plan",
-      "lib/policy",
-      "lib/program",
-      "lib/render",
-      "lib/service",
-      "policy",
-    ],
+    from: "lib",
+    why: "lib/ holds leaf utilities: it imports nothing of the project",
+    forbidden: ["catalog", "program", "components", ...TOOLS, "policy", "index"],
+  },
+  {
+    from: "catalog",
+    why: "catalog/ is the domain: it uses only lib/, nothing of the program, the components or the tools",
+    forbidden: ["program", "components", ...TOOLS, "policy", "index"],
   },
   {
     from: "components",
-    why: "components take only their Args: they use nothing of lib/ (the catalog, the program, rendering, settings, names, the plan, the policies) or the tools",
-    forbidden: ["bench", "cli", "index", "lib", "policy"],
+    why: "components take only their Args: they import no project folder but components/ (not lib/, the catalog, the program or the tools)",
+    forbidden: ["lib", "catalog", "program", ...TOOLS, "policy", "index"],
   },
   {
-    from: "lib/render",
-    why: "rendering works from the catalog alone: it uses no component, the program, the plan, the policies or the tools",
+    from: "program",
+    why: "the program maps the catalog onto the components: it uses none of the tools",
+    forbidden: [...TOOLS, "policy", "index"],
+  },
+  {
+    from: "program/render",
+    why: "rendering works from the catalog alone: it uses no component, not the program's mapping and none of the tools",
     forbidden: [
-      ...BESIDE,
       "components",
-      "lib/plan",
-      "lib/policy",
-      "lib/program",
-      "lib/service",
+      "program/program",
+      "program/service",
+      "program/delivery",
+      ...TOOLS,
       "policy",
+      "index",
     ],
   },
   {
     from: "policy",
     why: "the policy pack is self-contained (pulumi policy publish policy uploads only policy/)",
-    forbidden: ["bench", "cli", "components", "index", "lib", "tests"],
+    forbidden: ["lib", "catalog", "program", "components", ...TOOLS, "index", "tests"],
   },
   {
-    from: "lib/policy",
-    why: "policy evaluation reads the plan document (lib/plan/types), never the plan engine's internals",
-    forbidden: [...BESIDE, "components", "lib/program", { path: "lib/plan", except: ["types"] }],
-  },
-  {
-    from: "lib/plan",
-    why: "the plan uses the policies through their entry points (evaluate, shared), never the rules' internals",
+    from: "offline/policy",
+    why: "policy evaluation reads the plan document (offline/plan/types) and the rules, never the plan engine, the program or the components",
     forbidden: [
       "cli",
-      "lib/catalog-page",
-      "lib/deploy",
-      "lib/rollback",
-      "policy",
-      { path: "lib/policy", except: ["evaluate", "shared"] },
+      "bench",
+      "deploy",
+      "components",
+      "program",
+      { path: "offline/plan", except: ["types"] },
     ],
   },
   {
-    from: "lib/deploy",
+    from: "offline/plan",
+    why: "the plan runs the program and uses the policies through their entry points (offline/policy/evaluate, policy/src/shared); it knows no component's internals",
+    forbidden: [
+      "cli",
+      "bench",
+      "deploy",
+      "components",
+      "offline/catalog-page",
+      { path: "offline/policy", except: ["evaluate"] },
+      { path: "policy", except: ["src/shared"] },
+    ],
+  },
+  {
+    from: "offline/catalog-page",
+    why: "the catalog page reads the catalog and stack outputs: no component, no command-line entry point",
+    forbidden: ["cli", "bench", "deploy", "components"],
+  },
+  {
+    from: "deploy",
     why: "the deploy commands' library uses no component and no command-line entry point",
-    forbidden: ["cli", "components"],
+    forbidden: ["cli", "bench", "components"],
   },
 ];
 

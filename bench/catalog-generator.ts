@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { DEFAULT_STACKS_DIR } from "../lib/stacks";
+import { DEFAULT_STACKS_DIR } from "../catalog/stacks";
 
 /** Teams the generated services are spread over (round robin). */
 export const GENERATED_TEAMS = ["alpha", "beta", "gamma", "delta", "epsilon"] as const;

@@ -15,13 +15,13 @@
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import type * as CatalogLoad from "../lib/catalog/load";
-import type * as Diff from "../lib/plan/diff";
-import type * as Format from "../lib/plan/format";
-import type * as Parallel from "../lib/plan/parallel";
-import type * as SdkTuning from "../lib/plan/sdk-tuning";
-import type * as Workers from "../lib/plan/workers";
-import type * as Stacks from "../lib/stacks";
+import type * as CatalogLoad from "../catalog/load";
+import type * as Diff from "../offline/plan/diff";
+import type * as Format from "../offline/plan/format";
+import type * as Parallel from "../offline/plan/parallel";
+import type * as SdkTuning from "../offline/plan/sdk-tuning";
+import type * as Workers from "../offline/plan/workers";
+import type * as Stacks from "../catalog/stacks";
 
 /** The compiled project (npm run build; tsconfig.build.json "outDir": "dist"). */
 export const DIST = path.join(__dirname, "..", "dist");
@@ -80,9 +80,9 @@ async function main(): Promise<void> {
   if (!servicesDir || !stacksDir || !stack) {
     throw new Error("usage: plan-child.ts <servicesDir> <stacksDir> <stack>");
   }
-  const { sdkDefaultsRequested } = compiled<typeof SdkTuning>("lib/plan/sdk-tuning");
+  const { sdkDefaultsRequested } = compiled<typeof SdkTuning>("offline/plan/sdk-tuning");
   const { AUTO_SERVICES_PER_WORKER, expectedWorkers, startWorkers } =
-    compiled<typeof Workers>("lib/plan/workers");
+    compiled<typeof Workers>("offline/plan/workers");
   const fixed = process.env.MLPLATFORM_BENCH_WORKERS;
   const workers = sdkDefaultsRequested() ? 1 : fixed ? Number(fixed) : os.availableParallelism();
   const minServicesPerWorker = fixed ? 1 : AUTO_SERVICES_PER_WORKER;
@@ -90,13 +90,13 @@ async function main(): Promise<void> {
   const ahead = expectedWorkers(servicesDir, workers, minServicesPerWorker);
   const started = ahead > 1 ? startWorkers(ahead) : undefined;
   const [[catalog, stacks], validateMs] = timed(() => {
-    const read = compiled<typeof Stacks>("lib/stacks").stacksOrThrow(stacksDir);
-    const load = compiled<typeof CatalogLoad>("lib/catalog/load");
+    const read = compiled<typeof Stacks>("catalog/stacks").stacksOrThrow(stacksDir);
+    const load = compiled<typeof CatalogLoad>("catalog/load");
     return [load.loadCatalog(servicesDir, read), read] as const;
   });
   const planStarted = performance.now();
   const workerRss: number[] = [];
-  const doc = await compiled<typeof Parallel>("lib/plan/parallel").planParallel({
+  const doc = await compiled<typeof Parallel>("offline/plan/parallel").planParallel({
     stack,
     servicesDir,
     stacksDir,
@@ -107,8 +107,8 @@ async function main(): Promise<void> {
     onWorkerFinished: (index, rss) => (workerRss[index] = rss),
   });
   const planMs = performance.now() - planStarted;
-  const { diffPlans } = compiled<typeof Diff>("lib/plan/diff");
-  const { formatDiff, formatMarkdown, formatPlan } = compiled<typeof Format>("lib/plan/format");
+  const { diffPlans } = compiled<typeof Diff>("offline/plan/diff");
+  const { formatDiff, formatMarkdown, formatPlan } = compiled<typeof Format>("offline/plan/format");
   const [diff, diffMs] = timed(() => diffPlans(doc, doc));
   // Each rendering made and dropped in turn, as the plan command writes one output after another.
   const [, formatMs] = timed(() =>

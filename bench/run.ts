@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from "../cli/command";
-import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../lib/plan/sdk-tuning";
+import { PLAN_NODE_FLAGS, SDK_DEFAULTS_ENV } from "../offline/plan/sdk-tuning";
 import { Baseline, prepareBaseline, removeBaseline } from "./baseline";
 import { tempDir, writeCatalog, writeStacks } from "./catalog-generator";
 import type { ChildResult, ChildState } from "./plan-child";

@@ -11,8 +11,8 @@
  */
 import { PROVIDER_TYPES, ProviderKind, providerText } from "../components/dynamic-providers";
 import { storedCommitInputs } from "../components/github/commit-provider";
-import { MockEngineOptions, mockOutputs, SERIALIZED_PROVIDER } from "../lib/plan/mock-engine";
-import type { PlanDocument, PlanResource } from "../lib/plan/types";
+import { MockEngineOptions, mockOutputs, SERIALIZED_PROVIDER } from "../offline/plan/mock-engine";
+import type { PlanDocument, PlanResource } from "../offline/plan/types";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Runs before every npm script that runs a compiled command (dist/cli/*.js): compiles the project
- * with `tsc -p tsconfig.build.json` when any source (cli/, lib/, components/, index.ts, the
- * tsconfigs, package.json) is newer than the last build, so that an edited .ts file never runs as
+ * with `tsc -p tsconfig.build.json` when any source (the folders tsconfig.build.json includes,
+ * index.ts, the tsconfigs, package.json) is newer than the last build, so that an edited .ts file never runs as
  * stale JavaScript. When fresh it only compares modification times (a few milliseconds).
  *
  *   node cli/build-if-stale.js           build when stale
@@ -22,7 +22,10 @@ const path = require("path");
 const ROOT = path.join(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
 const STAMP = path.join(DIST, ".built");
-const SOURCE_DIRS = ["cli", "lib", "components"];
+// The folders the build compiles: the `include` globs of tsconfig.build.json that end in /**/*.ts.
+const SOURCE_DIRS = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"))
+  .include.filter((glob) => glob.endsWith("/**/*.ts"))
+  .map((glob) => glob.slice(0, -"/**/*.ts".length));
 const SOURCE_FILES = ["index.ts", "tsconfig.json", "tsconfig.build.json", "package.json"];
 
 /** Newest modification time (ms) of the sources, and the .ts files without a compiled output. */

@@ -8,9 +8,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { buildCatalogPage } from "../lib/catalog-page/build";
-import { CatalogPageError } from "../lib/catalog-page/errors";
-import { displayPath } from "../lib/stacks";
+import { buildCatalogPage } from "../offline/catalog-page/build";
+import { CatalogPageError } from "../offline/catalog-page/errors";
+import { displayPath } from "../catalog/stacks";
 import {
   CommandSpec,
   exitCodeFor,

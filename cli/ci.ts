@@ -1,15 +1,15 @@
 /**
- * The command line of lib/deploy/ci.ts (what the CI files need to know about the stacks):
+ * The command line of deploy/ci.ts (what the CI files need to know about the stacks):
  *
  *   node dist/cli/ci.js matrix [--stacks DIR] [--scopes DIR]
  *   node dist/cli/ci.js list [--nonproduction|--production] [--stacks DIR]
  *   node dist/cli/ci.js stack-env --stack <stack> [--role deploy|preview] [--stacks DIR]
  *
- * (also runnable as lib/deploy/ci.ts, the path the CI files use). Exit 0, 1 with the problems on
+ * (also runnable as deploy/ci.ts, the path the CI files use). Exit 0, 1 with the problems on
  * stderr, 2 on a usage error.
  */
 import * as path from "path";
-import { ciStacks, matrixOutputs, stackEnv } from "../lib/deploy/ci";
+import { ciStacks, matrixOutputs, stackEnv } from "../deploy/ci";
 import {
   CommandSpec,
   exitCodeFor,

@@ -32,9 +32,9 @@
  * wrong input), which runMain / exitCodeFor map to exit codes.
  */
 import { parseArgs } from "node:util";
-import { DeployError } from "../lib/deploy/errors";
+import { DeployError } from "../deploy/errors";
 import { InputError } from "../lib/input-error";
-import { SettingsError } from "../lib/settings";
+import { SettingsError } from "../catalog/settings";
 
 /** A command line that does not fit the command's table: exit 2, with the usage line. */
 export class UsageError extends InputError {}
@@ -266,7 +266,7 @@ export function exitCodeFor(
   // Required here, on failure only: it loads the Pulumi SDK, which --help has no use for.
   const { CatalogError } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("../lib/catalog/errors") as typeof import("../lib/catalog/errors");
+    require("../catalog/errors") as typeof import("../catalog/errors");
   if (error instanceof CatalogError || error instanceof SettingsError) {
     const n = error.problems.length;
     ctx.err(

@@ -10,8 +10,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { DeployContext } from "../lib/deploy/command";
-import type { Operation } from "../lib/deploy/workspace";
+import type { DeployContext } from "../deploy/command";
+import type { Operation } from "../deploy/workspace";
 import { PROJECT_ROOT } from "../lib/project-root";
 import {
   CommandSpec,
@@ -197,8 +197,8 @@ export function defaultDeployContext(): DeployContext {
       fs.writeFileSync(file, content);
     },
     // Loaded when used: --help and usage errors need neither the Automation API nor the plan.
-    openWorkspace: async () => (await import("../lib/deploy/automation")).openPulumiWorkspace(),
-    plan: async (options) => (await import("../lib/plan/run")).runPlan(options),
+    openWorkspace: async () => (await import("../deploy/automation")).openPulumiWorkspace(),
+    plan: async (options) => (await import("../offline/plan/run")).runPlan(options),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   };
@@ -237,7 +237,7 @@ export async function runDeployCommand(argv: string[], ctx: DeployContext): Prom
     }
     if (op === "destroy") checkDestroyConfirmation(stack, values["yes-destroy"] as string);
     const service = values.service as string | undefined;
-    const { deploy } = await import("../lib/deploy/command");
+    const { deploy } = await import("../deploy/command");
     return await deploy(
       op,
       {

@@ -1,6 +1,6 @@
 /**
- * npm run docs [-- --check]: regenerates the README's reference tables (lib/reference-docs.ts)
- * and Pulumi.yaml's project `config:` block (lib/project-config.ts) from the code; with --check
+ * npm run docs [-- --check]: regenerates the README's reference tables (offline/reference-docs.ts)
+ * and Pulumi.yaml's project `config:` block (offline/project-config.ts) from the code; with --check
  * writes nothing and exits 1 naming the stale sections.
  */
 import * as fs from "fs";
@@ -12,9 +12,9 @@ export const DOCS_COMMAND = {
   command: "npm run docs --",
   summary: [
     "Regenerates the README's reference tables (the <!-- generated:NAME --> blocks: stack",
-    "settings, catalog fields, catalog limits) from lib/settings.ts and services/schema.json,",
+    "settings, catalog fields, catalog limits) from catalog/settings.ts and services/schema.json,",
     "and the config: block of Pulumi.yaml (the settings' types, descriptions and defaults)",
-    "from lib/settings.ts; the rest of Pulumi.yaml is kept as it is.",
+    "from catalog/settings.ts; the rest of Pulumi.yaml is kept as it is.",
   ].join("\n"),
   options: {
     check: {
@@ -65,8 +65,8 @@ export async function main(
   const readme = path.resolve(args.values.readme ?? path.join(PROJECT_ROOT, "README.md"));
   const project = path.resolve(args.values.project ?? path.join(PROJECT_ROOT, "Pulumi.yaml"));
   // Loaded after the arguments: the schema and settings are not needed for --help.
-  const { regenerate } = await import("../lib/reference-docs");
-  const { regenerateProjectFile } = await import("../lib/project-config");
+  const { regenerate } = await import("../offline/reference-docs");
+  const { regenerateProjectFile } = await import("../offline/project-config");
   const targets = [
     {
       file: readme,

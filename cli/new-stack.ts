@@ -11,8 +11,8 @@
  * on a usage error. Settings are kebab-case flags (--aws-account-id); the camelCase spelling of
  * the previous release (--awsAccountId) still works, with a deprecation line on stderr.
  */
-import type { NewStackContext } from "../lib/deploy/new-stack";
-import { SETTINGS, SettingSpec } from "../lib/settings";
+import type { NewStackContext } from "../deploy/new-stack";
+import { SETTINGS, SettingSpec } from "../catalog/settings";
 import {
   CommandSpec,
   exitCodeFor,
@@ -155,7 +155,7 @@ export async function runNewStackCommand(argv: string[], ctx: NewStackContext): 
         );
       }
     }
-    const { newStack, MissingSettingsError } = await import("../lib/deploy/new-stack");
+    const { newStack, MissingSettingsError } = await import("../deploy/new-stack");
     try {
       return await newStack(
         {

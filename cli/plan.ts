@@ -10,14 +10,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from "./command";
-import { diffPlans } from "../lib/plan/diff";
-import { cleanText, formatDiff, formatMarkdown, formatPlan } from "../lib/plan/format";
-import type { PlanDocument } from "../lib/plan/types";
-import { ALLOW_REMOVAL_FLAG, checkRemovals, parseAllowRemoval } from "../lib/plan/removal-guard";
+import { diffPlans } from "../offline/plan/diff";
+import { cleanText, formatDiff, formatMarkdown, formatPlan } from "../offline/plan/format";
+import type { PlanDocument } from "../offline/plan/types";
+import {
+  ALLOW_REMOVAL_FLAG,
+  checkRemovals,
+  parseAllowRemoval,
+} from "../offline/plan/removal-guard";
 import { counted } from "../lib/plural";
-import { progressReporter } from "../lib/plan/progress";
-import { previewScope } from "../lib/plan/scope";
-import { AUTO_SERVICES_PER_WORKER, expectedWorkers, startWorkers } from "../lib/plan/workers";
+import { progressReporter } from "../offline/plan/progress";
+import { previewScope } from "../offline/plan/scope";
+import { AUTO_SERVICES_PER_WORKER, expectedWorkers, startWorkers } from "../offline/plan/workers";
 import { PROJECT_ROOT } from "../lib/project-root";
 
 /** --workers: a whole number from 1 up, or "auto" (undefined). */
@@ -189,17 +193,17 @@ export async function main(argv: string[]): Promise<number> {
   const { workers, min } = parseWorkers(flags.workers);
   const changedSince = flags["changed-since"];
   // The workers load the program while this process loads the catalog's modules and validates
-  // (lib/plan/workers.ts); a --changed-since selection is only known after that.
+  // (offline/plan/workers.ts); a --changed-since selection is only known after that.
   const ahead =
     changedSince === undefined
       ? expectedWorkers(servicesDir ?? path.join(PROJECT_ROOT, "services"), workers, min)
       : 1;
   const workersStarted = ahead > 1 ? startWorkers(ahead) : undefined;
-  const { planParallel } = await import("../lib/plan/parallel");
+  const { planParallel } = await import("../offline/plan/parallel");
   const { describeSelection, restrictBase, selectForPlan, ChangedSinceError } = await import(
-    "../lib/plan/changed-since"
+    "../offline/plan/changed-since"
   );
-  const { stacksOrThrow } = await import("../lib/stacks");
+  const { stacksOrThrow } = await import("../catalog/stacks");
 
   const started = Date.now();
   process.stderr.write(`planning stack ${stack} offline...\n`);

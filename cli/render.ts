@@ -9,10 +9,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadCatalog } from "../lib/catalog/load";
-import { resolveService } from "../lib/catalog/resolve";
-import { ecrRegistryHost, platformNames } from "../lib/names";
-import { OFFLINE_ACCOUNT_ID } from "../lib/plan/mock-engine";
+import { loadCatalog } from "../catalog/load";
+import { resolveService } from "../catalog/resolve";
+import { ecrRegistryHost, platformNames } from "../catalog/names";
+import { OFFLINE_ACCOUNT_ID } from "../offline/plan/mock-engine";
 import {
   baseImageTag,
   productionEnvironmentsOf,
@@ -20,13 +20,13 @@ import {
   RenderError,
   writeRenderedRepository,
   WrittenRepository,
-} from "../lib/render";
+} from "../program/render";
 import {
   DEFAULT_SERVICES_DIR,
   DEFAULT_STACKS_DIR,
   displayPath,
   stacksOrThrow,
-} from "../lib/stacks";
+} from "../catalog/stacks";
 import {
   CommandSpec,
   parseCommandLine,

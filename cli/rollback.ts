@@ -2,15 +2,15 @@
  * npm run rollback -- <service> --stack <stack> [--to-version N] [--dry-run] [--yes] [--write-pin]
  *                     [--services DIR] [--stacks DIR]   (--help: every option)
  *
- * Moves a service's `champion` back in one environment (lib/rollback/rollback.ts; the runbook is
+ * Moves a service's `champion` back in one environment (deploy/rollback/rollback.ts; the runbook is
  * docs/models.md, "A bad model is in production"). Exit codes: 0 done (or nothing to do),
  * 1 refused (the reason is printed), 2 usage error. No stack trace for user errors
  * (MLPLATFORM_DEBUG=1 prints one for unexpected errors).
  */
 import * as path from "path";
 import * as readline from "readline";
-import { CatalogError } from "../lib/catalog/errors";
-import { awsCliRegistryImages } from "../lib/rollback/registry-images";
+import { CatalogError } from "../catalog/errors";
+import { awsCliRegistryImages } from "../deploy/rollback/registry-images";
 import {
   Refusal,
   rollback,
@@ -19,11 +19,11 @@ import {
   RollbackUsageError,
   ROLLED_BACK_FROM,
   SECRET_ENV,
-} from "../lib/rollback/rollback";
-import { ALLOW_HTTP_HOSTS_ENV } from "../lib/rollback/stacks";
-import { DatabricksApiError } from "../lib/rollback/uc-client";
-import { SettingsError } from "../lib/settings";
-import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../lib/stacks";
+} from "../deploy/rollback/rollback";
+import { ALLOW_HTTP_HOSTS_ENV } from "../deploy/rollback/stacks";
+import { DatabricksApiError } from "../deploy/rollback/uc-client";
+import { SettingsError } from "../catalog/settings";
+import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../catalog/stacks";
 import { CommandSpec, helpText, parseCommandLine, usageLine, UsageError } from "./command";
 
 export const ROLLBACK_COMMAND = {

@@ -7,16 +7,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandSpec, helpText, parseCommandLine, runMain, UsageError } from "./command";
-import { CatalogError, parseProblem, Problem } from "../lib/catalog/errors";
-import { loadCatalog } from "../lib/catalog/load";
-import { formatProblems, REPORT_FORMATS, ReportFormat } from "../lib/catalog/report";
-import { SettingsError } from "../lib/settings";
+import { CatalogError, parseProblem, Problem } from "../catalog/errors";
+import { loadCatalog } from "../catalog/load";
+import { formatProblems, REPORT_FORMATS, ReportFormat } from "../catalog/report";
+import { SettingsError } from "../catalog/settings";
 import {
   DEFAULT_SERVICES_DIR,
   DEFAULT_STACKS_DIR,
   displayPath,
   stacksOrThrow,
-} from "../lib/stacks";
+} from "../catalog/stacks";
 import { counted } from "../lib/plural";
 
 export const VALIDATE_COMMAND = {

@@ -4,7 +4,7 @@ import { PolicyStatement } from "./iam-documents";
 import { dataResourceOptions } from "./tags";
 
 export interface ContainerRegistryArgs {
-  /** ECR repository name (from lib/names.ts). */
+  /** ECR repository name (from catalog/names.ts). */
   repositoryName: string;
   tags: Record<string, string>;
   /** Untagged images expire after this many days. Defaults to 7. */

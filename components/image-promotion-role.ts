@@ -4,7 +4,7 @@ import { ECR_PULL_ACTIONS, ECR_PUSH_ACTIONS } from "./container-registry";
 import { policyDocumentOutput } from "./iam-documents";
 
 export interface ImagePromotionRoleArgs {
-  /** IAM role name (from lib/names.ts platformNames). */
+  /** IAM role name (from catalog/names.ts platformNames). */
   roleName: string;
   /** The deploy role of this environment: the only principal that may assume this one. */
   deployRoleArn: pulumi.Input<string>;
@@ -21,7 +21,7 @@ export interface ImagePromotionRoleArgs {
  * The role that copies pinned images into one environment's service registries: read the source
  * environments' service repositories (also across accounts: the source repository's policy names
  * this role), write this environment's, never the base image. Each copy narrows it further with a
- * session policy to exactly one source and one target repository (lib/delivery.ts).
+ * session policy to exactly one source and one target repository (program/delivery.ts).
  */
 export class ImagePromotionRole extends pulumi.ComponentResource {
   public readonly role: aws.iam.Role;

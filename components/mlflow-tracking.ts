@@ -12,7 +12,7 @@ export interface UnityCatalogModelName {
 }
 
 export interface MlflowTrackingArgs {
-  /** Workspace path of the experiment (from lib/names.ts). */
+  /** Workspace path of the experiment (from catalog/names.ts). */
   experimentPath: string;
   /** The service's model in Unity Catalog. */
   model: UnityCatalogModelName;

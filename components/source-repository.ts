@@ -12,7 +12,7 @@ import {
 export const REQUIRED_STATUS_CHECKS = ["continuous-integration/drone/pr"];
 
 export interface SourceRepositoryArgs {
-  /** Repository name (from lib/names.ts). */
+  /** Repository name (from catalog/names.ts). */
   repositoryName: string;
   /** Id of an existing repository to adopt (Pulumi `import`: its name), instead of creating one. */
   importId?: string;

@@ -2,7 +2,7 @@
  * The mlplatform policy pack: `pulumi preview --policy-pack policy` (after `npm ci --prefix policy`),
  * and what `pulumi policy publish policy` uploads. Self-contained: every import stays inside policy/
  * (tests/policy/pack-self-contained.test.ts). Its policies are the rules of policy/src/rules/, the
- * same ones the offline plan applies (lib/policy re-exports them).
+ * same ones the offline plan applies (offline/policy re-exports them).
  */
 import { PolicyPack } from "@pulumi/policy";
 import { packPolicies, POLICY_PACK_NAME } from "./src/pack";

@@ -1,7 +1,7 @@
 /**
  * What a GitHub organisation's plan and licences allow a service repository to have, and GitHub's
  * rules on topics: pure functions, no Pulumi. Each rule cites where GitHub states it. The refusals
- * of a stack's settings or an entry's visibility are the catalog validation's (lib/catalog/github.ts):
+ * of a stack's settings or an entry's visibility are the catalog validation's (catalog/github.ts):
  * a SourceRepository is given validated values.
  */
 

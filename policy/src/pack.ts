@@ -2,7 +2,7 @@
  * The rules as @pulumi/policy policies: resource rules become resource policies, stack rules stack
  * policies, each calling the same check as the offline plan on a view of the analyzer's resource.
  * policy/index.ts hands these to `new PolicyPack("mlplatform", ...)`; the tests import them
- * through lib/policy/pack.ts.
+ * through policy/src/pack.ts.
  */
 import type {
   Policies,

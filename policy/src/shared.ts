@@ -1,8 +1,8 @@
 /**
  * The facts the rules share with each other and with the offline plan: the type tokens the rules
  * name, the data-bearing types and the secret mask. They live here so that policy/ needs nothing
- * outside itself (`pulumi policy publish policy` uploads only this folder); lib/plan imports them
- * from here (through lib/policy/shared.ts) instead of keeping copies.
+ * outside itself (`pulumi policy publish policy` uploads only this folder); offline/plan imports them
+ * from here (through policy/src/shared.ts) instead of keeping copies.
  */
 
 /** Type tokens the rules name. */

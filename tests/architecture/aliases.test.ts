@@ -7,10 +7,10 @@
  * runtime/mocks.js: supportsTransforms = false).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMockEngine, RecordedResource } from "../../lib/plan/mock-engine";
-import { offlineConfig, PROJECT, stacksOrThrow } from "../../lib/plan/run";
-import { tuneSdkForOfflinePlan } from "../../lib/plan/sdk-tuning";
-import { declarePlatform } from "../../lib/program";
+import { installMockEngine, RecordedResource } from "../../offline/plan/mock-engine";
+import { offlineConfig, PROJECT, stacksOrThrow } from "../../offline/plan/run";
+import { tuneSdkForOfflinePlan } from "../../offline/plan/sdk-tuning";
+import { declarePlatform } from "../../program/program";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const waitForRPCs: () => Promise<void> = require("@pulumi/pulumi/runtime/settings").waitForRPCs;
@@ -43,7 +43,7 @@ const SDK_TYPE_ALIASES: Record<string, string> = {
 /**
  * Runs the program of `stack` under the offline engine; every registration, aliases included.
  * With the offline plan's SDK tuning (no stack capture per resource and promise: most of a run's
- * cost), which leaves the registration requests as they are (lib/plan/sdk-tuning.ts).
+ * cost), which leaves the registration requests as they are (offline/plan/sdk-tuning.ts).
  */
 async function registrations(stack: string): Promise<RecordedResource[]> {
   const restoreSdk = tuneSdkForOfflinePlan();

@@ -78,8 +78,8 @@ describe("where the check runs", () => {
   test.each([
     "components/planted.ts",
     "components/drone/planted.ts",
-    "lib/program.ts",
-    "lib/plan/planted.ts",
+    "program/program.ts",
+    "offline/plan/planted.ts",
     "policy/src/planted.ts",
     "cli/planted.ts",
     "index.ts",

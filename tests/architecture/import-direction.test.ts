@@ -33,22 +33,44 @@ async function violations(file: string, code: string): Promise<string[]> {
   return result.messages.map((m) => m.message);
 }
 
-const DOMAIN =
-  "lib/catalog is the domain: it uses nothing of the program, the components, rendering, the plan, the policies or the tools (import direction: eslint.config.js).";
-const COMPONENTS =
-  "components take only their Args: they use nothing of lib/ (the catalog, the program, rendering, settings, names, the plan, the policies) or the tools (import direction: eslint.config.js).";
+const SUFFIX = "(import direction: eslint.config.js).";
+const DOMAIN = `catalog/ is the domain: it uses only lib/, nothing of the program, the components or the tools ${SUFFIX}`;
+const COMPONENTS = `components take only their Args: they import no project folder but components/ (not lib/, the catalog, the program or the tools) ${SUFFIX}`;
 
 describe("a wrong-way import fails the lint", () => {
   test("the catalog importing the plan engine", async () => {
     expect(
-      await violations("lib/catalog/planted.ts", 'import { runPlan } from "../plan/run";\n'),
-    ).toEqual([`'../plan/run' import is restricted from being used by a pattern. ${DOMAIN}`]);
+      await violations("catalog/planted.ts", 'import { runPlan } from "../offline/plan/run";\n'),
+    ).toEqual([
+      `'../offline/plan/run' import is restricted from being used by a pattern. ${DOMAIN}`,
+    ]);
   });
 
   test("the same import as a type import and as a re-export", async () => {
     const code =
-      'import type { PlanDocument } from "../plan/types";\nexport { runPlan } from "../plan/run";\n';
-    expect(await violations("lib/catalog/planted.ts", code)).toHaveLength(2);
+      'import type { PlanDocument } from "../offline/plan/types";\nexport { runPlan } from "../offline/plan/run";\n';
+    expect(await violations("catalog/planted.ts", code)).toHaveLength(2);
+  });
+
+  test("the catalog importing a component, rendering or the program's mapping", async () => {
+    const code = [
+      'import { repositoryFeatures } from "../components/github/features";',
+      'import { renderAirflowDag } from "../program/render/airflow";',
+      'import { MlService } from "../program/service";',
+      'import { stackCredentials } from "../deploy/credentials";',
+      "",
+    ].join("\n");
+    const found = await violations("catalog/planted.ts", code);
+    expect(found).toHaveLength(4);
+    for (const message of found) expect(message).toContain(DOMAIN);
+  });
+
+  test("a leaf utility importing the catalog", async () => {
+    const [message] = await violations(
+      "lib/planted.ts",
+      'import { loadCatalog } from "../catalog/load";\n',
+    );
+    expect(message).toContain("lib/ holds leaf utilities");
   });
 
   test("a component importing a command-line entry point, from a nested folder", async () => {
@@ -56,71 +78,56 @@ describe("a wrong-way import fails the lint", () => {
       "components/drone/planted.ts",
       'import { main } from "../../cli/plan";\n',
     );
-    expect(message).toContain("components take only their Args");
-  });
-
-  test("a component importing the program or the policies", async () => {
-    const code =
-      'import { declarePlatform } from "../lib/program";\nimport { RULES } from "../lib/policy/rules";\n';
-    expect(await violations("components/planted.ts", code)).toHaveLength(2);
+    expect(message).toContain(COMPONENTS);
   });
 
   test("a component importing the catalog's types: the components rule, with its message", async () => {
     expect(
       await violations(
         "components/planted.ts",
-        'import { ResolvedService } from "../lib/catalog/types";\n',
+        'import { ResolvedService } from "../catalog/types";\n',
       ),
     ).toEqual([
-      `'../lib/catalog/types' import is restricted from being used by a pattern. ${COMPONENTS}`,
+      `'../catalog/types' import is restricted from being used by a pattern. ${COMPONENTS}`,
     ]);
   });
 
-  test("a component importing any lib/ module: settings, names, rendering, the pipeline secrets, the project root", async () => {
+  test("a component importing any project module: settings, names, rendering, the program, the project root, the policies", async () => {
     const code = [
-      'import { StackSettings } from "../../lib/settings";',
-      'import { effectiveNames } from "../../lib/names";',
-      'import { renderAirflowDag } from "../../lib/render";',
-      'import type { PipelineSecretKey } from "../../lib/pipeline-secrets";',
+      'import { StackSettings } from "../../catalog/settings";',
+      'import { effectiveNames } from "../../catalog/names";',
+      'import { renderAirflowDag } from "../../program/render";',
+      'import type { PipelineSecretKey } from "../../program/pipeline-secrets";',
       'export { PROJECT_ROOT } from "../../lib/project-root";',
+      'import { RULES } from "../../policy/src/rules";',
+      'import { runPlan } from "../../offline/plan/run";',
       "",
     ].join("\n");
     const found = await violations("components/drone/planted.ts", code);
-    expect(found).toHaveLength(5);
+    expect(found).toHaveLength(7);
     for (const message of found) expect(message).toContain(COMPONENTS);
-    // A component's own folder, a sibling's and the SDKs stay allowed beside them.
-    expect(
-      await violations(
-        "components/drone/planted.ts",
-        'import { serviceTags } from "../tags";\nimport { GitCommit } from "../github";\nimport * as aws from "@pulumi/aws";\n',
-      ),
-    ).toEqual([]);
   });
 
-  test("the catalog importing a component, rendering or the program's mapping", async () => {
-    const code = [
-      'import { visibilityProblem } from "../../components/github/features";',
-      'import { airflowDagKey } from "../render/airflow";',
-      'import { MlService } from "../service";',
-      'import { imageSource } from "../delivery";',
-      "",
-    ].join("\n");
-    const found = await violations("lib/catalog/planted.ts", code);
-    expect(found).toHaveLength(4);
-    for (const message of found) expect(message).toContain("lib/catalog is the domain");
+  test("the program importing a tool", async () => {
+    const code =
+      'import { runPlan } from "../offline/plan/run";\nimport { deploy } from "../deploy/command";\n';
+    const found = await violations("program/planted.ts", code);
+    expect(found).toHaveLength(2);
+    for (const message of found) expect(message).toContain("it uses none of the tools");
   });
 
-  test("rendering importing the program's mapping", async () => {
-    const [message] = await violations(
-      "lib/render/planted.ts",
-      'import { pipelineSecrets } from "../service";\n',
-    );
-    expect(message).toContain("rendering works from the catalog alone");
+  test("rendering importing the program's mapping or a component", async () => {
+    const code =
+      'import { pipelineSecrets } from "../service";\nimport { managedDigest } from "../../components/repository-content";\n';
+    const found = await violations("program/render/planted.ts", code);
+    expect(found).toHaveLength(2);
+    for (const message of found)
+      expect(message).toContain("rendering works from the catalog alone");
   });
 
   test("the policy pack importing anything outside policy/", async () => {
     const code =
-      'import { parseSettings } from "../../lib/settings";\nimport { x } from "../../../lib/plan/types";\n';
+      'import { parseSettings } from "../../catalog/settings";\nimport { x } from "../../../offline/plan/types";\n';
     const [message] = await violations("policy/src/planted.ts", code);
     expect(message).toContain("the policy pack is self-contained");
     expect(await violations("policy/src/rules/planted.ts", code)).toHaveLength(1);
@@ -128,51 +135,67 @@ describe("a wrong-way import fails the lint", () => {
 
   test("policy evaluation importing the plan engine's internals", async () => {
     const [message] = await violations(
-      "lib/policy/planted.ts",
-      'import { mockOutputs } from "../plan/mock-engine";\n',
+      "offline/policy/planted.ts",
+      'import { installMockEngine } from "../plan/mock-engine";\n',
     );
-    expect(message).toContain("never the plan engine's internals");
+    expect(message).toContain("never the plan engine");
   });
 
-  test("the plan importing the rules' internals instead of the policies' entry points", async () => {
+  test("the plan importing a component's internals or the rules' internals", async () => {
+    const code = [
+      'import { commitState } from "../../components/github/commit-provider";',
+      'import { RULES } from "../../policy/src/rules";',
+      'import { view } from "../policy/view";',
+      "",
+    ].join("\n");
+    const found = await violations("offline/plan/planted.ts", code);
+    expect(found).toHaveLength(3);
+    for (const message of found) expect(message).toContain("knows no component's internals");
+  });
+
+  test("the deploy library importing a command or a component", async () => {
     const code =
-      'import { RULES } from "../policy/rules";\nimport { TYPES } from "../../policy/src/shared";\n';
-    expect(await violations("lib/plan/planted.ts", code)).toHaveLength(2);
+      'import { main } from "../cli/deploy";\nimport { GitCommit } from "../components/github";\n';
+    expect(await violations("deploy/planted.ts", code)).toHaveLength(2);
   });
 });
 
 describe("a legitimate import passes", () => {
   test.each([
     [
-      "lib/catalog/planted.ts",
-      'import { validateEntry } from "./schema";\nimport { names } from "../names";\n',
+      "catalog/planted.ts",
+      'import { validateEntry } from "./schema";\nimport { InputError } from "../lib/input-error";\n',
     ],
     [
       "components/planted.ts",
       'import { serviceTags } from "./tags";\nimport * as pulumi from "@pulumi/pulumi";\n',
     ],
-    ["components/drone/planted.ts", 'import { BaseImage } from "../base-image";\n'],
+    [
+      "components/drone/planted.ts",
+      'import { BaseImage } from "../base-image";\nimport { GitCommit } from "../github";\n',
+    ],
     [
       "policy/src/rules/planted.ts",
       'import { TYPES } from "../shared";\nimport { list } from "../view";\n',
     ],
     [
-      "lib/policy/planted.ts",
-      'import type { PlanDocument } from "../plan/types";\nexport * from "../../policy/src/rules";\n',
+      "offline/policy/planted.ts",
+      'import type { PlanDocument } from "../plan/types";\nimport { RULES } from "../../policy/src/rules";\n',
     ],
     [
-      "lib/plan/planted.ts",
-      'import { evaluatePolicies } from "../policy/evaluate";\nimport { SECRET_MASK } from "../policy/shared";\n',
+      "offline/plan/planted.ts",
+      'import { evaluatePolicies } from "../policy/evaluate";\nimport { SECRET_MASK } from "../../policy/src/shared";\nimport { declarePlatform } from "../../program/program";\n',
     ],
     // The program maps the catalog to the components' Args: it imports both.
     [
-      "lib/planted.ts",
-      'import { ImageCopy } from "../components/image-promotion/image-copy";\nimport { toQuartz } from "./catalog/cron";\n',
+      "program/planted.ts",
+      'import { ImageCopy } from "../components/image-promotion/image-copy";\nimport { toQuartz } from "../catalog/cron";\n',
     ],
-    // The tools beside the program use everything.
+    ["program/render/planted.ts", 'import { PIPELINE_SECRETS } from "../pipeline-secrets";\n'],
+    // The commands use everything.
     [
       "cli/planted.ts",
-      'import { runPlan } from "../lib/plan/run";\nimport { RULES } from "../lib/policy/rules";\n',
+      'import { runPlan } from "../offline/plan/run";\nimport { RULES } from "../policy/src/rules";\nimport { deploy } from "../deploy/command";\n',
     ],
   ])("%s", async (file, code) => {
     expect(await violations(file, code)).toEqual([]);
@@ -189,17 +212,9 @@ function tsFiles(dir: string): string[] {
 }
 
 test("the tree as it is follows every enforced direction", async () => {
-  const folders = [
-    "lib/catalog",
-    "components",
-    "lib/render",
-    "policy",
-    "lib/policy",
-    "lib/plan",
-    "lib/deploy",
-  ];
+  const folders = ["lib", "catalog", "program", "components", "offline", "deploy", "policy"];
   const files = folders.flatMap(tsFiles);
-  expect(files.length).toBeGreaterThan(50);
+  expect(files.length).toBeGreaterThan(100);
   const found: string[] = [];
   for (const file of files) {
     const code = fs.readFileSync(path.join(REPO, file), "utf8");
@@ -207,4 +222,15 @@ test("the tree as it is follows every enforced direction", async () => {
     for (const m of result.messages) if (m.ruleId === RULE) found.push(`${file}:${m.line}`);
   }
   expect(found).toEqual([]);
+});
+
+test("lib/ holds only leaf utilities and the folders of the layout exist", () => {
+  expect(fs.readdirSync(path.join(REPO, "lib")).sort()).toEqual([
+    "input-error.ts",
+    "plural.ts",
+    "project-root.ts",
+  ]);
+  for (const folder of ["catalog", "program", "components", "offline", "deploy", "cli", "policy"]) {
+    expect(fs.statSync(path.join(REPO, folder)).isDirectory()).toBe(true);
+  }
 });

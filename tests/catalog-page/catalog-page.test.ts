@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BrowserContext, chromium, Page } from "playwright-core";
-import { buildCatalogPage } from "../../lib/catalog-page/build";
+import { buildCatalogPage } from "../../offline/catalog-page/build";
 
 const REPO = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "fixtures");

@@ -3,15 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { run, SPEC } from "../../cli/catalog-page";
-import { CatalogPageError } from "../../lib/catalog-page/errors";
-import { cronInWords } from "../../lib/catalog-page/model";
+import { CatalogPageError } from "../../offline/catalog-page/errors";
+import { cronInWords } from "../../offline/catalog-page/model";
 import {
   KnownStack,
   parseStackOutputs,
   readStackOutputs,
   splitOutputsArgument,
-} from "../../lib/catalog-page/outputs";
-import { jsonForScript } from "../../lib/catalog-page/safe-json";
+} from "../../offline/catalog-page/outputs";
+import { jsonForScript } from "../../offline/catalog-page/safe-json";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const STACKS: KnownStack[] = [

@@ -4,14 +4,14 @@
  */
 import * as path from "path";
 import { UsageError } from "../../cli/command";
-import { parseProblem, Problem, problemText, sortProblems } from "../../lib/catalog/errors";
+import { parseProblem, Problem, problemText, sortProblems } from "../../catalog/errors";
 import {
   escapeData,
   escapeProperty,
   formatProblems,
   githubAnnotation,
   toJsonProblems,
-} from "../../lib/catalog/report";
+} from "../../catalog/report";
 import { HELP, parseValidateArgs } from "../../cli/validate";
 import { problemsOf, runCli, VALID_ENTRY, withLine, writeCatalog } from "../safety/fixtures";
 

@@ -5,9 +5,9 @@
  * and the per-stack size limit.
  */
 import * as path from "path";
-import { CatalogError } from "../../lib/catalog/errors";
-import { CATALOG_LIMITS, loadCatalog, stackSizeProblems } from "../../lib/catalog/load";
-import { catalogSchema, codePoints } from "../../lib/catalog/schema";
+import { CatalogError } from "../../catalog/errors";
+import { CATALOG_LIMITS, loadCatalog, stackSizeProblems } from "../../catalog/load";
+import { catalogSchema, codePoints } from "../../catalog/schema";
 import { problemsOf, projectStacks, VALID_ENTRY, withLine, writeCatalog } from "../safety/fixtures";
 
 /** The problems of a one-file catalog, with the file's path shortened to F. */

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PULUMI_CLI_VERSION } from "../../lib/deploy/errors";
+import { PULUMI_CLI_VERSION } from "../../deploy/errors";
 
 const REPO = path.join(__dirname, "..", "..");
 const CI_FILES = [
@@ -112,7 +112,7 @@ describe("yamllint", () => {
   });
 });
 
-/** The Pulumi CLI version of this repository: the @pulumi/pulumi SDK's (lib/deploy/errors.ts). */
+/** The Pulumi CLI version of this repository: the @pulumi/pulumi SDK's (deploy/errors.ts). */
 const PULUMI_VERSION = PULUMI_CLI_VERSION;
 
 type Step = {
@@ -429,14 +429,14 @@ describe("one Pulumi CLI version in both CI systems: the SDK's", () => {
       for (const step of (p.steps as DroneStep[]) ?? []) {
         const text = (step.commands ?? []).join("\n");
         if (!deployCommand.test(text)) continue;
-        const install = text.indexOf('bash lib/deploy/ci-tools.sh "$PULUMI_VERSION"');
+        const install = text.indexOf('bash deploy/ci-tools.sh "$PULUMI_VERSION"');
         expect([step.name, install >= 0 && install < text.search(deployCommand)]).toEqual([
           step.name,
           true,
         ]);
       }
     }
-    const tools = fs.readFileSync(path.join(REPO, "lib/deploy/ci-tools.sh"), "utf8");
+    const tools = fs.readFileSync(path.join(REPO, "deploy/ci-tools.sh"), "utf8");
     expect(tools).toContain(
       'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
     );
@@ -564,7 +564,7 @@ describe("no static AWS access keys in any pipeline", () => {
       expect(text).toContain(
         'aws configure set "profile.deploy-$stack.credential_source" Ec2InstanceMetadata',
       );
-      expect(text).toContain("lib/deploy/ci.ts stack-env --stack");
+      expect(text).toContain("deploy/ci.ts stack-env --stack");
       expect(text).toContain("ci.ts list --nonproduction");
     }
   });
@@ -616,7 +616,7 @@ describe(".drone.yml", () => {
     for (const name of ["deploy", "drift"]) {
       const text = commands(name);
       expect(text).toContain(
-        "for stack in $(node -r ts-node/register/transpile-only lib/deploy/ci.ts list --nonproduction); do",
+        "for stack in $(node -r ts-node/register/transpile-only deploy/ci.ts list --nonproduction); do",
       );
     }
     const text = fs.readFileSync(path.join(REPO, ".drone.yml"), "utf8");
@@ -737,7 +737,7 @@ describe("GitHub Actions workflows", () => {
     const matrix = steps.findIndex((s) => s.id === "matrix");
     expect(matrix).toBeGreaterThan(steps.indexOf(plan));
     expect(steps[matrix].run).toBe(
-      'node -r ts-node/register/transpile-only lib/deploy/ci.ts matrix --scopes out >> "$GITHUB_OUTPUT"',
+      'node -r ts-node/register/transpile-only deploy/ci.ts matrix --scopes out >> "$GITHUB_OUTPUT"',
     );
   });
 
@@ -959,7 +959,7 @@ describe("CODEOWNERS", () => {
       "components/ml-service.ts",
       "templates/service/README.md.njk",
       "services/schema.json",
-      "lib/settings.ts",
+      "catalog/settings.ts",
       ".drone.yml",
     ]) {
       expect([file, ownersOf(file)]).toEqual([file, ["@acme-ml/ml-platform"]]);

@@ -57,9 +57,24 @@ describe("npm scripts", () => {
     expect(config.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." });
     expect(config.include).toEqual([
       "index.ts",
-      "components/**/*.ts",
       "lib/**/*.ts",
+      "catalog/**/*.ts",
+      "program/**/*.ts",
+      "components/**/*.ts",
+      "offline/**/*.ts",
+      "deploy/**/*.ts",
       "cli/**/*.ts",
+    ]);
+    // The staleness check watches exactly the folders the build compiles.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(require("../../cli/build-if-stale.js").SOURCE_DIRS).toEqual([
+      "lib",
+      "catalog",
+      "program",
+      "components",
+      "offline",
+      "deploy",
+      "cli",
     ]);
     expect(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("dist/");
     // pulumi up keeps running index.ts through Pulumi's TypeScript support.
@@ -142,11 +157,13 @@ describe("paths of the compiled commands", () => {
 
   it("only lib/project-root.ts resolves project files from __dirname; the rest from PROJECT_ROOT", () => {
     expect(
-      [...dirnameUsers("cli"), ...dirnameUsers("lib"), ...dirnameUsers("components")].sort(),
+      ["cli", "lib", "catalog", "program", "components", "offline", "deploy"]
+        .flatMap(dirnameUsers)
+        .sort(),
     ).toEqual([
       // Writes the generated entry types beside itself; run from its source only, by
       // scripts/gen-entry-types.ts (ts-node), never by a compiled command.
-      "lib/catalog/entry-types.ts",
+      "catalog/entry-types.ts",
       "lib/project-root.ts",
     ]);
     expect(fs.readFileSync(path.join(ROOT, "index.ts"), "utf8")).not.toMatch(/\b__dirname\b/);

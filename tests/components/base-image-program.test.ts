@@ -3,10 +3,10 @@
  * provider is under disable-default-providers), the @pulumi/docker provider gone, and what the
  * offline engine answers for a docker-build Image.
  */
-import { baseImageTag } from "../../lib/base-image-tag";
-import { mockOutputs } from "../../lib/plan/mock-engine";
-import { runPlan } from "../../lib/plan/run";
-import { PlanDocument } from "../../lib/plan/types";
+import { baseImageTag } from "../../program/base-image-tag";
+import { mockOutputs } from "../../offline/plan/mock-engine";
+import { runPlan } from "../../offline/plan/run";
+import { PlanDocument } from "../../offline/plan/types";
 
 const OPTIONS = { region: "eu-west-1", githubOrganization: "acme-ml" };
 

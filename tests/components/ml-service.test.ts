@@ -1,5 +1,5 @@
 /**
- * MlService (lib/service.ts), the program's composition of one service, from a purpose-built
+ * MlService (program/service.ts), the program's composition of one service, from a purpose-built
  * entry and stack settings: which pieces each environment gets, under which names and parent,
  * and what the program maps into their Args (Quartz schedules, the DAG, the pipeline secrets, the
  * image copy). Negatives: no CI identity, repository or Drone secret outside the first
@@ -33,11 +33,11 @@ const mocks = recordDeclarations(
 );
 
 // Imported after setMocks, as the program is.
-import { ResolvedService } from "../../lib/catalog/types";
-import { resolveService } from "../../lib/catalog/resolve";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
-import { MlService, MlServiceArgs } from "../../lib/service";
-import { parseSettings, StackSettings } from "../../lib/settings";
+import { ResolvedService } from "../../catalog/types";
+import { resolveService } from "../../catalog/resolve";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
+import { MlService, MlServiceArgs } from "../../program/service";
+import { parseSettings, StackSettings } from "../../catalog/settings";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const DIGEST = `sha256:${"ab".repeat(32)}`;

@@ -3,11 +3,11 @@ import * as os from "os";
 import * as path from "path";
 import { DEPLOY_COMMANDS, OPERATIONS, runDeployCommand } from "../../cli/deploy";
 import { usageLine } from "../../cli/command";
-import type { Operation } from "../../lib/deploy/workspace";
-import { cliErrorLines, openPulumiWorkspace, runOperation } from "../../lib/deploy/automation";
-import { OperationFailedError, PulumiCliMissingError } from "../../lib/deploy/errors";
-import { runPlan } from "../../lib/plan/run";
-import { displayPath } from "../../lib/stacks";
+import type { Operation } from "../../deploy/workspace";
+import { cliErrorLines, openPulumiWorkspace, runOperation } from "../../deploy/automation";
+import { OperationFailedError, PulumiCliMissingError } from "../../deploy/errors";
+import { runPlan } from "../../offline/plan/run";
+import { displayPath } from "../../catalog/stacks";
 import {
   addPrefixSibling,
   FakeWorkspace,
@@ -628,13 +628,13 @@ describe("stacks are selected, never created (only npm run new-stack creates)", 
   });
 
   it("no code path of the deploy commands can create a stack", () => {
-    const seam = fs.readFileSync(path.join(__dirname, "../../lib/deploy/workspace.ts"), "utf8");
+    const seam = fs.readFileSync(path.join(__dirname, "../../deploy/workspace.ts"), "utf8");
     expect(seam).not.toMatch(/createOrSelect|upsert/i);
     for (const file of ["command.ts", "automation.ts"]) {
-      const text = fs.readFileSync(path.join(__dirname, "../../lib/deploy", file), "utf8");
+      const text = fs.readFileSync(path.join(__dirname, "../../deploy", file), "utf8");
       expect([file, /createOrSelectStack|upsertStack|upsert:/.test(text)]).toEqual([file, false]);
     }
-    const command = fs.readFileSync(path.join(__dirname, "../../lib/deploy/command.ts"), "utf8");
+    const command = fs.readFileSync(path.join(__dirname, "../../deploy/command.ts"), "utf8");
     expect(command).not.toContain("createStack");
   });
 });

@@ -7,7 +7,7 @@
  * so a forgotten `provider`/`providers` option fails here, in every pull request, before any `up`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runPlan } from "../../lib/plan/run";
+import { runPlan } from "../../offline/plan/run";
 import { makeProject } from "./fixtures";
 
 interface Registration {
@@ -64,8 +64,8 @@ function refused(all: Registration[]): string[] {
 }
 
 /**
- * Types lib/program.ts does not give an explicit provider yet. The real engine refuses them under
- * ["*"], so `pulumi up` fails until lib/program.ts adds `docker`, `command` and `pulumi-nodejs`
+ * Types program/program.ts does not give an explicit provider yet. The real engine refuses them under
+ * ["*"], so `pulumi up` fails until program/program.ts adds `docker`, `command` and `pulumi-nodejs`
  * (dynamic) providers to the `providers` it passes down (the lead's change; see the report of the
  * deploy-path work). When that lands this list must become empty: the test fails until it is.
  */

@@ -3,16 +3,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
-import { DeployContext } from "../../lib/deploy/command";
-import { PulumiCliMissingError, StackNotInBackendError } from "../../lib/deploy/errors";
-import type { StateDeployment } from "../../lib/deploy/state-migration";
+import { DeployContext } from "../../deploy/command";
+import { PulumiCliMissingError, StackNotInBackendError } from "../../deploy/errors";
+import type { StateDeployment } from "../../deploy/state-migration";
 import {
   DeployWorkspace,
   Operation,
   OperationOptions,
   StackLocation,
-} from "../../lib/deploy/workspace";
-import { runPlan } from "../../lib/plan/run";
+} from "../../deploy/workspace";
+import { runPlan } from "../../offline/plan/run";
 
 export const REPO = path.join(__dirname, "..", "..");
 

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { NEW_STACK_COMMAND, runNewStackCommand, settingFlag } from "../../cli/new-stack";
 import { helpText } from "../../cli/command";
-import { SETTINGS } from "../../lib/settings";
-import { readStackFile } from "../../lib/stacks";
+import { SETTINGS } from "../../catalog/settings";
+import { readStackFile } from "../../catalog/stacks";
 import { FakeWorkspace, harness, makeProject, TEAM_BACKEND } from "./fixtures";
 
 const PASS = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/passphrase", PULUMI_BACKEND_URL: TEAM_BACKEND };

@@ -13,9 +13,9 @@ import {
   deployConfigProblems,
   PROVIDER_PACKAGES,
   schemaSecretKeys,
-} from "../../lib/deploy/stack-config";
-import { SettingsError } from "../../lib/settings";
-import { readStackFile, readStacks } from "../../lib/stacks";
+} from "../../catalog/stack-config";
+import { SettingsError } from "../../catalog/settings";
+import { readStackFile, readStacks } from "../../catalog/stacks";
 import { runCompiled } from "../helpers/compiled-run";
 import { REPO } from "./fixtures";
 
@@ -164,7 +164,7 @@ describe("the stack files of this repository", () => {
   });
 });
 
-describe("lib/deploy/ci.ts", () => {
+describe("deploy/ci.ts", () => {
   const run = (argv: string[], env: Record<string, string> = {}) => {
     const out: string[] = [];
     const err: string[] = [];

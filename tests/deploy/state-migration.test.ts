@@ -10,7 +10,7 @@ import {
   StateResource,
   SUPERSEDED_TYPES,
   withoutSuperseded,
-} from "../../lib/deploy/state-migration";
+} from "../../deploy/state-migration";
 import { FakeWorkspace, harness, makeProject, verifyIntegrity } from "./fixtures";
 
 const STACK = "urn:pulumi:dev::mlplatform::";

@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 
 const REPO = path.join(__dirname, "..", "..");
 const doc = fs.readFileSync(path.join(REPO, "docs", "drone.md"), "utf8");

@@ -2,7 +2,7 @@
  * Measures what declaring DroneSecrets costs under the SDK's mock engine (the provider text is
  * one line, components/dynamic-providers.ts providerText; nothing is serialized).
  * Run: npx ts-node --transpile-only tests/drone/measure-construction.ts [count] [--offline-tuning]
- * (--offline-tuning applies the offline plan's SDK settings, lib/plan/sdk-tuning.ts.)
+ * (--offline-tuning applies the offline plan's SDK settings, offline/plan/sdk-tuning.ts.)
  * Not a test: timings depend on the machine.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -47,7 +47,7 @@ function settled(r: pulumi.Resource): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  if (tuned) (await import("../../lib/plan/sdk-tuning")).tuneSdkForOfflinePlan();
+  if (tuned) (await import("../../offline/plan/sdk-tuning")).tuneSdkForOfflinePlan();
   // Loaded after setMocks, as the program would be.
   const drone: Drone = await import("../../components/drone");
   const t0 = process.hrtime.bigint();

@@ -20,7 +20,7 @@ const engineOptions = recorder.options;
 
 // Imported after setMocks, as the program would be.
 import { DroneRepository, DroneSecret, DroneServicePipeline } from "../../components/drone";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 import { TOKEN, VALUE } from "./helpers";
 
 const SERVER = "https://drone.acme-ml.example";

@@ -21,7 +21,7 @@ import {
   DroneSecretSetInputs,
   droneSecretSetProvider,
 } from "../../components/drone/secret-set-provider";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 import { examples, render } from "../templates/fixtures";
 import { FakeDroneServer, withSignature } from "./fake-drone-server";
 import { CapturedOutput, FAST, TOKEN, VALUE, captureOutput } from "./helpers";

@@ -2,7 +2,7 @@
  * SourceRepository and RepositoryContent under the SDK's mock engine, for what GitHub and the
  * GitHub provider decide: archival of a decommissioned service's repository, the features the
  * organisation's plan and licences allow, topics GitHub accepts, and the default branch GitHub
- * gives a new repository. The pure rules (components/github/features.ts, lib/catalog/github.ts)
+ * gives a new repository. The pure rules (components/github/features.ts, catalog/github.ts)
  * and the settings that feed them are tested here too.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -21,9 +21,9 @@ const { registered } = recorder;
 import { SourceRepository, SourceRepositoryArgs } from "../../components/source-repository";
 import { RepositoryContent } from "../../components/repository-content";
 import { githubTopics, repositoryFeatures } from "../../components/github/features";
-import { githubSettingsProblems, visibilityProblem } from "../../lib/catalog/github";
-import { parseSettings, SETTINGS } from "../../lib/settings";
-import { readStackFile } from "../../lib/stacks";
+import { githubSettingsProblems, visibilityProblem } from "../../catalog/github";
+import { parseSettings, SETTINGS } from "../../catalog/settings";
+import { readStackFile } from "../../catalog/stacks";
 import * as path from "path";
 
 const REPO = "github:index/repository:Repository";
@@ -130,7 +130,7 @@ describe("features by plan and licence (point 2)", () => {
   });
 
   test.each(["free", "team"] as const)("internal visibility on plan %s is refused", (plan) => {
-    // The catalog validation refuses it (lib/catalog/github.ts); the component gets valid values.
+    // The catalog validation refuses it (catalog/github.ts); the component gets valid values.
     expect(visibilityProblem("internal", plan)).toBe(
       `visibility internal needs GitHub Enterprise (internal repositories exist only for organisations owned by an enterprise account); this stack's mlplatform:githubPlan is ${plan}: use visibility private`,
     );

@@ -3,8 +3,8 @@
  * per test file and stack: several tests read the same plan, and each plan runs the whole program
  * under the mock engine. Import it only where a test plans the examples unchanged.
  */
-import { runPlan } from "../../lib/plan/run";
-import { engineIds, PlanDocument, restoreEngineIds } from "../../lib/plan/types";
+import { runPlan } from "../../offline/plan/run";
+import { engineIds, PlanDocument, restoreEngineIds } from "../../offline/plan/types";
 
 const plans = new Map<string, Promise<PlanDocument>>();
 

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PlanDocument, PlanResource, PlanService } from "../../lib/plan/types";
+import { PlanDocument, PlanResource, PlanService } from "../../offline/plan/types";
 
 export const REPO = path.join(__dirname, "..", "..");
 export const EXAMPLES = path.join(REPO, "services");

@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { diffPlans } from "../../lib/plan/diff";
-import { PlanDocument } from "../../lib/plan/types";
+import { diffPlans } from "../../offline/plan/diff";
+import { PlanDocument } from "../../offline/plan/types";
 import { runCompiled } from "../helpers/compiled-run";
 import { copyOfExamples } from "../helpers/plan";
 

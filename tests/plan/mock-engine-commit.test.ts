@@ -4,7 +4,7 @@
  */
 import * as fc from "fast-check";
 import { commitState, GitCommitInputs } from "../../components/github/commit-provider";
-import { commitOutputs } from "../../lib/plan/mock-engine";
+import { commitOutputs } from "../../offline/plan/mock-engine";
 
 const base: GitCommitInputs = {
   apiUrl: "https://api.github.com",

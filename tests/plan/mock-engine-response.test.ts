@@ -1,10 +1,14 @@
 /**
- * The mock engine's answer to a registration (lib/plan/mock-engine.ts): the state goes back to
+ * The mock engine's answer to a registration (offline/plan/mock-engine.ts): the state goes back to
  * the SDK without a protobuf round trip, an input the mock echoes is sent back as the SDK
  * serialized it, and only what the mock computed is serialized again.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMockEngine, registerResponse, serializeState } from "../../lib/plan/mock-engine";
+import {
+  installMockEngine,
+  registerResponse,
+  serializeState,
+} from "../../offline/plan/mock-engine";
 
 const secretSig = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig };
 

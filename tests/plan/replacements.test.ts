@@ -7,9 +7,9 @@ import {
   REPLACE_ON_CHANGE,
   replacements,
   replacingPaths,
-} from "../../lib/plan/diff";
-import { formatDiff, formatMarkdown } from "../../lib/plan/format";
-import { PlanDocument, PlanResource } from "../../lib/plan/types";
+} from "../../offline/plan/diff";
+import { formatDiff, formatMarkdown } from "../../offline/plan/format";
+import { PlanDocument, PlanResource } from "../../offline/plan/types";
 import { REPOSITORY_IDENTITY_FIELDS } from "../../components/drone/repository-provider";
 import { SECRET_SET_IDENTITY_FIELDS } from "../../components/drone/secret-set-provider";
 import { COMMIT_IDENTITY_FIELDS } from "../../components/github/commit-provider";

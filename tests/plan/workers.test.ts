@@ -3,13 +3,13 @@ import * as os from "os";
 import * as path from "path";
 import { parseWorkers } from "../../cli/plan";
 import { UsageError } from "../../cli/command";
-import { planParallel } from "../../lib/plan/parallel";
+import { planParallel } from "../../offline/plan/parallel";
 import {
   AUTO_SERVICES_PER_WORKER,
   expectedWorkers,
   startWorkers,
   WORKER_INDEX_ENV,
-} from "../../lib/plan/workers";
+} from "../../offline/plan/workers";
 import { compiledCommand, ROOT } from "../cli/compiled";
 
 describe("--workers", () => {
@@ -36,7 +36,7 @@ describe("--workers", () => {
     const started: number[] = [];
     // Workers started ahead, as `npm run plan` starts them: stopped when the plan runs here.
     compiledCommand("plan");
-    const worker = path.join(ROOT, "dist", "lib", "plan", "plan-worker.js");
+    const worker = path.join(ROOT, "dist", "offline", "plan", "plan-worker.js");
     const ahead = startWorkers(2, worker, []);
     const doc = await planParallel({
       stack: "dev",

@@ -1,7 +1,7 @@
 /** docs/policy.md lists every rule with its severity and scope, and names the exceptions list. */
 import * as fs from "fs";
 import * as path from "path";
-import { RULES, UNSCOPED_ACTIONS } from "../../lib/policy/rules";
+import { RULES, UNSCOPED_ACTIONS } from "../../policy/src/rules";
 
 const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "policy.md"), "utf8");
 const rows = doc.split("\n").filter((line) => line.startsWith("| `"));

@@ -1,7 +1,7 @@
 /** Hand-built resources for the policy tests: one compliant service, and ways to break it. */
-import { PlanDocument, PlanFinding, PlanResource } from "../../lib/plan/types";
-import { evaluatePolicies } from "../../lib/policy/evaluate";
-import { TYPES } from "../../lib/policy/rules";
+import { PlanDocument, PlanFinding, PlanResource } from "../../offline/plan/types";
+import { evaluatePolicies } from "../../offline/policy/evaluate";
+import { TYPES } from "../../policy/src/rules";
 
 export const SERVICE = "svc";
 

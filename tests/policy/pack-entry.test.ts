@@ -1,5 +1,5 @@
 /** policy/index.ts hands the adapter's policies to a PolicyPack named mlplatform (not served here). */
-import { packPolicies } from "../../lib/policy/pack";
+import { packPolicies } from "../../policy/src/pack";
 
 const constructed: unknown[][] = [];
 jest.mock("@pulumi/policy", () => ({

@@ -8,10 +8,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as libPack from "../../lib/policy/pack";
-import * as libRules from "../../lib/policy/rules";
-import { DATA_BEARING_TYPES as PLAN_DATA_BEARING } from "../../lib/plan/diff";
-import { SECRET_MASK as PLAN_SECRET_MASK } from "../../lib/plan/types";
+import * as libPack from "../../policy/src/pack";
+import * as libRules from "../../policy/src/rules";
+import { DATA_BEARING_TYPES as PLAN_DATA_BEARING } from "../../offline/plan/diff";
+import { SECRET_MASK as PLAN_SECRET_MASK } from "../../offline/plan/types";
 import * as pack from "../../policy/src/pack";
 import * as rules from "../../policy/src/rules";
 import { DATA_BEARING_TYPES, SECRET_MASK } from "../../policy/src/shared";
@@ -80,21 +80,21 @@ test("the check catches an import that leaves the folder, in any form", () => {
   fs.writeFileSync(
     path.join(dir, "src", "leak.ts"),
     [
-      'import { RULES } from "../../lib/policy/rules";',
-      'export { x } from "../../lib/plan/types";',
-      'const y = require("../../lib/settings");',
+      'import { RULES } from "../../policy/src/rules";',
+      'export { x } from "../../offline/plan/types";',
+      'const y = require("../../catalog/settings");',
       'import "./view";',
       'import type { View } from "./view";',
     ].join("\n"),
   );
   expect(importsLeaving(dir)).toEqual([
-    "src/leak.ts: ../../lib/policy/rules",
-    "src/leak.ts: ../../lib/plan/types",
-    "src/leak.ts: ../../lib/settings",
+    "src/leak.ts: ../../policy/src/rules",
+    "src/leak.ts: ../../offline/plan/types",
+    "src/leak.ts: ../../catalog/settings",
   ]);
 });
 
-test("lib/policy re-exports the pack's own code: one set of rules for the plan and the pack", () => {
+test("offline/policy re-exports the pack's own code: one set of rules for the plan and the pack", () => {
   expect(libRules.RULES).toBe(rules.RULES);
   expect(libPack.packPolicies).toBe(pack.packPolicies);
   expect(fs.readFileSync(path.join(POLICY, "index.ts"), "utf8")).toContain(
@@ -106,26 +106,30 @@ test("the facts the rules share with the offline plan are defined once, in polic
   expect(PLAN_DATA_BEARING).toBe(DATA_BEARING_TYPES);
   expect(SECRET_MASK).toBe(PLAN_SECRET_MASK);
   expect(SECRET_MASK).toBe("[secret]");
-  // No second definition of either value in lib/plan (the files that once held copies).
+  // No second definition of either value in offline/plan (the files that once held copies).
   const redefined = ["diff.ts", "types.ts"].filter((f) =>
     /(DATA_BEARING_TYPES|SECRET_MASK)\s*(:[^=]*)?=/.test(
-      fs.readFileSync(path.join(REPO, "lib", "plan", f), "utf8"),
+      fs.readFileSync(path.join(REPO, "offline", "plan", f), "utf8"),
     ),
   );
   expect(redefined).toEqual([]);
 });
 
 test("policy evaluation reads the ids the plan recorded and never runs the mock engine", () => {
-  const evaluate = fs.readFileSync(path.join(REPO, "lib", "policy", "evaluate.ts"), "utf8");
-  expect(importsOf(evaluate)).toEqual(["../plan/types", "./rules", "./view"]);
-  for (const file of fs.readdirSync(path.join(REPO, "lib", "plan"))) {
-    const text = fs.readFileSync(path.join(REPO, "lib", "plan", file), "utf8");
+  const evaluate = fs.readFileSync(path.join(REPO, "offline", "policy", "evaluate.ts"), "utf8");
+  expect(importsOf(evaluate)).toEqual([
+    "../plan/types",
+    "../../policy/src/rules",
+    "../../policy/src/view",
+  ]);
+  for (const file of fs.readdirSync(path.join(REPO, "offline", "plan"))) {
+    const text = fs.readFileSync(path.join(REPO, "offline", "plan", file), "utf8");
     const policyImports = importsOf(text).filter((s) => s.includes("policy/"));
     // The plan uses the policy's entry points (evaluate, shared), never the rules' internals.
-    expect([file, policyImports.filter((s) => !/policy\/(evaluate|shared)$/.test(s))]).toEqual([
+    expect([
       file,
-      [],
-    ]);
+      policyImports.filter((s) => !/(policy\/evaluate|policy\/src\/shared)$/.test(s)),
+    ]).toEqual([file, []]);
   }
 });
 

@@ -11,8 +11,8 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { packPolicies, POLICY_PACK_NAME } from "../../lib/policy/pack";
-import { RULES, TYPES } from "../../lib/policy/rules";
+import { packPolicies, POLICY_PACK_NAME } from "../../policy/src/pack";
+import { RULES, TYPES } from "../../policy/src/rules";
 import { urnOf } from "./fixtures";
 
 // The analyzer's own proxy over resource properties (internal to @pulumi/policy, used as it uses it).

@@ -1,8 +1,8 @@
 /** The rules over real plans: the example catalog is compliant, findings are placed and ordered. */
 import { examplePlan } from "../helpers/example-plans";
-import { engineIds, restoreEngineIds } from "../../lib/plan/types";
-import { evaluatePolicies, hasMandatoryFindings } from "../../lib/policy/evaluate";
-import { TYPES } from "../../lib/policy/rules";
+import { engineIds, restoreEngineIds } from "../../offline/plan/types";
+import { evaluatePolicies, hasMandatoryFindings } from "../../offline/policy/evaluate";
+import { TYPES } from "../../policy/src/rules";
 import { resources, service } from "../helpers/plan";
 import { compliantService, finding, planOf, resource, SERVICE, urnOf } from "./fixtures";
 

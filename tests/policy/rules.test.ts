@@ -2,9 +2,9 @@
  * Each rule on hand-built resources: the compliant service has no finding at all, and each edit
  * that breaks one rule yields exactly that rule's finding (and nothing from the other rules).
  */
-import { PlanResource } from "../../lib/plan/types";
-import { evaluatePolicies } from "../../lib/policy/evaluate";
-import { RULES, TYPES, UNSCOPED_ACTIONS } from "../../lib/policy/rules";
+import { PlanResource } from "../../offline/plan/types";
+import { evaluatePolicies } from "../../offline/policy/evaluate";
+import { RULES, TYPES, UNSCOPED_ACTIONS } from "../../policy/src/rules";
 import {
   BUCKET_NAME,
   compliantService,

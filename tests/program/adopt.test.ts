@@ -5,12 +5,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { previousOutputsOf } from "../../cli/plan";
-import { loadCatalog } from "../../lib/catalog/load";
-import { formatMarkdown, formatPlan } from "../../lib/plan/format";
-import { runPlan } from "../../lib/plan/run";
-import { PlanDocument } from "../../lib/plan/types";
-import { retainedAfter, retainedResourcesOf } from "../../lib/program";
-import { readStacks } from "../../lib/stacks";
+import { loadCatalog } from "../../catalog/load";
+import { formatMarkdown, formatPlan } from "../../offline/plan/format";
+import { runPlan } from "../../offline/plan/run";
+import { PlanDocument } from "../../offline/plan/types";
+import { retainedAfter, retainedResourcesOf } from "../../program/program";
+import { readStacks } from "../../catalog/stacks";
 import { examplePlan } from "../helpers/example-plans";
 import { copyOfExamples, one, service, STACKS } from "../helpers/plan";
 
@@ -243,8 +243,8 @@ describe("--diff", () => {
 
 describe("plan outputs", () => {
   it("shows control characters of a base plan as escapes, never raw", async () => {
-    const { formatDiff } = await import("../../lib/plan/format");
-    const { diffPlans } = await import("../../lib/plan/diff");
+    const { formatDiff } = await import("../../offline/plan/format");
+    const { diffPlans } = await import("../../offline/plan/diff");
     const dev = await examplePlan("dev");
     const hostile: PlanDocument = structuredClone(dev);
     const bucket = hostile.services[0].resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { secretRotationPeriod } from "../../components/service-identities";
-import { runPlan } from "../../lib/plan/run";
-import { PlanDocument } from "../../lib/plan/types";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { runPlan } from "../../offline/plan/run";
+import { PlanDocument } from "../../offline/plan/types";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 import {
   copyOfExamples,
   copyOfStacks,

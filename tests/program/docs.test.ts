@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
-import { catalogTable, regenerate, settingsTable } from "../../lib/reference-docs";
-import { SETTINGS } from "../../lib/settings";
+import { catalogTable, regenerate, settingsTable } from "../../offline/reference-docs";
+import { SETTINGS } from "../../catalog/settings";
 import { REPO } from "../helpers/plan";
 
 describe("README reference tables", () => {
   const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
 
-  it("are up to date with lib/settings.ts and services/schema.json (run npm run docs)", () => {
+  it("are up to date with catalog/settings.ts and services/schema.json (run npm run docs)", () => {
     expect(regenerate(readme)).toBe(readme);
   });
 

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { diffPlans } from "../../lib/plan/diff";
-import { formatMarkdown, formatPlan } from "../../lib/plan/format";
-import { runPlan, SECRET_MASK } from "../../lib/plan/run";
+import { diffPlans } from "../../offline/plan/diff";
+import { formatMarkdown, formatPlan } from "../../offline/plan/format";
+import { runPlan, SECRET_MASK } from "../../offline/plan/run";
 import { examplePlan } from "../helpers/example-plans";
 import { copyOfExamples, one, service } from "../helpers/plan";
 import { CompiledResult, runCompiled } from "../helpers/compiled-run";

@@ -4,10 +4,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { diffPlans } from "../../lib/plan/diff";
-import { formatMarkdown } from "../../lib/plan/format";
-import { runPlan } from "../../lib/plan/run";
-import { PlanDocument } from "../../lib/plan/types";
+import { diffPlans } from "../../offline/plan/diff";
+import { formatMarkdown } from "../../offline/plan/format";
+import { runPlan } from "../../offline/plan/run";
+import { PlanDocument } from "../../offline/plan/types";
 import { copyOfExamples, one, resources, service } from "../helpers/plan";
 
 const OLD = {

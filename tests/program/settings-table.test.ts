@@ -1,7 +1,7 @@
 /**
- * One settings table (lib/settings.ts) yields the StackSettings type, the README's reference and
+ * One settings table (catalog/settings.ts) yields the StackSettings type, the README's reference and
  * Pulumi.yaml's project `config:` block; every committed stack file passes the checks the Pulumi
- * CLI makes of a stack against that block (lib/project-config.ts cites them).
+ * CLI makes of a stack against that block (offline/project-config.ts cites them).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -17,14 +17,14 @@ import {
   projectConfigBlock,
   regenerateProjectFile,
   stackConfigProblems,
-} from "../../lib/project-config";
+} from "../../offline/project-config";
 import {
   asConfigText,
   CONFIG_NAMESPACE,
   parseSettings,
   SETTINGS,
   SettingsError,
-} from "../../lib/settings";
+} from "../../catalog/settings";
 import { REPO } from "../helpers/plan";
 
 const PROJECT_FILE = path.join(REPO, "Pulumi.yaml");
@@ -44,14 +44,14 @@ function stackConfig(file: string): Record<string, unknown> {
 
 describe("the StackSettings type", () => {
   // The type as the compiler sees it: one property per plain setting, plus the stack's name.
-  const program = ts.createProgram([path.join(REPO, "lib", "settings.ts")], {
+  const program = ts.createProgram([path.join(REPO, "catalog", "settings.ts")], {
     strict: true,
     target: ts.ScriptTarget.ES2022,
     noEmit: true,
     types: [],
   });
   const checker = program.getTypeChecker();
-  const source = program.getSourceFile(path.join(REPO, "lib", "settings.ts"))!;
+  const source = program.getSourceFile(path.join(REPO, "catalog", "settings.ts"))!;
   const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(source)!);
   const symbol = exported.find((s) => s.name === "StackSettings")!;
   const type = checker.getDeclaredTypeOfSymbol(symbol);
@@ -61,7 +61,7 @@ describe("the StackSettings type", () => {
       .map((p) => [p.name, checker.typeToString(checker.getTypeOfSymbolAtLocation(p, source))]),
   );
 
-  it("compiles: lib/settings.ts has no type error", () => {
+  it("compiles: catalog/settings.ts has no type error", () => {
     expect(ts.getPreEmitDiagnostics(program, source).map((d) => d.messageText)).toEqual([]);
   });
 
@@ -107,7 +107,7 @@ describe("the StackSettings type", () => {
 });
 
 describe("Pulumi.yaml's project config block", () => {
-  it("is up to date with lib/settings.ts (run npm run docs)", () => {
+  it("is up to date with catalog/settings.ts (run npm run docs)", () => {
     const text = projectText();
     expect(regenerateProjectFile(text)).toBe(text);
     expect(text).toContain(`\n${projectConfigBlock()}\n`);

@@ -1,9 +1,9 @@
-import { parseCron, toQuartz } from "../../lib/catalog/cron";
-import { maxServiceNameLength, nameProblems, physicalNames } from "../../lib/names";
-import { parseSettings, SettingsError } from "../../lib/settings";
-import { diffGroup } from "../../lib/plan/diff";
+import { parseCron, toQuartz } from "../../catalog/cron";
+import { maxServiceNameLength, nameProblems, physicalNames } from "../../catalog/names";
+import { parseSettings, SettingsError } from "../../catalog/settings";
+import { diffGroup } from "../../offline/plan/diff";
 import { counted } from "../../lib/plural";
-import { progressReporter } from "../../lib/plan/progress";
+import { progressReporter } from "../../offline/plan/progress";
 
 describe("cron to Quartz", () => {
   it.each([

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/rollback";
-import { ImageLookup, ImageQuery, RegistryImages } from "../../lib/rollback/registry-images";
+import { ImageLookup, ImageQuery, RegistryImages } from "../../deploy/rollback/registry-images";
 import { FakeDatabricks } from "./fake-databricks";
 
 export const ROOT = path.join(__dirname, "..", "..");

@@ -1,8 +1,8 @@
-/** The pin edit of `npm run rollback -- --write-pin` (lib/rollback/pin.ts). */
+/** The pin edit of `npm run rollback -- --write-pin` (deploy/rollback/pin.ts). */
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { editPin, lineDiff, pinSnippet } from "../../lib/rollback/pin";
+import { editPin, lineDiff, pinSnippet } from "../../deploy/rollback/pin";
 import { digest, ROOT, sha } from "./helpers";
 
 const PIN = { gitSha: sha("7"), digest: digest("7") };

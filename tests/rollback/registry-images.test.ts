@@ -1,12 +1,12 @@
 /**
- * The registry lookup (lib/rollback/registry-images.ts) against a fake `aws` executable that
+ * The registry lookup (deploy/rollback/registry-images.ts) against a fake `aws` executable that
  * answers like the AWS CLI's `ecr describe-images` (output `{"imageDetails": [...]}`; a missing
  * image fails with ImageNotFoundException on stderr, exit 254).
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { awsCliRegistryImages, describeImagesArgs } from "../../lib/rollback/registry-images";
+import { awsCliRegistryImages, describeImagesArgs } from "../../deploy/rollback/registry-images";
 import { digest, sha } from "./helpers";
 
 let dir: string;

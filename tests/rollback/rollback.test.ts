@@ -4,8 +4,8 @@
  */
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { loadCatalog } from "../../lib/catalog/load";
-import { readStacksForRollback } from "../../lib/rollback/stacks";
+import { loadCatalog } from "../../catalog/load";
+import { readStacksForRollback } from "../../deploy/rollback/stacks";
 import { FakeDatabricks } from "./fake-databricks";
 import {
   CLIENT_ID,

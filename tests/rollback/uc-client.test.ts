@@ -1,7 +1,7 @@
-/** The rollback's HTTP client (lib/rollback/uc-client.ts) over real HTTP. */
+/** The rollback's HTTP client (deploy/rollback/uc-client.ts) over real HTTP. */
 import * as http from "http";
 import { AddressInfo } from "net";
-import { DatabricksApiError, parseRetryAfter, UcClient } from "../../lib/rollback/uc-client";
+import { DatabricksApiError, parseRetryAfter, UcClient } from "../../deploy/rollback/uc-client";
 import { FakeDatabricks } from "./fake-databricks";
 import { CLIENT_ID, MODEL, SECRET, seed } from "./helpers";
 

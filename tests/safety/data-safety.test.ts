@@ -4,9 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DATA_BEARING_TYPES, diffPlans, unretainedDataDeletions } from "../../lib/plan/diff";
-import { checkRemovals, parseAllowRemoval } from "../../lib/plan/removal-guard";
-import { PlanDocument, PlanResource, runPlan } from "../../lib/plan/run";
+import { DATA_BEARING_TYPES, diffPlans, unretainedDataDeletions } from "../../offline/plan/diff";
+import { checkRemovals, parseAllowRemoval } from "../../offline/plan/removal-guard";
+import { PlanDocument, PlanResource, runPlan } from "../../offline/plan/run";
 import { EXAMPLES_DIR, writeCatalog } from "./fixtures";
 
 function copyOfExamples(): string {
@@ -254,7 +254,7 @@ describe("in prod (protectData: true)", () => {
   });
 });
 
-describe("the removal guard (lib/plan/removal-guard.ts)", () => {
+describe("the removal guard (offline/plan/removal-guard.ts)", () => {
   let prodWithout: PlanDocument;
   let prodDecommissioned: PlanDocument;
   let prodRenamed: PlanDocument;

@@ -3,10 +3,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CatalogError } from "../../lib/catalog/errors";
-import { loadCatalog } from "../../lib/catalog/load";
-import { CatalogFile } from "../../lib/catalog/types";
-import { readStacks, StackInfo } from "../../lib/stacks";
+import { CatalogError } from "../../catalog/errors";
+import { loadCatalog } from "../../catalog/load";
+import { CatalogFile } from "../../catalog/types";
+import { readStacks, StackInfo } from "../../catalog/stacks";
 import { tsNodeArgs } from "../helpers/ts-child";
 
 export const REPO = path.join(__dirname, "..", "..");

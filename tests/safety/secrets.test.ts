@@ -7,15 +7,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CatalogError } from "../../lib/catalog/errors";
+import { CatalogError } from "../../catalog/errors";
 import { exitCodeFor } from "../../cli/command";
-import { diffPlans } from "../../lib/plan/diff";
-import { formatDiff, formatFindings, formatMarkdown, formatPlan } from "../../lib/plan/format";
-import { installMockEngine, RecordedResource } from "../../lib/plan/mock-engine";
-import { offlineConfig, PROJECT, runPlan } from "../../lib/plan/run";
-import { tuneSdkForOfflinePlan } from "../../lib/plan/sdk-tuning";
-import { declarePlatform } from "../../lib/program";
-import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS } from "../../lib/settings";
+import { diffPlans } from "../../offline/plan/diff";
+import { formatDiff, formatFindings, formatMarkdown, formatPlan } from "../../offline/plan/format";
+import { installMockEngine, RecordedResource } from "../../offline/plan/mock-engine";
+import { offlineConfig, PROJECT, runPlan } from "../../offline/plan/run";
+import { tuneSdkForOfflinePlan } from "../../offline/plan/sdk-tuning";
+import { declarePlatform } from "../../program/program";
+import { CONFIG_NAMESPACE, SECRET_SETTING_KEYS } from "../../catalog/settings";
 import { main as planMain } from "../../cli/plan";
 import { main as validateMain } from "../../cli/validate";
 import {
@@ -271,7 +271,7 @@ describe("the error paths", () => {
       // An unexpected failure after the config is set prints its stack under debugging.
       const dir = writeCatalog({ "churn-model.yaml": VALID_ENTRY });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const format: { formatPlan: typeof formatPlan } = require("../../lib/plan/format");
+      const format: { formatPlan: typeof formatPlan } = require("../../offline/plan/format");
       jest.spyOn(format, "formatPlan").mockImplementation(() => {
         throw new Error("the terminal went away");
       });

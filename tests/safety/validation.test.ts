@@ -4,12 +4,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CRON_ALLOWED } from "../../lib/catalog/cron";
-import { loadCatalog, modelSchemaProblems } from "../../lib/catalog/load";
-import { RESERVED_SERVICE_NAMES } from "../../lib/names";
+import { CRON_ALLOWED } from "../../catalog/cron";
+import { loadCatalog, modelSchemaProblems } from "../../catalog/load";
+import { RESERVED_SERVICE_NAMES } from "../../catalog/names";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
-import { readStacks } from "../../lib/stacks";
+import { readStacks } from "../../catalog/stacks";
 import {
   problemLines,
   problemsOf,

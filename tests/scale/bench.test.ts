@@ -23,8 +23,8 @@ import {
   TimedRun,
 } from "../../bench/report";
 import { interleaved, runsFlag } from "../../bench/run";
-import { loadCatalog } from "../../lib/catalog/load";
-import { stacksOrThrow } from "../../lib/plan/run";
+import { loadCatalog } from "../../catalog/load";
+import { stacksOrThrow } from "../../offline/plan/run";
 
 describe("the synthetic catalog", () => {
   it("writes valid entries with the variety of a real catalog", () => {

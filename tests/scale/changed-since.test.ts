@@ -16,16 +16,16 @@ import {
 import { usageLine } from "../../cli/command";
 import { main, PLAN_COMMAND } from "../../cli/plan";
 import { compiledCommand } from "../cli/compiled";
-import { loadCatalog } from "../../lib/catalog/load";
-import { CatalogFile } from "../../lib/catalog/types";
+import { loadCatalog } from "../../catalog/load";
+import { CatalogFile } from "../../catalog/types";
 import {
   ChangedSinceError,
   describeSelection,
   NO_SERVICE_PATHS,
   selectChangedServices,
   selectForPlan,
-} from "../../lib/plan/changed-since";
-import { PlanDocument, runPlan, stacksOrThrow } from "../../lib/plan/run";
+} from "../../offline/plan/changed-since";
+import { PlanDocument, runPlan, stacksOrThrow } from "../../offline/plan/run";
 import { REPO } from "../helpers/plan";
 
 const COUNT = 500;

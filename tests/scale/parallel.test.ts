@@ -1,5 +1,5 @@
 /**
- * The parallel offline plan (lib/plan/parallel.ts): on a generated catalog with removed,
+ * The parallel offline plan (offline/plan/parallel.ts): on a generated catalog with removed,
  * changed and decommissioned services across five teams (the smallest that has each case), the
  * plan merged from 2 and 3 worker processes is the single-process plan byte for byte, and so is
  * everything the command line derives from it (text, diff, Markdown, preview scope, removal
@@ -24,10 +24,10 @@ import {
 } from "../../bench/catalog-generator";
 import { exitCodeFor } from "../../cli/command";
 import { previousOutputsOf } from "../../cli/plan";
-import { CatalogError } from "../../lib/catalog/errors";
-import { physicalNames } from "../../lib/names";
-import { diffPlans } from "../../lib/plan/diff";
-import { formatDiff, formatMarkdown, formatPlan } from "../../lib/plan/format";
+import { CatalogError } from "../../catalog/errors";
+import { physicalNames } from "../../catalog/names";
+import { diffPlans } from "../../offline/plan/diff";
+import { formatDiff, formatMarkdown, formatPlan } from "../../offline/plan/format";
 import {
   contiguousSlices,
   describeFailure,
@@ -35,13 +35,13 @@ import {
   planParallel,
   workerExecArgv,
   workerModule,
-} from "../../lib/plan/parallel";
-import { checkRemovals, parseAllowRemoval } from "../../lib/plan/removal-guard";
-import { PlanDocument, PlanInputError, runPlan, stacksOrThrow } from "../../lib/plan/run";
-import { previewScope } from "../../lib/plan/scope";
-import { engineIds } from "../../lib/plan/types";
-import { SettingsError } from "../../lib/settings";
-import { StartedWorkers, startWorkers, stopWorkers } from "../../lib/plan/workers";
+} from "../../offline/plan/parallel";
+import { checkRemovals, parseAllowRemoval } from "../../offline/plan/removal-guard";
+import { PlanDocument, PlanInputError, runPlan, stacksOrThrow } from "../../offline/plan/run";
+import { previewScope } from "../../offline/plan/scope";
+import { engineIds } from "../../offline/plan/types";
+import { SettingsError } from "../../catalog/settings";
+import { StartedWorkers, startWorkers, stopWorkers } from "../../offline/plan/workers";
 import { compiledCommand, ROOT } from "../cli/compiled";
 
 /** Services of the current catalog (two or more per team). */
@@ -57,7 +57,7 @@ const DECOMMISSIONED = [3, 7, 10];
 /** Services 2, 5, 8 and 11 are dev only (every third generated service). */
 const DEV_ONLY = 4;
 /** The compiled worker: no ts-node (the flags that add it are checked below, on workerExecArgv). */
-const WORKER = path.join(ROOT, "dist", "lib", "plan", "plan-worker.js");
+const WORKER = path.join(ROOT, "dist", "offline", "plan", "plan-worker.js");
 const WORKER_FLAGS: string[] = [];
 
 /** The lines `npm run plan` prints for an error (cli/command.ts exitCodeFor). */
@@ -411,7 +411,9 @@ describe("parallel plan pieces", () => {
       "--require",
       tsNode,
     ]);
-    expect(workerModule()).toBe(path.join(__dirname, "..", "..", "lib", "plan", "plan-worker.ts"));
+    expect(workerModule()).toBe(
+      path.join(__dirname, "..", "..", "offline", "plan", "plan-worker.ts"),
+    );
   });
 
   it("carries a worker's error across the process boundary", () => {

@@ -1,7 +1,7 @@
 /** previewScope: what a real preview of a change must cover, from the offline plan and its diff. */
-import { PlanDiff } from "../../lib/plan/diff";
-import { previewScope } from "../../lib/plan/scope";
-import { PlanDocument } from "../../lib/plan/types";
+import { PlanDiff } from "../../offline/plan/diff";
+import { previewScope } from "../../offline/plan/scope";
+import { PlanDocument } from "../../offline/plan/types";
 
 function resource(name: string) {
   return { urn: `urn:pulumi:dev::mlplatform::aws:s3/bucket:Bucket::${name}` };

@@ -7,14 +7,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { generatedEntry, tempDir, writeCatalog, writeStacks } from "../../bench/catalog-generator";
-import { ServiceEntry } from "../../lib/catalog/types";
-import { engineIds, runPlan } from "../../lib/plan/run";
+import { ServiceEntry } from "../../catalog/types";
+import { engineIds, runPlan } from "../../offline/plan/run";
 import {
   PLAN_NODE_FLAGS,
   SDK_DEFAULTS_ENV,
   sdkTuningActive,
   tuneSdkForOfflinePlan,
-} from "../../lib/plan/sdk-tuning";
+} from "../../offline/plan/sdk-tuning";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {

@@ -12,8 +12,8 @@ import {
   writeCatalog,
   writeStacks,
 } from "../../bench/catalog-generator";
-import { CatalogError } from "../../lib/catalog/errors";
-import { PlanDocument, PlanResource, runPlan } from "../../lib/plan/run";
+import { CatalogError } from "../../catalog/errors";
+import { PlanDocument, PlanResource, runPlan } from "../../offline/plan/run";
 
 const COUNT = 30;
 

@@ -10,9 +10,9 @@ import {
 } from "../../bench/state-size";
 import { PROVIDER_TYPES, ProviderKind, providerText } from "../../components/dynamic-providers";
 import { gitBlobSha } from "../../components/github/commit-provider";
-import { SERIALIZED_PROVIDER } from "../../lib/plan/mock-engine";
-import type { PlanDocument, PlanResource } from "../../lib/plan/types";
-import { stacksOrThrow } from "../../lib/stacks";
+import { SERIALIZED_PROVIDER } from "../../offline/plan/mock-engine";
+import type { PlanDocument, PlanResource } from "../../offline/plan/types";
+import { stacksOrThrow } from "../../catalog/stacks";
 import { examplePlan } from "../helpers/example-plans";
 
 const TYPE = "pulumi-nodejs:dynamic/github:Commit";

@@ -2,12 +2,12 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadCatalog } from "../../lib/catalog/load";
-import { resolveService, servicesForStack } from "../../lib/catalog/resolve";
-import { ResolvedService, ServiceEntry } from "../../lib/catalog/types";
-import { productionEnvironmentsOf, RenderedFile, renderServiceRepository } from "../../lib/render";
-import { StackSettings } from "../../lib/settings";
-import { readStacks, StackInfo } from "../../lib/stacks";
+import { loadCatalog } from "../../catalog/load";
+import { resolveService, servicesForStack } from "../../catalog/resolve";
+import { ResolvedService, ServiceEntry } from "../../catalog/types";
+import { productionEnvironmentsOf, RenderedFile, renderServiceRepository } from "../../program/render";
+import { StackSettings } from "../../catalog/settings";
+import { readStacks, StackInfo } from "../../catalog/stacks";
 
 export const ACCOUNT = "000000000000";
 export const BASE_IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mlp/base-dev:base-0123456789ab`;

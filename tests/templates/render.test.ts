@@ -4,8 +4,8 @@ import * as nunjucks from "nunjucks";
 import * as YAML from "yaml";
 import { renderCommand, RenderCliResult, SPEC, summary, USAGE } from "../../cli/render";
 import { exitCodeFor, helpText, UsageError } from "../../cli/command";
-import { CatalogError } from "../../lib/catalog/errors";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { CatalogError } from "../../catalog/errors";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 import { managedDigest, managedFileDigests } from "../../components/repository-content";
 import {
   backstageLifecycle,
@@ -17,8 +17,8 @@ import {
   renderServiceRepository,
   SCAFFOLD_COMMIT,
   TEMPLATES_DIR,
-} from "../../lib/render";
-import { strictContext, strictGlobals } from "../../lib/render/strict";
+} from "../../program/render";
+import { strictContext, strictGlobals } from "../../program/render/strict";
 import {
   ACCOUNT,
   BASE_IMAGE,
@@ -176,7 +176,7 @@ describe("the rendered pipeline", () => {
     expect(train.steps[0].commands!.join("\n")).toContain("exit 78");
   });
 
-  it("references the secrets by the names of lib/pipeline-secrets.ts", () => {
+  it("references the secrets by the names of program/pipeline-secrets.ts", () => {
     expect(new Set(secretRefs(train))).toEqual(
       new Set(
         [
@@ -339,9 +339,9 @@ describe("undefined template variables", () => {
     try {
       const service = resolved({}, "dev");
       // A fresh module: the template listing is cached per process.
-      let fresh: typeof import("../../lib/render") | undefined;
+      let fresh: typeof import("../../program/render") | undefined;
       jest.isolateModules(() => {
-        fresh = jest.requireActual<typeof import("../../lib/render")>("../../lib/render");
+        fresh = jest.requireActual<typeof import("../../program/render")>("../../program/render");
       });
       expect(() =>
         fresh!.renderServiceRepository(service, settingsOf("dev"), {

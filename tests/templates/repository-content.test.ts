@@ -16,7 +16,7 @@ const { registered } = recorder;
 
 // Imported after setMocks, as the SDK requires.
 import type * as ContentModule from "../../components/repository-content";
-import { RenderedFile, SCAFFOLD_COMMIT } from "../../lib/render";
+import { RenderedFile, SCAFFOLD_COMMIT } from "../../program/render";
 import { render, resolved, settingsOf } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,7 +72,7 @@ describe("RepositoryContent", () => {
       authorEmail: "ml-platform@users.noreply.github.com",
     });
     expect(commit.inputs.fromBranch).toBeUndefined();
-    // `npm run render` makes the same first commit locally (lib/render/local-repository.ts).
+    // `npm run render` makes the same first commit locally (program/render/local-repository.ts).
     const { message, authorName, authorEmail } = commit.inputs;
     expect({ message, authorName, authorEmail }).toEqual(SCAFFOLD_COMMIT);
     // Exactly the rendered files, path and content, nothing else (no kind, no digest).

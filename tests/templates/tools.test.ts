@@ -2,7 +2,7 @@
  * The rendered repositories checked by the real tools that will consume them: one repository per
  * template, rendered once, together covering both orchestrators (sklearn from a databricks stack,
  * pyspark from an airflow stack). The DAG files an airflow stack deploys to its DAG bucket
- * (lib/render/airflow.ts) go through the same Python tools. Each tool runs once over every file
+ * (program/render/airflow.ts) go through the same Python tools. Each tool runs once over every file
  * it checks, or once per template where the repository is its unit (isort's settings, mypy,
  * pytest).
  */
@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { renderAirflowDag, TEMPLATE_NAMES } from "../../lib/render";
+import { renderAirflowDag, TEMPLATE_NAMES } from "../../program/render";
 import { examples, PYTHON, render, run, runAsync, tempDir, writeRepository } from "./fixtures";
 
 /** The repository rendered per template: an example service as one stack deploys it. */

@@ -17,7 +17,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PIPELINE_SECRETS } from "../../lib/pipeline-secrets";
+import { PIPELINE_SECRETS } from "../../program/pipeline-secrets";
 import { render, resolved, settingsOf, tempDir } from "./fixtures";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";

@@ -1,6 +1,6 @@
 /**
  * The platform's policy rules, written once and grouped by domain (one module each). The offline
- * plan (lib/policy/evaluate.ts) and the Pulumi policy pack (policy/index.ts, through
+ * plan (offline/policy/evaluate.ts) and the Pulumi policy pack (policy/index.ts, through
  * policy/src/pack.ts) both run exactly these checks. Everything the rules import lives in policy/,
  * so the pack is self-contained.
  */
