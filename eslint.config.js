@@ -70,6 +70,11 @@ const IMPORT_DIRECTIONS = [
     forbidden: ["lib", "catalog", "program", "components", ...TOOLS, "index", "tests"],
   },
   {
+    from: "offline",
+    why: "the offline tools run the program and read its plan: no component's internals, no command-line entry point",
+    forbidden: ["cli", "bench", "deploy", "components"],
+  },
+  {
     from: "offline/policy",
     why: "policy evaluation reads the plan document (offline/plan/types) and the rules, never the plan engine, the program or the components",
     forbidden: [

@@ -153,6 +153,14 @@ describe("a wrong-way import fails the lint", () => {
     for (const message of found) expect(message).toContain("knows no component's internals");
   });
 
+  test("an offline tool importing a command or a component", async () => {
+    const code =
+      'import { main } from "../cli/docs";\nimport { MlflowTracking } from "../components/mlflow-tracking";\n';
+    const found = await violations("offline/planted.ts", code);
+    expect(found).toHaveLength(2);
+    for (const message of found) expect(message).toContain("the offline tools run the program");
+  });
+
   test("the deploy library importing a command or a component", async () => {
     const code =
       'import { main } from "../cli/deploy";\nimport { GitCommit } from "../components/github";\n';
