@@ -3,7 +3,9 @@
  * Runs before every npm script that runs a compiled command (dist/cli/*.js): compiles the project
  * with `tsc -p tsconfig.build.json` when any source (the folders tsconfig.build.json includes,
  * index.ts, the tsconfigs, package.json) is newer than the last build, so that an edited .ts file never runs as
- * stale JavaScript. When fresh it only compares modification times (a few milliseconds).
+ * stale JavaScript. Then builds the package @mlplatform/dynamic-providers (packages/dynamic-providers/lib,
+ * not committed) when one of its sources is newer than its last build, so that the provider host
+ * never runs a stale provider. When fresh it only compares modification times (a few milliseconds).
  *
  *   node cli/build-if-stale.js           build when stale
  *   node cli/build-if-stale.js --stamp   record a build just made (npm run build)
@@ -18,6 +20,7 @@
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
+const providerPackage = require("../packages/dynamic-providers/build.js");
 
 const ROOT = path.join(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
@@ -125,10 +128,37 @@ function locked(work) {
   }
 }
 
+/** Why the provider package must be built (an error in its sources, too), or undefined. */
+function packageStaleness() {
+  try {
+    return providerPackage.staleness();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+const packageStale = () => packageStaleness() !== undefined;
+
+function buildPackage() {
+  process.stderr.write(`${packageStaleness()}: building packages/dynamic-providers/lib...\n`);
+  try {
+    providerPackage.build();
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    fs.rmSync(path.join(DIST, ".lock"), { recursive: true, force: true });
+    process.exit(1);
+  }
+}
+
 module.exports = { staleness, SOURCE_DIRS, SOURCE_FILES };
 
 if (require.main === module) {
   if (process.argv.includes("--stamp")) stamp();
   // Checked again under the lock: another process may have just built.
-  else if (stale()) locked(() => stale() && build());
+  else if (stale() || packageStale()) {
+    locked(() => {
+      if (stale()) build();
+      if (packageStale()) buildPackage();
+    });
+  }
 }

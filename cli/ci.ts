@@ -15,6 +15,7 @@ import {
   exitCodeFor,
   parseCommandLine,
   helpText,
+  switchOption,
   usageLine,
   UsageError,
 } from "./command";
@@ -62,18 +63,8 @@ export const CI_COMMAND = {
       default: "deploy",
       example: "--role preview",
     },
-    production: {
-      type: "boolean",
-      description: "list: production stacks only",
-      default: "off",
-      example: "--production",
-    },
-    nonproduction: {
-      type: "boolean",
-      description: "list: non-production stacks only",
-      default: "off",
-      example: "--nonproduction",
-    },
+    production: switchOption("--production", "list: production stacks only"),
+    nonproduction: switchOption("--nonproduction", "list: non-production stacks only"),
   },
   exitCodes: "0 printed, 1 a stack file problem (every one is printed), 2 usage error",
   examples: [

@@ -56,6 +56,31 @@ export interface OptionSpec {
   readonly deprecated?: readonly string[];
 }
 
+/** A switch, off unless given: `switchOption("--quiet", "print problems only")`. */
+export function switchOption(
+  example: string,
+  description: string,
+  whenOff = "off",
+): OptionSpec & { readonly type: "boolean" } {
+  return { type: "boolean", description, default: whenOff, example };
+}
+
+/** `--services DIR`: the catalog folder of the commands that read the catalog. */
+export const SERVICES_DIR_OPTION: OptionSpec & { readonly type: "string" } = {
+  type: "string",
+  value: "DIR",
+  description: "the catalog folder",
+  default: "services/",
+  example: "--services ./my-services",
+};
+
+/** `--local`: the state in .pulumi-state/, for the commands that open the Pulumi backend. */
+export const LOCAL_STATE_OPTION = switchOption(
+  "--local",
+  "state in this repository's .pulumi-state/ instead of the team's backend",
+  "off: PULUMI_BACKEND_URL, else Pulumi.yaml backend.url, else pulumi login",
+);
+
 export interface PositionalSpec {
   /** As shown: `<service>`. */
   readonly name: string;

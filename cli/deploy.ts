@@ -16,9 +16,11 @@ import { PROJECT_ROOT } from "../lib/project-root";
 import {
   CommandSpec,
   exitCodeFor,
+  LOCAL_STATE_OPTION,
   OptionSpec,
   parseCommandLine,
   printHelp,
+  switchOption,
   usageLine,
   UsageError,
 } from "./command";
@@ -40,30 +42,15 @@ const SERVICE: OptionSpec = {
   default: "every service",
   example: "--service churn-model",
 };
-const LOCAL: OptionSpec = {
-  type: "boolean",
-  description: "state in this repository's .pulumi-state/ instead of the team's backend",
-  default: "off: PULUMI_BACKEND_URL, else Pulumi.yaml backend.url, else pulumi login",
-  example: "--local",
-};
-const INSTANCE_CREDENTIALS: OptionSpec = {
-  type: "boolean",
-  description: "AWS credentials come from the runner's instance role (no AWS_* variables)",
-  default: "off",
-  example: "--instance-credentials",
-};
-const DIFF: OptionSpec = {
-  type: "boolean",
-  description: "print Pulumi's detailed diff",
-  default: "off",
-  example: "--diff",
-};
-const EXPECT_NO_CHANGES: OptionSpec = {
-  type: "boolean",
-  description: "fail (exit 1, drift) when anything would change",
-  default: "off",
-  example: "--expect-no-changes",
-};
+const INSTANCE_CREDENTIALS = switchOption(
+  "--instance-credentials",
+  "AWS credentials come from the runner's instance role (no AWS_* variables)",
+);
+const DIFF = switchOption("--diff", "print Pulumi's detailed diff");
+const EXPECT_NO_CHANGES = switchOption(
+  "--expect-no-changes",
+  "fail (exit 1, drift) when anything would change",
+);
 const MARKDOWN: OptionSpec = {
   type: "string",
   value: "FILE",
@@ -79,6 +66,15 @@ const JSON_FILE: OptionSpec = {
   example: "--json out/up-dev.json",
 };
 
+/** The drift check of preview and refresh. */
+const DRIFT_OPTIONS = { "expect-no-changes": EXPECT_NO_CHANGES, markdown: MARKDOWN };
+/** Last in every operation: the summary file, and where the state and the credentials come from. */
+const RUN_OPTIONS = {
+  json: JSON_FILE,
+  local: LOCAL_STATE_OPTION,
+  "instance-credentials": INSTANCE_CREDENTIALS,
+};
+
 const EXIT_CODES =
   "0 done, 1 a problem you fix (the message says what; drift with --expect-no-changes), 2 usage error";
 
@@ -91,17 +87,9 @@ export const DEPLOY_COMMANDS: Record<Operation, CommandSpec> = {
       stack: STACK,
       service: SERVICE,
       diff: DIFF,
-      refresh: {
-        type: "boolean",
-        description: "refresh the state from the cloud first",
-        default: "off",
-        example: "--refresh",
-      },
-      "expect-no-changes": EXPECT_NO_CHANGES,
-      markdown: MARKDOWN,
-      json: JSON_FILE,
-      local: LOCAL,
-      "instance-credentials": INSTANCE_CREDENTIALS,
+      refresh: switchOption("--refresh", "refresh the state from the cloud first"),
+      ...DRIFT_OPTIONS,
+      ...RUN_OPTIONS,
     },
     exitCodes: EXIT_CODES,
     examples: [
@@ -116,9 +104,7 @@ export const DEPLOY_COMMANDS: Record<Operation, CommandSpec> = {
       stack: STACK,
       service: SERVICE,
       diff: DIFF,
-      json: JSON_FILE,
-      local: LOCAL,
-      "instance-credentials": INSTANCE_CREDENTIALS,
+      ...RUN_OPTIONS,
     },
     exitCodes: EXIT_CODES,
     examples: ["npm run up -- --stack dev", "npm run up -- --stack dev --service churn-model"],
@@ -129,11 +115,8 @@ export const DEPLOY_COMMANDS: Record<Operation, CommandSpec> = {
     options: {
       stack: STACK,
       service: SERVICE,
-      "expect-no-changes": EXPECT_NO_CHANGES,
-      markdown: MARKDOWN,
-      json: JSON_FILE,
-      local: LOCAL,
-      "instance-credentials": INSTANCE_CREDENTIALS,
+      ...DRIFT_OPTIONS,
+      ...RUN_OPTIONS,
     },
     exitCodes: EXIT_CODES,
     examples: ["npm run refresh -- --stack prod --expect-no-changes"],
@@ -152,9 +135,7 @@ export const DEPLOY_COMMANDS: Record<Operation, CommandSpec> = {
         example: "--yes-destroy dev",
       },
       service: SERVICE,
-      json: JSON_FILE,
-      local: LOCAL,
-      "instance-credentials": INSTANCE_CREDENTIALS,
+      ...RUN_OPTIONS,
     },
     exitCodes: EXIT_CODES,
     examples: ["npm run destroy -- --stack dev --yes-destroy dev"],

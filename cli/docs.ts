@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../lib/project-root";
-import { CommandSpec, parseCommandLine, printHelp, runMain } from "./command";
+import { CommandSpec, parseCommandLine, printHelp, runMain, switchOption } from "./command";
 
 export const DOCS_COMMAND = {
   command: "npm run docs --",
@@ -17,12 +17,11 @@ export const DOCS_COMMAND = {
     "from catalog/settings.ts; the rest of Pulumi.yaml is kept as it is.",
   ].join("\n"),
   options: {
-    check: {
-      type: "boolean",
-      description: "write nothing; exit 1 naming each stale section (for CI)",
-      default: "off: rewrite README.md",
-      example: "--check",
-    },
+    check: switchOption(
+      "--check",
+      "write nothing; exit 1 naming each stale section (for CI)",
+      "off: rewrite README.md",
+    ),
     readme: {
       type: "string",
       value: "FILE",

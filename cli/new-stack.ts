@@ -16,9 +16,11 @@ import { SETTINGS, SettingSpec } from "../catalog/settings";
 import {
   CommandSpec,
   exitCodeFor,
+  LOCAL_STATE_OPTION,
   OptionSpec,
   parseCommandLine,
   printHelp,
+  switchOption,
   usageLine,
   UsageError,
 } from "./command";
@@ -96,12 +98,11 @@ export const NEW_STACK_COMMAND: CommandSpec = {
       example: "--secrets-provider awskms://alias/pulumi-mlplatform",
       required: true,
     },
-    existing: {
-      type: "boolean",
-      description: "create the backend's stack for the committed stack file; no setting flags",
-      default: "off: write a new stack file",
-      example: "--existing",
-    },
+    existing: switchOption(
+      "--existing",
+      "create the backend's stack for the committed stack file; no setting flags",
+      "off: write a new stack file",
+    ),
     from: {
       type: "string",
       value: "STACK",
@@ -109,18 +110,11 @@ export const NEW_STACK_COMMAND: CommandSpec = {
       default: "none",
       example: "--from dev",
     },
-    "no-init": {
-      type: "boolean",
-      description: "only write the stack file; create the backend's stack later with --existing",
-      default: "off",
-      example: "--no-init",
-    },
-    local: {
-      type: "boolean",
-      description: "state in this repository's .pulumi-state/ instead of the team's backend",
-      default: "off: PULUMI_BACKEND_URL, else Pulumi.yaml backend.url, else pulumi login",
-      example: "--local",
-    },
+    "no-init": switchOption(
+      "--no-init",
+      "only write the stack file; create the backend's stack later with --existing",
+    ),
+    local: LOCAL_STATE_OPTION,
     ...Object.fromEntries(PLAIN_SETTINGS.map((s) => [settingFlag(s.key), settingOption(s)])),
   },
   exitCodes: "0 done, 1 a problem you fix (nothing half-written), 2 usage error",

@@ -9,7 +9,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CommandSpec, parseCommandLine, printHelp, runMain, UsageError } from "./command";
+import {
+  CommandSpec,
+  parseCommandLine,
+  printHelp,
+  runMain,
+  SERVICES_DIR_OPTION,
+  switchOption,
+  UsageError,
+} from "./command";
 import { diffPlans } from "../offline/plan/diff";
 import { cleanText, formatDiff, formatMarkdown, formatPlan } from "../offline/plan/format";
 import type { PlanDocument } from "../offline/plan/types";
@@ -49,13 +57,7 @@ export const PLAN_COMMAND = {
       default: "dev",
       example: "--stack prod",
     },
-    services: {
-      type: "string",
-      value: "DIR",
-      description: "the catalog folder",
-      default: "services/",
-      example: "--services ./my-services",
-    },
+    services: SERVICES_DIR_OPTION,
     json: {
       type: "string",
       value: "FILE",
@@ -106,12 +108,7 @@ export const PLAN_COMMAND = {
       default: "auto",
       example: "--workers 2",
     },
-    quiet: {
-      type: "boolean",
-      description: "do not print the resource tree",
-      default: "off",
-      example: "--quiet",
-    },
+    quiet: switchOption("--quiet", "do not print the resource tree"),
   },
   exitCodes:
     "0 planned, 1 invalid catalog or refused plan (the reasons are printed), 2 usage error",

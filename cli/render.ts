@@ -32,6 +32,8 @@ import {
   parseCommandLine,
   printHelp,
   runMain,
+  SERVICES_DIR_OPTION,
+  switchOption,
   usageLine,
   UsageError,
 } from "./command";
@@ -77,20 +79,11 @@ export const SPEC = {
       default: `${OFFLINE_ACCOUNT_ID} (a placeholder), or the awsAccountId of --stack`,
       example: "--account 123456789012",
     },
-    force: {
-      type: "boolean",
-      description:
-        "write into a non-empty folder: same paths overwritten, nothing deleted; no commit inside an existing Git repository",
-      default: "off",
-      example: "--force",
-    },
-    services: {
-      type: "string",
-      value: "DIR",
-      description: "the catalog folder",
-      default: "services/",
-      example: "--services ./my-services",
-    },
+    force: switchOption(
+      "--force",
+      "write into a non-empty folder: same paths overwritten, nothing deleted; no commit inside an existing Git repository",
+    ),
+    services: SERVICES_DIR_OPTION,
     stacks: {
       type: "string",
       value: "DIR",

@@ -24,7 +24,14 @@ import { ALLOW_HTTP_HOSTS_ENV } from "../deploy/rollback/stacks";
 import { DatabricksApiError } from "../deploy/rollback/uc-client";
 import { SettingsError } from "../catalog/settings";
 import { DEFAULT_SERVICES_DIR, DEFAULT_STACKS_DIR } from "../catalog/stacks";
-import { CommandSpec, helpText, parseCommandLine, usageLine, UsageError } from "./command";
+import {
+  CommandSpec,
+  helpText,
+  parseCommandLine,
+  switchOption,
+  usageLine,
+  UsageError,
+} from "./command";
 
 export const ROLLBACK_COMMAND = {
   command: "npm run rollback --",
@@ -59,24 +66,17 @@ catalog pin, changed by pull request (--write-pin writes it into the entry for y
       default: "the champion's previous_champion tag",
       example: "--to-version 3",
     },
-    "dry-run": {
-      type: "boolean",
-      description: "show before and after, write nothing",
-      default: "off",
-      example: "--dry-run",
-    },
-    yes: {
-      type: "boolean",
-      description: "move without asking (needed without a terminal)",
-      default: "off: asks on a terminal",
-      example: "--yes",
-    },
-    "write-pin": {
-      type: "boolean",
-      description: "write images.<env> of the target's image",
-      default: "off: prints the YAML to apply",
-      example: "--write-pin",
-    },
+    "dry-run": switchOption("--dry-run", "show before and after, write nothing"),
+    yes: switchOption(
+      "--yes",
+      "move without asking (needed without a terminal)",
+      "off: asks on a terminal",
+    ),
+    "write-pin": switchOption(
+      "--write-pin",
+      "write images.<env> of the target's image",
+      "off: prints the YAML to apply",
+    ),
     services: {
       type: "string",
       value: "DIR",

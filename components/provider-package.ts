@@ -1,7 +1,7 @@
 /**
  * The entry point of the package @mlplatform/dynamic-providers (packages/dynamic-providers): the
  * dynamic providers' implementations, compiled to plain JavaScript into the package's lib/ by
- * packages/dynamic-providers/build.ts. The one-line provider texts kept in the Pulumi state
+ * packages/dynamic-providers/build.js. The one-line provider texts kept in the Pulumi state
  * (./dynamic-providers.ts providerText) return `provider(kind, policy)` to the engine's provider
  * host, which calls its methods.
  */

@@ -248,6 +248,30 @@ export function secretCall(
 }
 
 /**
+ * Reads or deletes one secret, a 404 allowed: the response, or undefined when Drone said the
+ * secret (or its repository) is not there. A 404 that meant "not allowed" throws instead
+ * (secretNotFound), so no secret drops out of the state for lack of a permission.
+ */
+export async function secretCallUnlessGone(
+  connection: DroneConnection,
+  where: SecretLocation,
+  method: "GET" | "DELETE",
+  operation: string,
+  policy: DroneRetryPolicy,
+  memo: AccessMemo = {},
+): Promise<DroneResponse | undefined> {
+  const response = await secretCall(
+    connection,
+    where,
+    { method, path: where.item, operation, subject: where.subject, expect: [404] },
+    policy,
+  );
+  if (response.status !== 404) return response;
+  await secretNotFound(connection, where, response, operation, policy, memo);
+  return undefined;
+}
+
+/**
  * Creates the secret, or updates it when it exists (Drone answers a duplicate create with a 500).
  * The body always carries every field: `pull_request: false` must be sent to turn it off.
  */
@@ -401,21 +425,14 @@ export function droneSecretProvider(
     },
     async read(id, props) {
       if (!props) return {};
-      const where = locate(props);
-      const connection = { server: props.server, token: props.token };
-      const operation = `read secret ${JSON.stringify(props.name)}`;
-      const found = await secretCall(
-        connection,
-        where,
-        { method: "GET", path: where.item, operation, subject: where.subject, expect: [404] },
+      const found = await secretCallUnlessGone(
+        { server: props.server, token: props.token },
+        locate(props),
+        "GET",
+        `read secret ${JSON.stringify(props.name)}`,
         policy,
       );
-      // Gone only when Drone said the secret (or its repository) is not there; a 404 that meant
-      // "not allowed" throws instead of dropping the resource from the state.
-      if (found.status === 404) {
-        await secretNotFound(connection, where, found, operation, policy);
-        return {};
-      }
+      if (found === undefined) return {};
       const body = (found.body ?? {}) as Record<string, unknown>;
       // Drone returns the flags but never the value: the hash in the state stays as it was.
       return {
@@ -428,18 +445,15 @@ export function droneSecretProvider(
       };
     },
     async delete(_id, props) {
-      const where = locate(props);
-      const connection = { server: props.server, token: props.token };
-      const operation = `delete secret ${JSON.stringify(props.name)}`;
-      const gone = await secretCall(
-        connection,
-        where,
-        { method: "DELETE", path: where.item, operation, subject: where.subject, expect: [404] },
+      // Already deleted only when Drone said so: the secret never stays in Drone while the state
+      // forgets it.
+      await secretCallUnlessGone(
+        { server: props.server, token: props.token },
+        locate(props),
+        "DELETE",
+        `delete secret ${JSON.stringify(props.name)}`,
         policy,
       );
-      // Already deleted only when Drone said so; a 404 that meant "not allowed" throws, so the
-      // secret does not stay in Drone while the state forgets it.
-      if (gone.status === 404) await secretNotFound(connection, where, gone, operation, policy);
     },
   };
 }

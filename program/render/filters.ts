@@ -21,6 +21,34 @@ function hex(codePoint: number, width: number): string {
   return codePoint.toString(16).padStart(width, "0");
 }
 
+/** `\U` and eight hex digits beyond the BMP, `\u` and four within it (YAML, TOML, Python). */
+function unicodeEscape(codePoint: number): string {
+  return codePoint > 0xffff ? `\\U${hex(codePoint, 8)}` : `\\u${hex(codePoint, 4)}`;
+}
+
+/** Backslash, newline and tab: escaped alike by every target language. */
+const COMMON_ESCAPES = { "\\": "\\\\", "\n": "\\n", "\t": "\\t" };
+
+/**
+ * `text` in double quotes: each character of `escapes` written as its escape, each unsafe one
+ * (UNSAFE, U+FFFE, U+FFFF) as `codeEscape` of its code point, the rest as they are.
+ */
+function quoted(
+  text: string,
+  escapes: Readonly<Record<string, string>>,
+  codeEscape: (codePoint: number) => string = unicodeEscape,
+): string {
+  let out = '"';
+  for (const char of text) {
+    const cp = char.codePointAt(0)!;
+    const escape = Object.hasOwn(escapes, char) ? escapes[char] : undefined;
+    if (escape !== undefined) out += escape;
+    else if (UNSAFE.test(char) || cp === 0xfffe || cp === 0xffff) out += codeEscape(cp);
+    else out += char;
+  }
+  return `${out}"`;
+}
+
 export class FilterError extends Error {}
 
 function requireString(filter: string, value: unknown): string {
@@ -44,20 +72,11 @@ export function yamlScalar(value: unknown): string {
     if (!Number.isFinite(value)) throw new FilterError(`filter yaml: ${value} is not finite`);
     return String(value);
   }
-  const text = requireString("yaml", value);
-  let out = '"';
-  for (const char of text) {
-    const cp = char.codePointAt(0)!;
-    if (char === '"') out += '\\"';
-    else if (char === "\\") out += "\\\\";
-    else if (char === "\n") out += "\\n";
-    else if (char === "\t") out += "\\t";
-    else if (char === "\r") out += "\\r";
-    else if (UNSAFE.test(char) || cp === 0xfffe || cp === 0xffff)
-      out += cp > 0xffff ? `\\U${hex(cp, 8)}` : `\\u${hex(cp, 4)}`;
-    else out += char;
-  }
-  return `${out}"`;
+  return quoted(requireString("yaml", value), {
+    ...COMMON_ESCAPES,
+    '"': '\\"',
+    "\r": "\\r",
+  });
 }
 
 /**
@@ -65,22 +84,11 @@ export function yamlScalar(value: unknown): string {
  * black never rewrites the literal (it swaps quote styles to save escaped quotes).
  */
 export function pythonString(value: unknown): string {
-  const text = requireString("py", value);
-  let out = '"';
-  for (const char of text) {
-    const cp = char.codePointAt(0)!;
-    if (char === '"') out += "\\x22";
-    else if (char === "'") out += "\\x27";
-    else if (char === "\\") out += "\\\\";
-    else if (char === "\n") out += "\\n";
-    else if (char === "\t") out += "\\t";
-    else if (char === "\r") out += "\\r";
-    else if (UNSAFE.test(char) || cp === 0xfffe || cp === 0xffff)
-      out +=
-        cp <= 0xff ? `\\x${hex(cp, 2)}` : cp > 0xffff ? `\\U${hex(cp, 8)}` : `\\u${hex(cp, 4)}`;
-    else out += char;
-  }
-  return `${out}"`;
+  return quoted(
+    requireString("py", value),
+    { ...COMMON_ESCAPES, '"': "\\x22", "'": "\\x27", "\r": "\\r" },
+    (cp) => (cp <= 0xff ? `\\x${hex(cp, 2)}` : unicodeEscape(cp)),
+  );
 }
 
 /** A Python literal for a string, finite number, boolean or null (None). */
@@ -122,19 +130,7 @@ export function pythonList(value: unknown): string {
 
 /** A TOML basic string. */
 export function tomlString(value: unknown): string {
-  const text = requireString("toml", value);
-  let out = '"';
-  for (const char of text) {
-    const cp = char.codePointAt(0)!;
-    if (char === '"') out += '\\"';
-    else if (char === "\\") out += "\\\\";
-    else if (char === "\n") out += "\\n";
-    else if (char === "\t") out += "\\t";
-    else if (UNSAFE.test(char) || cp === 0xfffe || cp === 0xffff)
-      out += cp > 0xffff ? `\\U${hex(cp, 8)}` : `\\u${hex(cp, 4)}`;
-    else out += char;
-  }
-  return `${out}"`;
+  return quoted(requireString("toml", value), { ...COMMON_ESCAPES, '"': '\\"' });
 }
 
 /**

@@ -3,6 +3,7 @@
  * cli/build-if-stale.js, which rebuilds when any source is newer than the last build or has no
  * output; nothing compiled to dist/ finds the project's files from its own folder.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -45,7 +46,7 @@ describe("npm scripts", () => {
 
   it("build compiles with tsconfig.build.json into dist/ (gitignored), and npm ci runs it", () => {
     expect(pkg.scripts.build).toBe(
-      "tsc -p tsconfig.build.json && node cli/build-if-stale.js --stamp",
+      "tsc -p tsconfig.build.json && node packages/dynamic-providers/build.js && node cli/build-if-stale.js --stamp",
     );
     expect(pkg.scripts.prepare).toBe("npm run build");
     const config = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8")) as {
@@ -76,7 +77,9 @@ describe("npm scripts", () => {
       "deploy",
       "cli",
     ]);
-    expect(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("dist/");
+    const ignored = fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n");
+    expect(ignored).toContain("dist/");
+    expect(ignored).toContain("packages/dynamic-providers/lib/");
     // pulumi up keeps running index.ts through Pulumi's TypeScript support.
     expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).toMatch(
       /^runtime:\s*\n?\s*(name: )?nodejs/m,
@@ -135,6 +138,131 @@ describe("cli/build-if-stale.js", () => {
     write("bench/run.ts", 3000);
     write("lib/types.d.ts", 3000);
     expect(staleness(root)).toBeUndefined();
+  });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const providerPackage = require("../../packages/dynamic-providers/build.js") as {
+  staleness: (root: string) => string | undefined;
+  staleFiles: (root: string) => string[];
+  packageSources: (root: string) => string[];
+};
+
+describe("the provider package's build (packages/dynamic-providers/build.js)", () => {
+  let root: string;
+  const write = (file: string, text: string, mtime = 1000) => {
+    const full = path.join(root, file);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, text);
+    fs.utimesSync(full, mtime, mtime);
+  };
+  const lib = (file = "") => path.join(root, "packages", "dynamic-providers", "lib", file);
+  /** Runs `code` in a plain node child (the build loads typescript, which the sandbox need not). */
+  const node = (code: string) =>
+    spawnSync(process.execPath, ["-e", code], { cwd: root, encoding: "utf8" });
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "provider-package-build-"));
+    write(
+      "components/provider-package.ts",
+      'import type { T } from "./types";\nimport { a } from "./drone/a";\nexport const p = (): T => a;\n',
+    );
+    write("components/drone/a.ts", 'export { b as a } from "../b";\n');
+    write("components/b.ts", "export const b = 1;\n");
+    write("components/types.ts", "export type T = number;\n");
+    write("components/unrelated.ts", "export const u = 2;\n");
+    // The build script and the staleness check, as they sit in the project, with its node_modules.
+    for (const file of ["cli/build-if-stale.js", "packages/dynamic-providers/build.js"]) {
+      write(file, fs.readFileSync(path.join(ROOT, file), "utf8"));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
+    // dist/ is fresh: cli/build-if-stale.js builds only the package.
+    write("tsconfig.build.json", JSON.stringify({ include: ["components/**/*.ts"] }));
+    for (const f of ["provider-package", "drone/a", "b", "types", "unrelated"]) {
+      write(`dist/components/${f}.js`, "", 2000);
+    }
+    write("dist/.built", "", 2000);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("holds exactly the modules the entry loads, not type-only imports", () => {
+    expect(providerPackage.packageSources(root)).toEqual([
+      "provider-package.ts",
+      path.join("drone", "a.ts"),
+      "b.ts",
+    ]);
+    write("components/b.ts", 'export { x as b } from "../lib/x";\n');
+    expect(() => providerPackage.packageSources(root)).toThrow(
+      "packages/dynamic-providers/build.js: lib/x.ts is outside components/: a dynamic provider may import only components/ modules (or node built-ins)",
+    );
+    // Before every command: the message alone, exit 1, nothing built.
+    const refused = spawnSync(process.execPath, ["cli/build-if-stale.js"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect([refused.status, refused.stderr]).toEqual([
+      1,
+      expect.stringContaining(
+        "error: packages/dynamic-providers/build.js: lib/x.ts is outside components/: a dynamic provider may import only components/ modules (or node built-ins)\n",
+      ),
+    ]);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(lib())).toBe(false);
+    write("components/b.ts", 'export { x as b } from "./gone";\n');
+    expect(() => providerPackage.packageSources(root)).toThrow(
+      "packages/dynamic-providers/build.js: components/b.ts imports components/gone.ts, which does not exist",
+    );
+  });
+
+  it("cli/build-if-stale.js builds lib/ when never built or a source changed, and only then", () => {
+    expect(providerPackage.staleness(root)).toBe("never built");
+    const run = () => node('require("./cli/build-if-stale.js")');
+    const runMain = () =>
+      spawnSync(process.execPath, ["cli/build-if-stale.js"], { cwd: root, encoding: "utf8" });
+    // Loaded as a module (the suite's helpers do), it builds nothing.
+    expect(run().status).toBe(0);
+    expect(fs.existsSync(lib())).toBe(false);
+    let out = runMain();
+    expect(out.stderr).toBe("never built: building packages/dynamic-providers/lib...\n");
+    expect(out.status).toBe(0);
+    expect(fs.readdirSync(lib()).sort()).toEqual([
+      ".built",
+      "b.js",
+      "drone",
+      "provider-package.js",
+    ]);
+    expect(fs.readFileSync(lib("drone/a.js"), "utf8")).toBe(
+      '// Generated by packages/dynamic-providers/build.js from components/drone/a.ts: do not edit.\n"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.a = void 0;\nvar b_1 = require("../b");\nObject.defineProperty(exports, "a", { enumerable: true, get: function () { return b_1.b; } });\n',
+    );
+    expect(
+      node('console.log(require("./packages/dynamic-providers/lib/provider-package.js").p())')
+        .stdout,
+    ).toBe("1\n");
+    expect(providerPackage.staleness(root)).toBeUndefined();
+    expect(providerPackage.staleFiles(root)).toEqual([]);
+    // Fresh: nothing is done.
+    out = runMain();
+    expect(out.stderr).toBe("");
+    // A module the package does not load changes nothing; one it loads rebuilds.
+    const later = Date.now() / 1000 + 60;
+    write("components/unrelated.ts", "export const u = 3;\n", later);
+    expect(providerPackage.staleness(root)).toBeUndefined();
+    write("components/b.ts", "export const b = 4;\n", later);
+    expect(providerPackage.staleness(root)).toBe("sources changed since the last build");
+    expect(providerPackage.staleFiles(root)).toEqual(["b.js"]);
+    // (dist/ is stale now too; its tsc is not what this test runs.)
+    expect(node('require("./packages/dynamic-providers/build.js").build()').status).toBe(0);
+    expect(
+      node('console.log(require("./packages/dynamic-providers/lib/provider-package.js").p())')
+        .stdout,
+    ).toBe("4\n");
+    write("components/b.ts", "export const b = 4;\n", 1000);
+    expect(providerPackage.staleness(root)).toBeUndefined();
+    // An output removed or a stray file: named.
+    fs.rmSync(lib("drone/a.js"));
+    expect(providerPackage.staleness(root)).toBe("not built yet: drone/a.ts");
+    write("packages/dynamic-providers/lib/stray.js", "");
+    expect(providerPackage.staleFiles(root)).toEqual(["drone/a.js", "stray.js"]);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
- * Runs once before any test file: compiles dist/ when a source is newer than the last build
+ * Runs once before any test file: compiles dist/ and builds the provider package
+ * (packages/dynamic-providers/lib) when a source is newer than their last build
  * (cli/build-if-stale.js, what every `npm run <command>` does first), so the test files that run
- * the compiled commands find it fresh and never start two builds at once on the same files.
+ * the compiled commands or load the package find them fresh and never start two builds at once.
  * https://jestjs.io/docs/configuration#globalsetup-string
  * Plain JavaScript: jest runs it before anything is transformed.
  */
@@ -19,7 +20,7 @@ module.exports = async function globalSetup() {
   });
   if (result.status !== 0) {
     throw new Error(
-      `cli/build-if-stale.js could not build dist/:\n${result.stdout}${result.stderr}`,
+      `cli/build-if-stale.js could not build dist/ and packages/dynamic-providers/lib:\n${result.stdout}${result.stderr}`,
     );
   }
 };
