@@ -17,8 +17,7 @@ import {
   locate,
   newSalt,
   sameValue,
-  secretCall,
-  secretNotFound,
+  secretCallUnlessGone,
   upsertSecret,
   valueHash,
 } from "./secret-provider";
@@ -206,13 +205,7 @@ async function deleteSecret(
   const where = locate({ repository: props.repository, name });
   const connection = { server: props.server, token: props.token };
   const operation = `delete secret ${JSON.stringify(name)}`;
-  const gone = await secretCall(
-    connection,
-    where,
-    { method: "DELETE", path: where.item, operation, subject: where.subject, expect: [404] },
-    policy,
-  );
-  if (gone.status === 404) await secretNotFound(connection, where, gone, operation, policy, memo);
+  await secretCallUnlessGone(connection, where, "DELETE", operation, policy, memo);
 }
 
 /**
@@ -294,18 +287,10 @@ export function droneSecretSetProvider(
       for (const [name, record] of Object.entries(props.records ?? {})) {
         const where = locate({ repository: props.repository, name });
         const operation = `read secret ${JSON.stringify(name)}`;
-        const found = await secretCall(
-          connection,
-          where,
-          { method: "GET", path: where.item, operation, subject: where.subject, expect: [404] },
-          policy,
-        );
         // Gone from Drone: left out, so the next update creates it again. A 404 that meant "not
         // allowed" throws instead: nothing drops out of the state for lack of a permission.
-        if (found.status === 404) {
-          await secretNotFound(connection, where, found, operation, policy, memo);
-          continue;
-        }
+        const found = await secretCallUnlessGone(connection, where, "GET", operation, policy, memo);
+        if (found === undefined) continue;
         const body = (found.body ?? {}) as Record<string, unknown>;
         kept[name] = {
           valueHash: record.valueHash,
