@@ -15,7 +15,14 @@ import { SettingsError } from "../../catalog/settings";
 import { DEFAULT_SERVICES_DIR, stacksOrThrow } from "../../catalog/stacks";
 import { PlanInputError } from "./plan-input-error";
 import type { RunPlanOptions } from "./run";
-import { PlanDocument, PlanResource, PlanService, restoreEngineIds, withEngineId } from "./types";
+import {
+  assemblePlan,
+  PlanDocument,
+  PlanResource,
+  PlanService,
+  restoreEngineIds,
+  withEngineId,
+} from "./types";
 import {
   forkWorker,
   StartedWorkers,
@@ -183,24 +190,8 @@ export function mergePlanParts(parts: PlanDocument[], expected: readonly string[
       `parallel plan: the workers declared ${names.length} services, the stack has ${wanted.length}`,
     );
   }
-  const count = (list: PlanResource[]) => list.filter((r) => r.custom).length;
-  const doc: PlanDocument = {
-    project: first.project,
-    stack: first.stack,
-    environment: first.environment,
-    platform: { resources: platform },
-    services,
-    summary: {
-      services: services.length,
-      resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0),
-    },
-    imports: [...platform, ...services.flatMap((s) => s.resources)]
-      .filter((r) => r.importId)
-      .map((r) => ({ urn: r.urn, type: r.type, id: r.importId! })),
-    // Every worker computes it from the stack's whole list of services: the first one's stands.
-    retained: first.retained,
-    findings: [],
-  };
+  // Every worker computes `retained` from the stack's whole list of services: the first one's stands.
+  const doc = assemblePlan(first, platform, services, first.retained);
   doc.findings = evaluatePolicies(doc);
   return doc;
 }

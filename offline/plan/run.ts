@@ -13,7 +13,14 @@ import { loadCatalog } from "../../catalog/load";
 import { installMockEngine, maskInputs, RecordedResource } from "./mock-engine";
 import { tuneSdkForOfflinePlan } from "./sdk-tuning";
 import { evaluatePolicies } from "../policy/evaluate";
-import { PlanDocument, PlanResource, PlanService, SECRET_MASK, withEngineId } from "./types";
+import {
+  assemblePlan,
+  PlanDocument,
+  PlanResource,
+  PlanService,
+  SECRET_MASK,
+  withEngineId,
+} from "./types";
 
 export * from "./types";
 
@@ -193,21 +200,5 @@ function buildDocument(
       outputs: serviceOutputs[name] ?? {},
     };
   });
-  const count = (list: PlanResource[]) => list.filter((r) => r.custom).length;
-  return {
-    project: PROJECT,
-    stack,
-    environment,
-    platform: { resources: platform },
-    services,
-    summary: {
-      services: services.length,
-      resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0),
-    },
-    imports: [...platform, ...services.flatMap((s) => s.resources)]
-      .filter((r) => r.importId)
-      .map((r) => ({ urn: r.urn, type: r.type, id: r.importId! })),
-    retained: {},
-    findings: [],
-  };
+  return assemblePlan({ project: PROJECT, stack, environment }, platform, services, {});
 }

@@ -102,3 +102,32 @@ export function restoreEngineIds(doc: PlanDocument, ids: Record<string, string>)
   for (const r of planResources(doc)) withEngineId(r, ids[r.urn]);
   return doc;
 }
+
+/**
+ * The plan document of these resources, its summary (services, cloud resources) and imports
+ * derived from them; no findings yet (the caller evaluates the policies on the whole).
+ */
+export function assemblePlan(
+  head: Pick<PlanDocument, "project" | "stack" | "environment">,
+  platform: PlanResource[],
+  services: PlanService[],
+  retained: PlanDocument["retained"],
+): PlanDocument {
+  const count = (list: PlanResource[]) => list.filter((r) => r.custom).length;
+  return {
+    project: head.project,
+    stack: head.stack,
+    environment: head.environment,
+    platform: { resources: platform },
+    services,
+    summary: {
+      services: services.length,
+      resources: count(platform) + services.reduce((n, s) => n + count(s.resources), 0),
+    },
+    imports: [...platform, ...services.flatMap((s) => s.resources)]
+      .filter((r) => r.importId)
+      .map((r) => ({ urn: r.urn, type: r.type, id: r.importId! })),
+    retained,
+    findings: [],
+  };
+}
