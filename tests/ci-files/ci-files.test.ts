@@ -514,7 +514,7 @@ describe("no static AWS access keys in any pipeline", () => {
         expect([name, job.permissions?.["id-token"]]).toEqual([name, "write"]);
         const stackEnv = job.steps.find((s) => s.id === "stack")!;
         expect(String(stackEnv.run)).toMatch(
-          /lib\/deploy\/ci\.ts stack-env --stack "\$STACK" --role (deploy|preview)/,
+          / deploy\/ci\.ts stack-env --stack "\$STACK" --role (deploy|preview)/,
         );
         for (const step of aws) {
           expect(step.with).toMatchObject({
@@ -743,7 +743,15 @@ describe("GitHub Actions workflows", () => {
 
   it("the matrix step, run on a copy of the repository with one more stack file, picks it up", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-matrix-"));
-    for (const entry of ["node_modules", "lib", "components", "package.json", "tsconfig.json"]) {
+    for (const entry of [
+      "node_modules",
+      "lib",
+      "catalog",
+      "deploy",
+      "components",
+      "package.json",
+      "tsconfig.json",
+    ]) {
       fs.symlinkSync(path.join(REPO, entry), path.join(dir, entry));
     }
     fs.cpSync(path.join(REPO, "stacks"), path.join(dir, "stacks"), { recursive: true });

@@ -1,8 +1,8 @@
 /**
  * Every npm script that runs a command of the project answers `--help`: exit 0, nothing on
  * stderr, a usage line naming the script, and every option of the usage line described in the
- * options list with its default and an example. One child process per command, all started
- * together; the compiled commands (dist/cli/*.js) are what `npm run <script>` runs.
+ * options list with its default and an example. One child process per command, two at a time;
+ * the compiled commands (dist/cli/*.js) are what `npm run <script>` runs.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -112,15 +112,19 @@ describe("npm run <script> -- --help, for every script that runs a command of ou
 
   let results: Map<string, CompiledResult>;
   beforeAll(async () => {
-    const runs = await Promise.all(
-      COMMANDS.map(async (c) => {
+    // Two at a time: as fast on two cores as all at once, without a dozen processes' memory at once.
+    results = new Map();
+    const queue = [...COMMANDS];
+    const next = async (): Promise<void> => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
         const result = c.compiled
           ? await runCompiled(c.compiled.name, [...c.compiled.args, "--help"])
           : await runTypeScript(c.typescript!, ["--help"]);
-        return [c.script, result] as const;
-      }),
-    );
-    results = new Map(runs);
+        results.set(c.script, result);
+      }
+    };
+    await Promise.all([next(), next()]);
+    expect([...results.keys()].sort()).toEqual(COMMANDS.map((c) => c.script).sort());
   }, 300_000);
 
   it.each(COMMANDS.map((c) => c.script))(
