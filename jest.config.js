@@ -23,5 +23,5 @@ module.exports = {
   // A worker whose heap holds more than this after a test file is replaced, which keeps the
   // suite's peak memory bounded (jest-worker compares process.memoryUsage().heapUsed).
   // https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring
-  workerIdleMemoryLimit: "384MB",
+  workerIdleMemoryLimit: "512MB",
 };
