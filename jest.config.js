@@ -15,6 +15,9 @@ module.exports = {
   // Builds dist/ once when stale, before the files that run the compiled commands start.
   // https://jestjs.io/docs/configuration#globalsetup-string
   globalSetup: "<rootDir>/tests/helpers/global-setup.js",
+  // Each test file loads the SDK's serializer dependencies only if it uses them, as the commands do.
+  // https://jestjs.io/docs/configuration#setupfiles-array
+  setupFiles: ["<rootDir>/tests/helpers/deferred-modules-setup.js"],
   testTimeout: 120000,
   // Two workers even on two cores (jest's default there is one, in band): test files wait on
   // child processes (commands, registries, linters) often enough that two overlap well.

@@ -5,6 +5,8 @@
  * and owners, and where each environment runs it), self-contained. Exit 0, 1 on an invalid
  * catalog, 2 on a usage error or a wrong outputs file.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";

@@ -8,6 +8,8 @@
  * (also runnable as deploy/ci.ts, the path the CI files use). Exit 0, 1 with the problems on
  * stderr, 2 on a usage error.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as path from "path";
 import { ciStacks, matrixOutputs, stackEnv } from "../deploy/ci";
 import {

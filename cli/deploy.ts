@@ -7,6 +7,8 @@
  * selected, never created (npm run new-stack creates them). `--help` lists each operation's options.
  * Exit 0 on success, 1 on anything the user can fix (message, no stack trace), 2 on a usage error.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

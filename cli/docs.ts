@@ -3,6 +3,8 @@
  * and Pulumi.yaml's project `config:` block (offline/project-config.ts) from the code; with --check
  * writes nothing and exits 1 naming the stale sections.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../lib/project-root";

@@ -11,6 +11,8 @@
  * on a usage error. Settings are kebab-case flags (--aws-account-id); the camelCase spelling of
  * the previous release (--awsAccountId) still works, with a deprecation line on stderr.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import type { NewStackContext } from "../deploy/new-stack";
 import { SETTINGS, SettingSpec } from "../catalog/settings";
 import {

@@ -6,6 +6,8 @@
  * per service, the resources it would declare. Exit 0 on success, 1 on an invalid catalog (or a
  * mandatory policy finding), 2 on a usage error. `--help` lists every option.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

@@ -7,6 +7,8 @@
  * 0 written, 1 unknown service, invalid catalog or git failure (one line, no stack trace),
  * 2 usage error (a non-empty folder without --force included).
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../catalog/load";

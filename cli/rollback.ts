@@ -7,6 +7,8 @@
  * 1 refused (the reason is printed), 2 usage error. No stack trace for user errors
  * (MLPLATFORM_DEBUG=1 prints one for unexpected errors).
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as path from "path";
 import * as readline from "readline";
 import { CatalogError } from "../catalog/errors";

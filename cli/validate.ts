@@ -4,6 +4,8 @@
  * Validates the stack files and the whole catalog, with the same messages and exit codes as the
  * plan: 0 valid, 1 invalid (every problem), 2 usage error.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../offline/start";
 import * as fs from "fs";
 import * as path from "path";
 import { CommandSpec, helpText, parseCommandLine, runMain, UsageError } from "./command";

@@ -3,6 +3,8 @@
  * the slice of services the parent sends over IPC, with the whole catalog for the cross-service
  * facts, and sends back its part of the plan document, its progress, or its error as data.
  */
+// First: the SDK's serializer dependencies load only if used (offline/start.ts).
+import "../start";
 import {
   describeFailure,
   WorkerMessage,
