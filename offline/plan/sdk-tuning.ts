@@ -1,6 +1,7 @@
 /**
  * Offline-plan tuning of the Pulumi SDK: turns off the stack-trace capture the SDK does for the
- * real engine, which is most of the offline plan's cost and memory.
+ * real engine, which is most of the offline plan's cost and memory, and the protobuf encoding of
+ * property maps the in-process mock monitor decodes again at once.
  *
  * For every resource the SDK records where in the program it was declared (`Resource.stackTrace`
  * parses `new Error().stack` taken with `Error.stackTraceLimit = Infinity`), and every internal
@@ -12,6 +13,7 @@
  * restored when the plan ends. `MLPLATFORM_SDK_DEFAULTS=1` keeps the SDK's defaults (full stacks,
  * e.g. to debug a program error, and the benchmark's comparison run).
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -43,12 +45,81 @@ interface DebuggableModule {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable: DebuggableModule = require("@pulumi/pulumi/runtime/debuggable");
 
+/** google-protobuf's Struct as the SDK loads it (struct_pb.js, resolved from the SDK's folder). */
+interface StructClass {
+  new (): { toJavaScript(): Record<string, unknown> };
+  fromJavaScript(value: Record<string, unknown>): { toJavaScript(): Record<string, unknown> };
+}
+const struct: { Struct: StructClass } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", {
+      paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))],
+    }),
+  );
+
+/** The message google-protobuf's `Value.fromJavaScript` throws for a value a Struct cannot hold. */
+const UNEXPECTED = "Unexpected struct type.";
+
+/**
+ * What `Struct.fromJavaScript(x).toJavaScript()` returns, without the messages in between
+ * (protocolbuffers/protobuf-javascript google/protobuf/struct_pb.js, the copy the SDK installs):
+ * `fromJavaScript` walks `for (var property in obj)` (inherited enumerable keys included), each
+ * value by `goog.typeOf` (string, number, boolean, null, array: every index up to `length`,
+ * object: as a Struct) and throws "Unexpected struct type." for anything else (undefined, a
+ * function, a symbol, a bigint); `toJavaScript` rebuilds the object from the message's map, which
+ * iterates its keys sorted (jspb.Map forEach). tests/scale/sdk-tuning.test.ts compares both on
+ * generated values, key order included.
+ */
+export function structRoundTrip(value: unknown): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "object": {
+      if (Array.isArray(value)) {
+        const list: unknown[] = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) list[i] = structRoundTrip(value[i]);
+        return list;
+      }
+      const keys: string[] = [];
+      for (const key in value) keys.push(key);
+      keys.sort();
+      const record = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const key of keys) out[key] = structRoundTrip(record[key]);
+      return out;
+    }
+    default:
+      throw new Error(UNEXPECTED);
+  }
+}
+
+/**
+ * `Struct.fromJavaScript` for the offline plan: a real (empty) Struct message, so the SDK's request
+ * setters accept it, whose `toJavaScript` answers the round trip computed here, at once (so a value
+ * a Struct cannot hold throws where it throws with the SDK's defaults). The SDK builds one per
+ * registration, registerResourceOutputs and invoke (@pulumi/pulumi runtime/resource.js, invoke.js)
+ * and the mock monitor reads it back with `toJavaScript` (offline/plan/mock-engine.ts,
+ * @pulumi/pulumi runtime/mocks.js `deserializeProperties(req.getArgs())`); nothing else reads it
+ * offline.
+ */
+function plainStruct(value: Record<string, unknown>): { toJavaScript(): Record<string, unknown> } {
+  const converted = structRoundTrip(value) as Record<string, unknown>;
+  const message = new struct.Struct();
+  message.toJavaScript = () => converted;
+  return message;
+}
+
 let depth = 0;
 let saved:
   | {
       stackTrace: StackTraceFn;
       stackTraceLimit: number;
       debuggablePromise: DebuggableModule["debuggablePromise"];
+      fromJavaScript: StructClass["fromJavaScript"];
     }
   | undefined;
 
@@ -74,6 +145,7 @@ export function tuneSdkForOfflinePlan(env: NodeJS.ProcessEnv = process.env): () 
       stackTrace: statics.stackTrace,
       stackTraceLimit: Error.stackTraceLimit,
       debuggablePromise: debuggable.debuggablePromise,
+      fromJavaScript: struct.Struct.fromJavaScript,
     };
     // No source position per resource: the mock engine does not use it.
     statics.stackTrace = () => [];
@@ -81,6 +153,8 @@ export function tuneSdkForOfflinePlan(env: NodeJS.ProcessEnv = process.env): () 
     Error.stackTraceLimit = 0;
     // Internal promises unwrapped: no stack, no leak-report bookkeeping, two promises fewer each.
     debuggable.debuggablePromise = (p) => p;
+    // Property maps handed to the in-process mock monitor as they are, not as protobuf messages.
+    struct.Struct.fromJavaScript = plainStruct;
   }
   depth++;
   let restored = false;
@@ -92,6 +166,7 @@ export function tuneSdkForOfflinePlan(env: NodeJS.ProcessEnv = process.env): () 
       statics.stackTrace = saved.stackTrace;
       Error.stackTraceLimit = saved.stackTraceLimit;
       debuggable.debuggablePromise = saved.debuggablePromise;
+      struct.Struct.fromJavaScript = saved.fromJavaScript;
       saved = undefined;
     }
   };

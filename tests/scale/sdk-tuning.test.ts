@@ -13,14 +13,28 @@ import {
   PLAN_NODE_FLAGS,
   SDK_DEFAULTS_ENV,
   sdkTuningActive,
+  structRoundTrip,
   tuneSdkForOfflinePlan,
 } from "../../offline/plan/sdk-tuning";
+import fc from "fast-check";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise: unknown;
 };
 const statics = pulumi.Resource as unknown as { stackTrace: unknown };
+/** The Struct class the SDK encodes property maps with (resolved from the SDK's folder). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Struct } = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb", {
+    paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))],
+  }),
+) as {
+  Struct: {
+    new (): object;
+    fromJavaScript(value: unknown): { toJavaScript(): unknown };
+  };
+};
 
 /** Entries of the generated catalog the tuned and the default plans are compared on. */
 const SERVICES = 4;
@@ -33,6 +47,7 @@ describe("SDK tuning of the offline plan", () => {
     stackTrace: statics.stackTrace,
     debuggablePromise: debuggable.debuggablePromise,
     stackTraceLimit: Error.stackTraceLimit,
+    fromJavaScript: Struct.fromJavaScript,
   };
 
   beforeAll(() => {
@@ -55,6 +70,7 @@ describe("SDK tuning of the offline plan", () => {
     expect(statics.stackTrace).toBe(original.stackTrace);
     expect(debuggable.debuggablePromise).toBe(original.debuggablePromise);
     expect(Error.stackTraceLimit).toBe(original.stackTraceLimit);
+    expect(Struct.fromJavaScript).toBe(original.fromJavaScript);
   }
 
   it("compares on a catalog with every variant the generator makes", () => {
@@ -94,6 +110,11 @@ describe("SDK tuning of the offline plan", () => {
     expect(
       (debuggable.debuggablePromise as (p: Promise<number>, ctx: string) => unknown)(p, "x"),
     ).toBe(p);
+    // Property maps: a real Struct message whose toJavaScript answers the round trip.
+    const message = Struct.fromJavaScript({ b: [1, { d: null, c: "x" }], a: true });
+    expect(message).toBeInstanceOf(Struct);
+    expect(JSON.stringify(message.toJavaScript())).toBe('{"a":true,"b":[1,{"c":"x","d":null}]}');
+    expect(() => Struct.fromJavaScript({ a: undefined })).toThrow("Unexpected struct type.");
     restore();
     expectDefaults();
   });
@@ -130,6 +151,52 @@ describe("SDK tuning of the offline plan", () => {
       runPlan({ stack: "dev", servicesDir, stacksDir, catalog: [broken] }),
     ).rejects.toThrow(TypeError);
     expectDefaults();
+  });
+});
+
+describe("the property maps handed to the mock monitor", () => {
+  /** Keys in order at every depth: JSON.stringify keeps the order, toEqual does not look at it. */
+  const exactly = (value: unknown) => JSON.stringify(value);
+  const real = (value: Record<string, unknown>) => Struct.fromJavaScript(value).toJavaScript();
+  // The JSON-like values the SDK's serialization produces, with keys in any order (numeric ones
+  // too), nested, unicode, -0 and large numbers.
+  const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("10", "9", "a", "B", "é", "_"));
+  const value = fc.letrec((tie) => ({
+    leaf: fc.oneof(fc.string({ maxLength: 8 }), fc.double(), fc.boolean(), fc.constant(null)),
+    node: fc.oneof(
+      { depthSize: "small" },
+      tie("leaf"),
+      fc.array(tie("node"), { maxLength: 4 }),
+      fc.dictionary(key, tie("node"), { maxKeys: 5 }),
+    ),
+  })).node;
+
+  it("are what google-protobuf's Struct round trip gives, key order included", () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (record) => {
+        const expected = real(record);
+        const actual = structRoundTrip(record);
+        expect(exactly(actual)).toBe(exactly(expected));
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("are refused where the Struct refuses them", () => {
+    for (const bad of [undefined, () => 1, Symbol("s"), BigInt(1)]) {
+      expect(() => real({ a: { b: [bad] } })).toThrow("Unexpected struct type.");
+      expect(() => structRoundTrip({ a: { b: [bad] } })).toThrow("Unexpected struct type.");
+    }
+    // A hole in an array is undefined to both.
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => structRoundTrip({ a: [1, , 2] })).toThrow("Unexpected struct type.");
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => real({ a: [1, , 2] })).toThrow("Unexpected struct type.");
+    // Inherited enumerable keys count, as in the Struct's for...in.
+    const child = Object.create({ inherited: 1 }) as Record<string, unknown>;
+    child.own = 2;
+    expect(exactly(structRoundTrip(child))).toBe(exactly(real(child)));
   });
 });
 
