@@ -189,9 +189,7 @@ describe("the property maps handed to the mock monitor", () => {
       expect(() => structRoundTrip({ a: { b: [bad] } })).toThrow("Unexpected struct type.");
     }
     // A hole in an array is undefined to both.
-    // eslint-disable-next-line no-sparse-arrays
     expect(() => structRoundTrip({ a: [1, , 2] })).toThrow("Unexpected struct type.");
-    // eslint-disable-next-line no-sparse-arrays
     expect(() => real({ a: [1, , 2] })).toThrow("Unexpected struct type.");
     // Inherited enumerable keys count, as in the Struct's for...in.
     const child = Object.create({ inherited: 1 }) as Record<string, unknown>;
