@@ -6,7 +6,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../cli/rollback";
-import { tsNodeArgs } from "../helpers/ts-child";
+import { compiledCommand } from "../cli/compiled";
 import { FakeDatabricks } from "./fake-databricks";
 import { CLIENT_ID, digest, MODEL, ROOT, SECRET, seed, sha, workspace } from "./helpers";
 
@@ -16,12 +16,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs cli/rollback.ts in a child process (asynchronously: the fake server keeps serving). */
+/**
+ * Runs the compiled command (dist/cli/rollback.js, what `npm run rollback` runs) in a child process
+ * (asynchronously: the fake server keeps serving).
+ */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      tsNodeArgs(path.join(ROOT, "cli", "rollback.ts"), args),
+      [compiledCommand("rollback"), ...args],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

@@ -7,7 +7,7 @@ import { CatalogError } from "../../catalog/errors";
 import { loadCatalog } from "../../catalog/load";
 import { CatalogFile } from "../../catalog/types";
 import { readStacks, StackInfo } from "../../catalog/stacks";
-import { tsNodeArgs } from "../helpers/ts-child";
+import { compiledCommand } from "../cli/compiled";
 
 export const REPO = path.join(__dirname, "..", "..");
 export const STACKS_DIR = path.join(REPO, "stacks");
@@ -86,15 +86,15 @@ export interface CliResult {
 }
 
 /**
- * Runs a command-line entry point (cli/<name>.ts) as a child process, as `npm run <name>` does
- * (transpile-only, through the suite's cached loader: tests/helpers/ts-register.js).
+ * Runs a command as a child process, as `npm run <name>` does: the compiled entry point
+ * (dist/cli/<name>.js, built when a source is newer).
  */
 export function runCli(
   name: "validate" | "plan",
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, tsNodeArgs(`cli/${name}.ts`, args), {
+  const result = spawnSync(process.execPath, [compiledCommand(name), ...args], {
     cwd: REPO,
     encoding: "utf8",
     env: { ...process.env, ...env },

@@ -33,7 +33,7 @@ import {
   tempDir,
   writeRepository,
 } from "./fixtures";
-import { tsNodeArgs } from "../helpers/ts-child";
+import { compiledCommand } from "../cli/compiled";
 
 const HOSTILE =
   'He said "hi": {{ x }} {% raw %} it\'s a \\ backslash\\n """ triple\nnew line # not a comment ${DRONE_COMMIT} - [x](javascript:alert(1)) <script> 🚀 naïve \u2028 \u0085 \ud800';
@@ -741,11 +741,11 @@ describe("npm run render", () => {
   });
 
   it("exits 0 on --help, 1 without a stack trace on an unknown service, 2 on a usage error", async () => {
-    const cli = path.join(__dirname, "..", "..", "cli", "render.ts");
-    // node with the cached transpile hook (no npx, no ts-node start-up); the three run side by side.
+    // The compiled command, as `npm run render` runs it; the three run side by side.
+    const cli = compiledCommand("render");
     const [help, unknown, usage] = await Promise.all(
       [["--help"], ["nope", "--out", out], []].map((args) =>
-        runAsync(process.execPath, tsNodeArgs(cli, args)),
+        runAsync(process.execPath, [cli, ...args]),
       ),
     );
     expect(help.status).toBe(0);
