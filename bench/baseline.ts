@@ -28,6 +28,36 @@ export interface Baseline {
   dir: string;
   /** Its benchmark child. */
   child: string;
+  /**
+   * The Node flags its own `npm run plan` starts node with (planNodeFlags of its package.json):
+   * its child runs with them, as the working tree's runs with PLAN_NODE_FLAGS.
+   */
+  nodeFlags: string[];
+}
+
+/**
+ * The Node flags of a `plan` npm script: the `--flags` between the last `node` of the line and the
+ * first argument that is not one (`node --max-semi-space-size=128 -r ts-node/register/transpile-only
+ * cli/plan.ts` gives `--max-semi-space-size=128`; `-r` and what it loads are the runner, which the
+ * benchmark child brings itself). No `plan` script or no flags: none.
+ */
+export function planNodeFlags(packageJson: string): string[] {
+  let script: unknown;
+  try {
+    script = (JSON.parse(packageJson) as { scripts?: Record<string, unknown> }).scripts?.plan;
+  } catch {
+    return [];
+  }
+  if (typeof script !== "string") return [];
+  const words = script.split(/\s+/);
+  const node = words.lastIndexOf("node");
+  if (node < 0) return [];
+  const flags: string[] = [];
+  for (const word of words.slice(node + 1)) {
+    if (!word.startsWith("--")) break;
+    flags.push(word);
+  }
+  return flags;
 }
 
 type Git = (args: string[], cwd: string) => string;
@@ -73,13 +103,14 @@ export function prepareBaseline(
     fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`--baseline ${ref}: git worktree add failed: ${gitMessage(e)}`);
   }
-  const baseline = { ref, sha, dir, child: path.join(dir, CHILD_PATH) };
+  const baseline: Baseline = { ref, sha, dir, child: path.join(dir, CHILD_PATH), nodeFlags: [] };
   try {
     if (!fs.existsSync(baseline.child)) {
       throw new UsageError(
         `--baseline ${ref}: commit ${sha.slice(0, 12)} has no ${CHILD_PATH}, so it cannot be benchmarked side by side (choose a later commit)`,
       );
     }
+    baseline.nodeFlags = planNodeFlags(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   } catch (e) {
     removeBaseline(baseline, root, git);

@@ -73,7 +73,7 @@ function runChild(
   stacksDir: string,
   stack: string,
   sdkDefaults: boolean,
-  child: { script: string; cwd?: string } = { script: CHILD },
+  child: { script: string; cwd?: string; nodeFlags?: readonly string[] } = { script: CHILD },
 ): Promise<MeasuredRun> {
   const env = { ...process.env };
   if (sdkDefaults) env[SDK_DEFAULTS_ENV] = "1";
@@ -83,8 +83,9 @@ function runChild(
     const proc = spawn(
       process.execPath,
       [
-        // Tuned: node as `npm run plan` starts it; SDK defaults: a plain node.
-        ...(sdkDefaults ? [] : PLAN_NODE_FLAGS),
+        // Tuned: node as `npm run plan` starts it (a baseline: as its own plan script did); SDK
+        // defaults: a plain node.
+        ...(sdkDefaults ? [] : (child.nodeFlags ?? PLAN_NODE_FLAGS)),
         "-r",
         "ts-node/register/transpile-only",
         child.script,
@@ -261,6 +262,7 @@ export async function main(argv: string[]): Promise<number> {
               ? await runChild(servicesDir, stacksDir, stack, false, {
                   script: baseline.child,
                   cwd: baseline.dir,
+                  nodeFlags: baseline.nodeFlags,
                 })
               : await runChild(servicesDir, stacksDir, stack, false);
           process.stderr.write(` ${(timed.wallMs / 1000).toFixed(1)} s\n`);

@@ -20,7 +20,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
 
 describe("npm scripts", () => {
   const commands: Record<string, string> = {
-    plan: "node --max-semi-space-size=128 dist/cli/plan.js",
+    plan: "node --max-semi-space-size=128 --single-threaded-gc dist/cli/plan.js",
     validate: "node dist/cli/validate.js",
     render: "node dist/cli/render.js",
     docs: "node dist/cli/docs.js",

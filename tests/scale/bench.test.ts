@@ -10,7 +10,8 @@ import {
   writeStacks,
 } from "../../bench/catalog-generator";
 import type { ChildResult, ChildState } from "../../bench/plan-child";
-import { PROJECT_ROOT, prepareBaseline } from "../../bench/baseline";
+import { planNodeFlags, PROJECT_ROOT, prepareBaseline } from "../../bench/baseline";
+import { PLAN_NODE_FLAGS } from "../../offline/plan/sdk-tuning";
 import {
   BaselineRow,
   baselineRatios,
@@ -309,6 +310,23 @@ describe("the side-by-side baseline", () => {
       .readdirSync(os.tmpdir())
       .filter((f) => f.startsWith("mlplatform-bench-baseline-"));
     expect(after).toEqual(before);
+  });
+
+  it("runs a baseline with the Node flags of its own plan script", () => {
+    const pkg = (plan: unknown) => JSON.stringify({ scripts: { plan } });
+    // 8a2ba9a's plan script, and this tree's.
+    expect(
+      planNodeFlags(
+        pkg("node --max-semi-space-size=128 -r ts-node/register/transpile-only cli/plan.ts"),
+      ),
+    ).toEqual(["--max-semi-space-size=128"]);
+    expect(planNodeFlags(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"))).toEqual(
+      [...PLAN_NODE_FLAGS],
+    );
+    expect(planNodeFlags(pkg("ts-node --transpile-only cli/plan.ts"))).toEqual([]);
+    expect(planNodeFlags(pkg("node dist/cli/plan.js"))).toEqual([]);
+    expect(planNodeFlags(JSON.stringify({ scripts: {} }))).toEqual([]);
+    expect(planNodeFlags("not json")).toEqual([]);
   });
 
   it("removes the worktree when the ref has no benchmark", () => {

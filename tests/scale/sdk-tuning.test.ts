@@ -203,7 +203,7 @@ describe("node flags of the plan command", () => {
     const pkg = JSON.parse(
       fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
     ) as { scripts: Record<string, string> };
-    expect(PLAN_NODE_FLAGS).toEqual(["--max-semi-space-size=128"]);
+    expect(PLAN_NODE_FLAGS).toEqual(["--max-semi-space-size=128", "--single-threaded-gc"]);
     expect(pkg.scripts.plan).toBe(
       `node cli/build-if-stale.js && node ${PLAN_NODE_FLAGS.join(" ")} dist/cli/plan.js`,
     );
