@@ -40,6 +40,16 @@ function sizesFlag(value: string | undefined, fallback: number[], flag: string):
   return sizes;
 }
 
+/** --workers: the worker processes of the working tree's tuned plans (undefined: auto). */
+export function workersFlag(value: string | undefined): number | undefined {
+  if (value === undefined || value === "auto") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`--workers ${value}: expected auto or a count from 1 to 64`);
+  }
+  return n;
+}
+
 /** --runs: how many runs per side with --baseline. */
 export function runsFlag(value: string | undefined, baseline: string | undefined): number {
   if (value === undefined) return 1;
@@ -74,10 +84,14 @@ function runChild(
   stack: string,
   sdkDefaults: boolean,
   child: { script: string; cwd?: string; nodeFlags?: readonly string[] } = { script: CHILD },
+  workers?: number,
 ): Promise<MeasuredRun> {
   const env = { ...process.env };
   if (sdkDefaults) env[SDK_DEFAULTS_ENV] = "1";
   else delete env[SDK_DEFAULTS_ENV];
+  // bench/plan-child.ts: a fixed number of plan processes instead of `npm run plan`'s auto.
+  if (workers !== undefined) env.MLPLATFORM_BENCH_WORKERS = String(workers);
+  else delete env.MLPLATFORM_BENCH_WORKERS;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const proc = spawn(
@@ -203,6 +217,14 @@ export const BENCH_COMMAND = {
       default: "none",
       example: "--baseline origin/main",
     },
+    workers: {
+      type: "string",
+      value: "N",
+      description:
+        "plan processes of the working tree's runs (1: one process); the flatness targets need one count for every size",
+      default: "auto (as npm run plan)",
+      example: "--workers 1",
+    },
     runs: {
       type: "string",
       value: "N",
@@ -233,6 +255,7 @@ export async function main(argv: string[]): Promise<number> {
         : sizesFlag(compareFlag, [], "compare");
   const ref = flags.baseline;
   const runs = runsFlag(flags.runs, ref);
+  const workers = workersFlag(flags.workers);
 
   buildIfStale();
   const root = tempDir("mlplatform-bench");
@@ -264,7 +287,7 @@ export async function main(argv: string[]): Promise<number> {
                   cwd: baseline.dir,
                   nodeFlags: baseline.nodeFlags,
                 })
-              : await runChild(servicesDir, stacksDir, stack, false);
+              : await runChild(servicesDir, stacksDir, stack, false, undefined, workers);
           process.stderr.write(` ${(timed.wallMs / 1000).toFixed(1)} s\n`);
           const kept: TimedRun = {
             planMs: timed.planMs,
@@ -280,7 +303,7 @@ export async function main(argv: string[]): Promise<number> {
         sideBySide.push(pair);
       } else {
         process.stderr.write(`${size} services: tuned plan...`);
-        tuned = await runChild(servicesDir, stacksDir, stack, false);
+        tuned = await runChild(servicesDir, stacksDir, stack, false, undefined, workers);
         process.stderr.write(` ${(tuned.wallMs / 1000).toFixed(1)} s\n`);
       }
       let defaults: BenchRow["defaults"];

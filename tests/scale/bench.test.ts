@@ -23,7 +23,7 @@ import {
   median,
   TimedRun,
 } from "../../bench/report";
-import { interleaved, runsFlag } from "../../bench/run";
+import { interleaved, runsFlag, workersFlag } from "../../bench/run";
 import { loadCatalog } from "../../catalog/load";
 import { stacksOrThrow } from "../../offline/plan/run";
 
@@ -138,6 +138,48 @@ describe("the benchmark's targets", () => {
         ok: true,
       },
     ]);
+  });
+
+  it("does not compare the cost per service of sizes planned over different process counts", () => {
+    const mixed = rows.map((r) =>
+      r.size === 500 ? { ...r, tuned: { ...r.tuned, workers: 2 } } : r,
+    );
+    const flatness = checkTargets(mixed).filter((c) => c.target.includes("flat"));
+    expect(flatness).toEqual([
+      {
+        target: "plan ms per service flat within 25 % of the smallest catalog's",
+        measured:
+          "not comparable: the sizes were planned over 1 and 2 processes (run with --workers 1)",
+        ok: true,
+        skipped: true,
+      },
+      {
+        target: "added ms per service flat within 25 % from step to step",
+        measured:
+          "not comparable: the sizes were planned over 1 and 2 processes (run with --workers 1)",
+        ok: true,
+        skipped: true,
+      },
+    ]);
+    // One count for every size (here 2): compared as usual.
+    const same = rows.map((r) => ({ ...r, tuned: { ...r.tuned, workers: 2 } }));
+    expect(
+      checkTargets(same)
+        .filter((c) => c.target.includes("flat"))
+        .map((c) => c.ok),
+    ).toEqual([true, true]);
+  });
+
+  it("takes --workers auto or a count from 1 to 64", () => {
+    expect(workersFlag(undefined)).toBeUndefined();
+    expect(workersFlag("auto")).toBeUndefined();
+    expect(workersFlag("1")).toBe(1);
+    expect(workersFlag("64")).toBe(64);
+    for (const bad of ["0", "65", "1.5", "two", ""]) {
+      expect(() => workersFlag(bad)).toThrow(
+        `--workers ${bad}: expected auto or a count from 1 to 64`,
+      );
+    }
   });
 
   it("misses growth, memory, time and speed-up when measured so", () => {
