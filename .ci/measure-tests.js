@@ -72,7 +72,7 @@ function tree(table, root) {
 }
 
 const started = process.hrtime.bigint();
-const child = spawn(process.execPath, [JEST, ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [...process.execArgv, JEST, ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: "inherit",
 });

@@ -137,7 +137,7 @@ export class FakeDroneServer extends FakeJsonApi {
   readonly organisations = new Map<string, { member: boolean; admin: boolean }>();
   /** The open-source build: no secrets routes (501). */
   openSourceBuild = false;
-  /** How long a repository-list sync takes, in milliseconds. */
+  /** How long a repository-list sync takes, in milliseconds (0: over when its answer is sent). */
   syncDurationMs = 0;
 
   private constructor(token: string) {
@@ -323,7 +323,13 @@ export class FakeDroneServer extends FakeJsonApi {
     }
     if (method !== "POST") return [405, { message: "Method Not Allowed" }];
     if (query?.get("async") === "true") {
-      // A background context: the sync runs to its end whatever the client does.
+      // A background context: the sync runs to its end whatever the client does. A sync of no
+      // duration has ended before the answer (a 0 ms timer could still be pending when the
+      // client's first poll arrives, which made the number of polls depend on the machine).
+      if (this.syncDurationMs === 0) {
+        this.finishSync();
+        return [204, undefined];
+      }
       this.user.syncing = true;
       const t = setTimeout(() => this.finishSync(), this.syncDurationMs);
       t.unref();
