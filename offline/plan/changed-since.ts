@@ -134,8 +134,8 @@ export function gitTopLevel(dir: string): string {
   return fs.realpathSync(top);
 }
 
-/** Paths git reports as changed since `ref` (committed, staged, unstaged and untracked), relative to the top level. */
-export function changedPaths(top: string, ref: string, pathspecs: string[]): string[] {
+/** Throws a ChangedSinceError unless `ref` names a commit of the repository at `top`. */
+export function verifyRef(top: string, ref: string): void {
   if (ref === "" || ref.startsWith("-")) {
     throw new ChangedSinceError(`"${ref}" is not a git ref`);
   }
@@ -149,6 +149,11 @@ export function changedPaths(top: string, ref: string, pathspecs: string[]): str
       `unknown git ref "${ref}" (in CI, fetch it first, e.g. git fetch origin main, and pass origin/main)`,
     );
   }
+}
+
+/** Paths git reports as changed since `ref` (committed, staged, unstaged and untracked), relative to the top level. */
+export function changedPaths(top: string, ref: string, pathspecs: string[]): string[] {
+  verifyRef(top, ref);
   if (pathspecs.length === 0) return [];
   const diffed = git(
     top,
@@ -255,6 +260,8 @@ export function selectForPlan(
   ref: string,
   options: ChangedSinceOptions = {},
 ): { selection: ChangeSelection; total: number; catalog: CatalogFile[] } {
+  // A folder outside git or an unknown ref is refused before the whole catalog is read.
+  verifyRef(gitTopLevel(options.servicesDir ?? DEFAULT_SERVICES_DIR), ref);
   const catalog = loadCatalog(
     options.servicesDir ?? DEFAULT_SERVICES_DIR,
     stacksOrThrow(options.stacksDir ?? DEFAULT_STACKS_DIR),
