@@ -5,6 +5,8 @@
  * the peak of the summed resident memory of that whole process tree (jest, its workers and their
  * child processes), sampled every 250 ms from /proc (Linux only). `/usr/bin/time -v` reports only
  * the largest single process; the workers and the tools they start are separate processes.
+ * Node flags given to this script go to jest too (`node --single-threaded-gc .ci/measure-tests.js`),
+ * and from jest to its workers (jest-worker forks them with the parent's execArgv).
  * Exits with jest's exit code.
  */
 "use strict";
