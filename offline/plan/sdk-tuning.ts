@@ -13,8 +13,8 @@
  * restored when the plan ends. `MLPLATFORM_SDK_DEFAULTS=1` keeps the SDK's defaults (full stacks,
  * e.g. to debug a program error, and the benchmark's comparison run).
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { sdkDirectory } from "../deferred-modules";
 
 /**
  * Node flags of the plan command (package.json `plan`, and the benchmark's tuned runs): a young
@@ -61,9 +61,7 @@ interface StructClass {
 const struct: { Struct: StructClass } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(
-    require.resolve("google-protobuf/google/protobuf/struct_pb", {
-      paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))],
-    }),
+    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdkDirectory()] }),
   );
 
 /** The message google-protobuf's `Value.fromJavaScript` throws for a value a Struct cannot hold. */
