@@ -18,6 +18,9 @@ module.exports = {
   // Each test file loads the SDK's serializer dependencies only if it uses them, as the commands do.
   // https://jestjs.io/docs/configuration#setupfiles-array
   setupFiles: ["<rootDir>/tests/helpers/deferred-modules-setup.js"],
+  // Each file's AsyncLocalStorage (the SDK's) is disabled when the file ends, so a worker's later
+  // files do not pay for it on every promise. https://jestjs.io/docs/configuration#setupfilesafterenv-array
+  setupFilesAfterEnv: ["<rootDir>/tests/helpers/async-storage-teardown.js"],
   testTimeout: 120000,
   // Two workers even on two cores (jest's default there is one, in band): test files wait on
   // child processes (commands, registries, linters) often enough that two overlap well.
