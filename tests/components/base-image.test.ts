@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as BaseImageModule from "../../components/base-image";
 import { isSecretWrapper, settled, unwrap } from "../helpers/registrations";
+import { skipSdkStackCapture } from "../helpers/sdk-stacks";
 
 const ACCOUNT = "123456789012";
 const REPOSITORY = "mlp/base-dev";
@@ -82,6 +83,7 @@ pulumi.runtime.setMocks(
   "dev",
   false,
 );
+skipSdkStackCapture();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const monitor = require("@pulumi/pulumi/runtime/state").getStore().settings.monitor as {
   registerResource: (req: RegisterRequest, callback: unknown) => unknown;

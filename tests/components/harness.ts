@@ -5,6 +5,7 @@
  * component, as a program sets up its engine before declaring anything.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { skipSdkStackCapture } from "../helpers/sdk-stacks";
 
 export interface Declared {
   type: string;
@@ -81,6 +82,7 @@ export function recordDeclarations(
     "test",
     false,
   );
+  skipSdkStackCapture();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const monitor = require("@pulumi/pulumi/runtime/state").getStore().settings.monitor as {
     registerResource(req: RegisterRequest, callback: Callback): unknown;

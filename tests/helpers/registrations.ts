@@ -5,6 +5,7 @@
  * a program would set up its engine before declaring anything.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { skipSdkStackCapture } from "./sdk-stacks";
 
 /** Options the engine receives with a registration. */
 export interface RegistrationOptions {
@@ -69,6 +70,7 @@ export function recordRegistrations(
     stack,
     false,
   );
+  skipSdkStackCapture();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const monitor = require("@pulumi/pulumi/runtime/state").getStore().settings.monitor as {
     registerResource: Register;
