@@ -17,6 +17,7 @@ import {
   tuneSdkForOfflinePlan,
 } from "../../offline/plan/sdk-tuning";
 import fc from "fast-check";
+import { sdkDirectory } from "../../offline/deferred-modules";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
@@ -26,9 +27,7 @@ const statics = pulumi.Resource as unknown as { stackTrace: unknown };
 /** The Struct class the SDK encodes property maps with (resolved from the SDK's folder). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Struct } = require(
-  require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))],
-  }),
+  require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdkDirectory()] }),
 ) as {
   Struct: {
     new (): object;
